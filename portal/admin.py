@@ -1,0 +1,109 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Account, Invitation, Membership, Segment, User
+
+
+class KachiUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class KachiUserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = KachiUserChangeForm
+    add_form = KachiUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "name", "role", "account_name", "language", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "language", "is_superuser"]
+    search_fields = ["email", "name", "membership__account__name"]
+    list_select_related = ["membership__account"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["name", "role", "language", "time_zone"]}),
+        (_("Access"), {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
+    filter_horizontal = ["groups", "user_permissions"]
+
+    @admin.display(description=_("account"), ordering="membership__account__name")
+    def account_name(self, user: User) -> str:
+        membership = getattr(user, "membership", None)
+        return membership.account.name if membership else "—"
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "position",
+        "account_count",
+        "target_first_action_days",
+        "target_first_value_days",
+        "target_full_value_days",
+        "target_adoption_days",
+        "target_roi_days",
+    ]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(account_count=Count("accounts"))
+
+    @admin.display(description=_("accounts"), ordering="account_count")
+    def account_count(self, segment: Segment) -> int:
+        return segment.account_count
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "segment", "plan", "status", "contract_start", "csm", "investment_amount"]
+    list_filter = ["status", "segment", "plan", "csm"]
+    search_fields = ["name", "slug"]
+    list_select_related = ["segment", "csm"]
+    date_hierarchy = "contract_start"
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["csm"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "account", "role", "title", "created_at"]
+    list_filter = ["role", "account__segment"]
+    search_fields = ["user__email", "user__name", "account__name"]
+    list_select_related = ["user", "account"]
+    autocomplete_fields = ["user", "account"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "account", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "account__segment"]
+    search_fields = ["email", "account__name"]
+    list_select_related = ["account", "invited_by"]
+    readonly_fields = ["token_hash", "created_at", "email_sent_at", "accepted_at"]
+    autocomplete_fields = ["account", "invited_by"]
+
+    def has_add_permission(self, request) -> bool:
+        # Invitations are sent from the account page, which e-mails the one-time link.
+        return False

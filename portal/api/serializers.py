@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from portal.models import Account, User
+
+
+class SegmentRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    segment = SegmentRefSerializer()
+    csm = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = [
+            "slug",
+            "name",
+            "segment",
+            "plan",
+            "status",
+            "contract_start",
+            "churned_at",
+            "investment_amount",
+            "csm",
+        ]
+
+    def get_csm(self, account: Account) -> dict | None:
+        if account.csm is None:
+            return None
+        return {"name": account.csm.get_full_name(), "email": account.csm.email}
+
+
+class MeSerializer(serializers.ModelSerializer):
+    account = serializers.SerializerMethodField()
+    customer_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["email", "name", "role", "customer_role", "account", "language", "time_zone"]
+
+    def get_account(self, user: User) -> str | None:
+        membership = getattr(user, "membership", None)
+        return membership.account.slug if membership else None
+
+    def get_customer_role(self, user: User) -> str | None:
+        membership = getattr(user, "membership", None)
+        return membership.role if membership else None

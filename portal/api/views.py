@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import selectors
+from portal.api.serializers import AccountSerializer, MeSerializer
+from portal.tenancy import get_visible_account
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", str, description="Search in name and slug."),
+        OpenApiParameter("segment", str, description="Segment slug."),
+        OpenApiParameter("status", str, enum=["onboarding", "active", "churned"]),
+    ]
+)
+class AccountListView(generics.ListAPIView):
+    """The accounts the caller may see: their own (customer), assigned (CS manager) or all (admin)."""
+
+    serializer_class = AccountSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.account_list(
+            user=self.request.user,
+            search=params.get("q", "").strip(),
+            segment=params.get("segment", ""),
+            status=params.get("status", ""),
+        )
+
+
+class AccountDetailView(APIView):
+    @extend_schema(responses=AccountSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(AccountSerializer(get_visible_account(user=request.user, slug=slug)).data)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)

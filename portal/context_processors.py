@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The navigation entries for the signed-in person's role."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    if user.is_admin:
+        items = [
+            (_("Reports"), "admin_home"),
+            (_("Accounts"), "account_list"),
+            (_("Portfolio"), "portfolio"),
+            (_("API"), "api_docs"),
+        ]
+    elif user.is_csm:
+        items = [(_("Portfolio"), "portfolio"), (_("Accounts"), "account_list")]
+    else:
+        items = [(_("Onboarding"), "customer_home"), (_("Team"), "team")]
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    return {
+        "nav_items": [{"label": label, "url": reverse(name), "active": name == current} for label, name in items],
+        "show_django_admin": user.is_admin,
+    }

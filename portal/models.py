@@ -1,0 +1,261 @@
+"""People and tenants: users, roles, customer accounts, segments, memberships, invitations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MilestoneKind(models.TextChoices):
+    """The six ways of measuring Time to Value."""
+
+    FIRST_ACTION = "first_action", _("First action")
+    FIRST_VALUE = "first_value", _("First value")
+    FULL_VALUE = "full_value", _("Full value")
+    MILESTONE = "milestone", _("Key milestone")
+    ROI = "roi", _("ROI")
+    ADOPTION = "adoption", _("User adoption")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra["is_superuser"] = True
+        extra["role"] = User.Role.ADMIN
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address.
+
+    ``role`` says which side the person is on: a customer (whose account and
+    customer role come from their membership), or our staff (CS manager, admin).
+    """
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        CSM = "csm", _("CS manager")
+        ADMIN = "admin", _("Admin")
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ja")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    @property
+    def is_staff(self) -> bool:
+        """Only admins (and superusers) may use the Django admin."""
+        return self.is_active and (self.role == self.Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and (self.role == self.Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_csm(self) -> bool:
+        return self.is_active and self.role == self.Role.CSM
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == self.Role.CUSTOMER and not self.is_superuser
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_admin or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_admin or super().has_module_perms(app_label)
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+
+class Segment(models.Model):
+    """A group of accounts with its own Time-to-Value targets (days from start)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    target_first_action_days = models.PositiveIntegerField(_("first action target (days)"), null=True, blank=True)
+    target_first_value_days = models.PositiveIntegerField(_("first value target (days)"), null=True, blank=True)
+    target_full_value_days = models.PositiveIntegerField(_("full value target (days)"), null=True, blank=True)
+    target_milestone_days = models.PositiveIntegerField(_("key milestone target (days)"), null=True, blank=True)
+    target_roi_days = models.PositiveIntegerField(_("ROI target (days)"), null=True, blank=True)
+    target_adoption_days = models.PositiveIntegerField(_("adoption target (days)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def target_days(self, kind: str) -> int | None:
+        return getattr(self, f"target_{MilestoneKind(kind).value}_days")
+
+
+class Account(models.Model):
+    """A customer company: one tenant."""
+
+    class Plan(models.TextChoices):
+        STARTER = "starter", _("Starter")
+        GROWTH = "growth", _("Growth")
+        BUSINESS = "business", _("Business")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    class Status(models.TextChoices):
+        ONBOARDING = "onboarding", _("Onboarding")
+        ACTIVE = "active", _("Active")
+        CHURNED = "churned", _("Churned")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    segment = models.ForeignKey(Segment, verbose_name=_("segment"), on_delete=models.PROTECT, related_name="accounts")
+    plan = models.CharField(_("plan"), max_length=16, choices=Plan.choices, default=Plan.STARTER)
+    contract_start = models.DateTimeField(_("contract start"), help_text=_("Starts the Time-to-Value clock."))
+    investment_amount = models.DecimalField(
+        _("investment"),
+        max_digits=14,
+        decimal_places=0,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("What the customer invested (yen); ROI is reached when recorded value matches it."),
+    )
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("CS manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_accounts",
+        limit_choices_to={"role": User.Role.CSM},
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ONBOARDING)
+    churned_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="churned", churned_at__isnull=False)
+                | (~Q(status="churned") & Q(churned_at__isnull=True)),
+                name="account_churn_date_iff_churned",
+                violation_error_message=_("A churned account needs a churn date, and only a churned account has one."),
+            ),
+            models.CheckConstraint(condition=Q(investment_amount__gte=0), name="account_investment_not_negative"),
+        ]
+        indexes = [models.Index(fields=["csm", "status"]), models.Index(fields=["contract_start"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("account_detail", kwargs={"slug": self.slug})
+
+
+class Membership(models.Model):
+    """A customer user's place in their account. One account per person."""
+
+    class Role(models.TextChoices):
+        ADMIN = "customer_admin", _("Customer admin")
+        MEMBER = "customer_member", _("Customer member")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["account", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.account}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class Invitation(models.Model):
+    """An e-mailed link that lets a person join an account. Only a hash of the token is stored."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    email_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,78 @@
+"""Reads for people and tenants, each scoped to the person asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from portal.models import Account, Invitation, Membership, Segment, User
+from portal.tenancy import visible_accounts
+
+
+def account_list(
+    *, user: User, search: str = "", segment: str = "", status: str = "", csm_id: int | None = None
+) -> QuerySet[Account]:
+    """Accounts ``user`` may see, filtered, with everything a list row shows loaded up front."""
+    accounts = visible_accounts(user=user).select_related("segment", "csm")
+    if search:
+        accounts = accounts.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    if segment:
+        accounts = accounts.filter(segment__slug=segment)
+    if status:
+        accounts = accounts.filter(status=status)
+    if csm_id is not None:
+        accounts = accounts.filter(csm_id=csm_id)
+    return accounts.annotate(member_count=Count("memberships", distinct=True)).order_by("name")
+
+
+def account_members(*, account: Account) -> QuerySet[Membership]:
+    return Membership.objects.filter(account=account).select_related("user").order_by("-role", "user__email")
+
+
+def account_open_invitations(*, account: Account) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(account=account, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def csm_list() -> QuerySet[User]:
+    return User.objects.filter(role=User.Role.CSM, is_active=True).order_by("name", "email")
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    segment: Segment
+    total: int
+    onboarding: int
+    active: int
+    churned: int
+
+    @property
+    def bar(self) -> list[tuple[str, float, float]]:
+        """(status, x, width) in percent, for a stacked bar of the statuses."""
+        parts, x = [], 0.0
+        for status in ("onboarding", "active", "churned"):
+            width = 100 * getattr(self, status) / self.total if self.total else 0.0
+            if width:
+                parts.append((status, round(x, 2), round(width, 2)))
+            x += width
+        return parts
+
+
+def segment_counts(*, user: User) -> list[SegmentCount]:
+    """Accounts per segment and lifecycle status, counted in the database."""
+    visible = visible_accounts(user=user)
+    segments = Segment.objects.annotate(
+        total=Count("accounts", filter=Q(accounts__in=visible)),
+        onboarding=Count("accounts", filter=Q(accounts__in=visible, accounts__status=Account.Status.ONBOARDING)),
+        active=Count("accounts", filter=Q(accounts__in=visible, accounts__status=Account.Status.ACTIVE)),
+        churned=Count("accounts", filter=Q(accounts__in=visible, accounts__status=Account.Status.CHURNED)),
+    ).order_by("position", "name")
+    return [
+        SegmentCount(segment=s, total=s.total, onboarding=s.onboarding, active=s.active, churned=s.churned)
+        for s in segments
+    ]

@@ -1,0 +1,38 @@
+"""Background work for people and tenants. Tasks take ids and are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portal.celery import RETRY_POLICY
+from portal.models import Invitation
+
+
+@shared_task(**RETRY_POLICY)
+def invitation_send_email(invitation_id: int, token: str, language: str) -> bool:
+    """Send the invitation link. Returns False when there is nothing to send."""
+    invitation = Invitation.objects.select_related("account", "invited_by").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_open or invitation.email_sent_at is not None:
+        return False
+    with translation.override(language):
+        context = {
+            "invitation": invitation,
+            "url": settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token}),
+            "site_url": settings.SITE_URL,
+        }
+        subject = render_to_string("emails/invitation_subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("emails/invitation.txt", context),
+            to=[invitation.email],
+        )
+        message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
+    message.send()
+    # Recorded right after the hand-over, in one statement.
+    Invitation.objects.filter(pk=invitation.pk, email_sent_at=None).update(email_sent_at=timezone.now())
+    return True

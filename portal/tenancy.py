@@ -1,0 +1,55 @@
+"""Tenant scoping: the one place that decides which accounts a person may see.
+
+A customer sees only their own account, a CS manager the accounts assigned to
+them, an admin all of them. Every view and API endpoint that serves account
+data goes through these helpers, so another tenant's object is simply not in
+the queryset and answers exactly like a missing one (404).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from portal.models import Account, User
+
+M = TypeVar("M", bound=Model)
+
+
+def visible_accounts(*, user: User) -> QuerySet[Account]:
+    accounts = Account.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return accounts.none()
+    if user.is_admin:
+        return accounts
+    if user.is_csm:
+        return accounts.filter(csm=user)
+    return accounts.filter(memberships__user=user)
+
+
+def scope_to_user(queryset: QuerySet[M], *, user: User, account_field: str = "account") -> QuerySet[M]:
+    """Restrict any queryset with a path to ``Account`` to what ``user`` may see."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_admin:
+        return queryset
+    if user.is_csm:
+        return queryset.filter(**{f"{account_field}__csm": user})
+    return queryset.filter(**{f"{account_field}__memberships__user": user})
+
+
+def get_visible_account(*, user: User, slug: str) -> Account:
+    """The account ``slug`` if ``user`` may see it; otherwise the same 404 as a missing one."""
+    try:
+        return visible_accounts(user=user).select_related("segment", "csm").get(slug=slug)
+    except Account.DoesNotExist:
+        raise Http404("No such account.") from None
+
+
+def customer_account(*, user: User) -> Account | None:
+    """The account of a customer user (None for staff or a customer without one)."""
+    if not user.is_authenticated or not user.is_customer:
+        return None
+    return Account.objects.select_related("segment", "csm").filter(memberships__user=user).first()

@@ -1,0 +1,19 @@
+"""Small overrides for the test suite on top of the one settings module."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("KACHI_ANNOUNCE_DEFAULTS", "0")
+
+from portal.settings import *  # noqa: F403
+from portal.settings import BASE_DIR, DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in-process unless a test starts a real worker (tests/portal/test_celery.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: a Celery worker in another process must see the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    # Sign-in, sign-out, password reset, invitations, profile
+    path("login/", views.KachiLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
+    # Customers
+    path("app/", views.customer_home, name="customer_home"),
+    path("app/team/", views.team, name="team"),
+    # CS managers and admins
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("accounts/", views.account_list, name="account_list"),
+    path("accounts/<slug:slug>/", views.account_detail, name="account_detail"),
+    path("reports/", views.admin_home, name="admin_home"),
+    # API and Django admin
+    path("api/v1/", include("portal.api.urls")),
+    path("admin/", admin.site.urls),
+]

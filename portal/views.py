@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import selectors, services
+from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
+from portal.models import Account, Invitation, Segment
+from portal.tenancy import customer_account, get_visible_account, scope_to_user
+
+PAGE_SIZE = 25
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """CS managers and admins only; customers get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not (request.user.is_csm or request.user.is_admin):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        account = customer_account(user=request.user)
+        if account is None:
+            raise PermissionDenied
+        request.account = account
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class KachiLoginView(LoginView):
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_admin:
+        return redirect("admin_home")
+    if user.is_csm:
+        return redirect("portfolio")
+    return redirect("customer_home")
+
+
+# --- Customer pages -------------------------------------------------------
+
+
+@customer_required
+def customer_home(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    days = max((timezone.now() - account.contract_start).days, 0)
+    return render(
+        request,
+        "portal/customer_home.html",
+        {"account": account, "days_since_start": days, "membership": request.user.membership},
+    )
+
+
+@customer_required
+def team(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    can_invite = services.user_can_invite(user=request.user, account=account)
+    form = InvitationForm(request.POST or None) if can_invite else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if _invite_from_form(request, form, account):
+            return redirect("team")
+    return render(
+        request,
+        "portal/team.html",
+        {
+            "account": account,
+            "members": selectors.account_members(account=account),
+            "invitations": selectors.account_open_invitations(account=account) if can_invite else [],
+            "form": form,
+            "can_invite": can_invite,
+        },
+    )
+
+
+def _invite_from_form(request: HttpRequest, form: InvitationForm, account: Account) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        services.invitation_create(
+            account=account, email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+        return False
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    return True
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        scope_to_user(Invitation.objects.select_related("account"), user=request.user), pk=pk
+    )
+    try:
+        services.invitation_revoke(invitation=invitation, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    if request.user.is_customer:
+        return redirect("team")
+    return redirect("account_detail", slug=invitation.account.slug)
+
+
+# --- Staff pages ----------------------------------------------------------
+
+
+def _paginate(request: HttpRequest, queryset: object) -> object:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@staff_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """A CS manager's accounts. An admin can look at any CS manager's portfolio."""
+    csm = request.user
+    csms = []
+    if request.user.is_admin:
+        csms = list(selectors.csm_list())
+        chosen = request.GET.get("csm", "")
+        csm = next((c for c in csms if str(c.pk) == chosen), None)
+    accounts = selectors.account_list(user=request.user, csm_id=csm.pk) if csm is not None else Account.objects.none()
+    page = _paginate(request, accounts)
+    return render(request, "portal/portfolio.html", {"page": page, "csm": csm, "csms": csms})
+
+
+@staff_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    segment = request.GET.get("segment", "")
+    status = request.GET.get("status", "")
+    accounts = selectors.account_list(user=request.user, search=search, segment=segment, status=status)
+    page = _paginate(request, accounts)
+    context = {
+        "page": page,
+        "search": search,
+        "segment": segment,
+        "status": status,
+        "segments": Segment.objects.order_by("position", "name"),
+        "statuses": Account.Status.choices,
+    }
+    template = "portal/_account_rows.html" if request.htmx else "portal/account_list.html"
+    return render(request, template, context)
+
+
+@staff_required
+def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    account = get_visible_account(user=request.user, slug=slug)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and _invite_from_form(request, form, account):
+        return redirect("account_detail", slug=account.slug)
+    return render(
+        request,
+        "portal/account_detail.html",
+        {
+            "account": account,
+            "days_since_start": max((timezone.now() - account.contract_start).days, 0),
+            "members": selectors.account_members(account=account),
+            "invitations": selectors.account_open_invitations(account=account),
+            "form": form,
+        },
+    )
+
+
+@admin_required
+def admin_home(request: HttpRequest) -> HttpResponse:
+    counts = selectors.segment_counts(user=request.user)
+    totals = {
+        "total": sum(c.total for c in counts),
+        "onboarding": sum(c.onboarding for c in counts),
+        "active": sum(c.active for c in counts),
+        "churned": sum(c.churned for c in counts),
+    }
+    return render(request, "portal/admin_home.html", {"counts": counts, "totals": totals})
+
+
+# --- Everyone -------------------------------------------------------------
+
+
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token=token)
+    if invitation is None:
+        raise Http404
+    if not invitation.is_open:
+        return render(request, "registration/invitation_invalid.html", {"invitation": invitation}, status=410)
+    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, name=form.cleaned_data["name"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Kachi, %(name)s.") % {"name": user.get_short_name()})
+            return redirect("home")
+    return render(request, "registration/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            language=form.cleaned_data["language"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        response = redirect("profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
+        messages.success(request, _("Your profile has been saved."))
+        return response
+    return render(request, "portal/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: remembered in a cookie, and on the profile when signed in."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    next_url = request.POST.get("next") or request.headers.get("referer") or reverse("home")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("home")
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=language)
+    response = redirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+    )
+    return response
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker reachability, for load balancers and monitors."""
+    from portal.health import broker_status, database_status
+
+    checks = {"database": database_status(connection), "broker": broker_status()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+def lockout(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
+    """What a locked-out sign-in sees: a clear message and when to try again (HTTP 429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
