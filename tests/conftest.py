@@ -1,0 +1,64 @@
+"""Role fixtures and shared switches for the whole suite.
+
+Two tenants, A and B, each with a customer admin and member; a CS manager
+assigned to A (and only A), one assigned to B, and an admin.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from portal.models import Account, Membership, User
+from tests.factories import AccountFactory, AdminFactory, CsmFactory, MembershipFactory, SegmentFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+REQUIRE_SERVICES = os.environ.get("KACHI_REQUIRE_SERVICES") == "1"
+
+
+def need_service(reason: str) -> None:
+    """Skip when a service is missing, or fail when the run says services are required."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class World:
+    account_a: Account
+    account_b: Account
+    customer_a: User
+    customer_admin_a: User
+    customer_b: User
+    csm_a: User
+    csm_b: User
+    admin: User
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    segment = SegmentFactory(name="SMB", slug="smb")
+    csm_a = CsmFactory(email="csm-a@kachi.example", name="CSM A")
+    csm_b = CsmFactory(email="csm-b@kachi.example", name="CSM B")
+    account_a = AccountFactory(name="Alpha KK", slug="alpha", segment=segment, csm=csm_a)
+    account_b = AccountFactory(name="Beta KK", slug="beta", segment=segment, csm=csm_b)
+    customer_admin_a = MembershipFactory(
+        account=account_a, role=Membership.Role.ADMIN, user__email="boss@alpha.example"
+    ).user
+    customer_a = MembershipFactory(account=account_a, user__email="member@alpha.example").user
+    customer_b = MembershipFactory(
+        account=account_b, role=Membership.Role.ADMIN, user__email="boss@beta.example"
+    ).user
+    return World(
+        account_a=account_a,
+        account_b=account_b,
+        customer_a=customer_a,
+        customer_admin_a=customer_admin_a,
+        customer_b=customer_b,
+        csm_a=csm_a,
+        csm_b=csm_b,
+        admin=AdminFactory(email="admin@kachi.example", name="Admin"),
+    )

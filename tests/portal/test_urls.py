@@ -1,0 +1,164 @@
+"""Every URL the project has × every role, against an expected-access table.
+
+The URL list comes from the resolver, so a new page without an entry in
+EXPECTED fails this test until someone decides who may see it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import World
+from tests.factories import InvitationFactory
+
+ROLES = ["anon", "customer_a", "customer_admin_a", "customer_b", "csm_a", "csm_b", "admin"]
+INVITE_TOKEN = "matrix-invitation-token"
+
+
+def row(anon: int, customer_a: int, customer_admin_a: int, customer_b: int, csm_a: int, csm_b: int, admin: int):
+    return dict(zip(ROLES, [anon, customer_a, customer_admin_a, customer_b, csm_a, csm_b, admin], strict=True))
+
+
+def same(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(anon: int, others: int) -> dict[str, int]:
+    return {"anon": anon, **dict.fromkeys(ROLES[1:], others)}
+
+
+# Objects in the URLs belong to tenant A (account "alpha", an invitation to alpha).
+# 302 for an anonymous visitor is the redirect to sign in; 403 is "not your role";
+# 404 is "not yours", answered exactly like a missing object; 405 is a GET on a POST-only URL.
+EXPECTED: dict[str, dict[str, int]] = {
+    "home": same(302),
+    "healthz": same(200),
+    "login": signed_in(200, 302),
+    "logout": same(405),
+    "password_reset": same(200),
+    "password_reset_done": same(200),
+    "password_reset_confirm": same(200),
+    "password_reset_complete": same(200),
+    "password_change": signed_in(302, 200),
+    "password_change_done": signed_in(302, 200),
+    "invitation_accept": same(200),
+    "invitation_revoke": same(405),
+    "profile": signed_in(302, 200),
+    "set_language": same(405),
+    "customer_home": row(302, 200, 200, 200, 403, 403, 403),
+    "team": row(302, 200, 200, 200, 403, 403, 403),
+    "portfolio": row(302, 403, 403, 403, 200, 200, 200),
+    "account_list": row(302, 403, 403, 403, 200, 200, 200),
+    "account_detail": row(302, 403, 403, 403, 200, 404, 200),
+    "admin_home": row(302, 403, 403, 403, 403, 403, 200),
+    "api_me": signed_in(403, 200),
+    "api_account_list": signed_in(403, 200),
+    "api_account_detail": row(403, 200, 200, 404, 200, 404, 200),
+    "api_schema": same(200),
+    "api_docs": same(200),
+}
+
+# The Django admin is for admins only: everyone else is sent to its sign-in page.
+# What an admin gets depends on the sample object (a change page of a missing id
+# redirects, read-only models answer 403 to "add"); REACHABLE means "anything but
+# an error or the sign-in page".
+REACHABLE = -1
+ADMIN_DEFAULT = row(302, 302, 302, 302, 302, 302, REACHABLE)
+ADMIN_EXCEPTIONS: dict[str, dict[str, int]] = {
+    "admin:login": row(200, 200, 200, 200, 200, 200, 302),
+    "admin:logout": row(302, 302, 302, 302, 302, 302, 405),
+}
+
+
+def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            # Unnamed patterns (the admin's redirects and catch-all) are keyed by their route.
+            yield f"{namespace}{pattern.name or route}", route
+
+
+SAMPLES = {
+    "slug": "alpha",
+    "token": INVITE_TOKEN,
+    "pk": None,  # filled with the invitation's id
+    "uidb64": "MQ",
+    "app_label": "portal",
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": "1",
+    "url": "no-such-page/",
+}
+
+
+def concrete(route: str, samples: dict[str, str]) -> str:
+    """Turn a route (path converters or admin regexes) into a URL with sample values."""
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: samples[m.group(1)], route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples[m.group(1)], path)
+    path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
+    return "/" + path
+
+
+def expected_for(name: str) -> dict[str, int] | None:
+    if name.startswith("admin:"):
+        return ADMIN_EXCEPTIONS.get(name, ADMIN_DEFAULT)
+    return EXPECTED.get(name)
+
+
+def all_urls() -> list[tuple[str, str]]:
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_every_url_is_in_the_table() -> None:
+    missing = [name for name, _route in all_urls() if expected_for(name) is None]
+    assert missing == [], f"URLs with no entry in the access table: {missing}"
+    stale = sorted(set(EXPECTED) - {name for name, _ in all_urls()})
+    assert stale == [], f"entries for URLs that no longer exist: {stale}"
+
+
+@pytest.mark.django_db
+def test_role_url_matrix(world: World) -> None:
+    invitation = InvitationFactory(account=world.account_a, token=INVITE_TOKEN, invited_by=world.customer_admin_a)
+    samples = {**SAMPLES, "pk": str(invitation.pk)}
+    users = {
+        "anon": None,
+        "customer_a": world.customer_a,
+        "customer_admin_a": world.customer_admin_a,
+        "customer_b": world.customer_b,
+        "csm_a": world.csm_a,
+        "csm_b": world.csm_b,
+        "admin": world.admin,
+    }
+    clients = {}
+    for role, user in users.items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        clients[role] = client
+
+    mismatches = []
+    checked = 0
+    for name, route in all_urls():
+        url = concrete(route, samples)
+        expected = expected_for(name)
+        for role in ROLES:
+            response = clients[role].get(url)
+            status = response.status_code
+            checked += 1
+            if expected[role] == REACHABLE:
+                if status >= 500 or (status == 302 and "/login/" in response["Location"]) or status == 401:
+                    mismatches.append(f"{name} {url} as {role}: got {status}, expected the page")
+            elif status != expected[role]:
+                mismatches.append(f"{name} {url} as {role}: got {status}, expected {expected[role]}")
+            elif role == "anon" and status == 302 and not response["Location"].startswith(("/login/", "/admin/")):
+                mismatches.append(f"{name} {url} as anon: redirected to {response['Location']}, not to sign in")
+    assert checked > 100
+    assert mismatches == [], "\n".join(mismatches)
