@@ -4,13 +4,20 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("KACHI_ANNOUNCE_DEFAULTS", "0")
+# Tests get their own filesystem-broker folder, so a `make run` worker never takes their tasks.
+os.environ.setdefault("BROKER_FOLDER", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test-broker"))
 
 from portal.settings import *  # noqa: F403
 from portal.settings import BASE_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Tasks run in-process unless a test starts a real worker (tests/portal/test_celery.py).
+if os.environ.get("KACHI_TEST_EMAIL_DIR"):
+    # A worker started by a test writes its e-mails where the test can read them.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["KACHI_TEST_EMAIL_DIR"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in-process unless a test starts a real worker (tests/portal/test_tasks.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 

@@ -49,9 +49,7 @@ def world(db: None) -> World:
         account=account_a, role=Membership.Role.ADMIN, user__email="boss@alpha.example"
     ).user
     customer_a = MembershipFactory(account=account_a, user__email="member@alpha.example").user
-    customer_b = MembershipFactory(
-        account=account_b, role=Membership.Role.ADMIN, user__email="boss@beta.example"
-    ).user
+    customer_b = MembershipFactory(account=account_b, role=Membership.Role.ADMIN, user__email="boss@beta.example").user
     return World(
         account_a=account_a,
         account_b=account_b,

@@ -1,3 +1,5 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -8,5 +10,10 @@ urlpatterns = [
     path("accounts/", views.AccountListView.as_view(), name="api_account_list"),
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
+    path(
+        "docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        name="api_docs",
+    ),
 ]

@@ -1,0 +1,157 @@
+"""Celery end to end: a real worker process on the configured broker runs a task against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection, transaction
+from kombu import Connection
+
+from portal import celery_app, services
+from portal.models import Invitation
+from tests.conftest import World, need_service
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def database_url_for_worker() -> str:
+    """The URL of the test database this process is using, for a worker in another process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def broker_reachable(url: str) -> bool:
+    if url.startswith("filesystem://"):
+        return True
+    try:
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture
+def worker(tmp_path: Path, transactional_db: None):
+    broker = settings.CELERY_BROKER_URL
+    if not broker_reachable(broker):
+        need_service(f"broker {broker} is not reachable")
+    if os.environ.get("KACHI_REQUIRE_SERVICES") == "1" and broker.startswith("filesystem://"):
+        pytest.fail("KACHI_REQUIRE_SERVICES=1 needs CELERY_BROKER_URL to point at a real broker (Redis)")
+    celery_app.conf.task_always_eager = False
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.test_settings",
+        "DATABASE_URL": database_url_for_worker(),
+        "KACHI_TEST_EMAIL_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield process, tmp_path
+    finally:
+        celery_app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_a_real_worker_sends_the_invitation(worker, world: World) -> None:
+    process, mail_dir = worker
+    with transaction.atomic():
+        issued = services.invitation_create(
+            account=world.account_a, email="worker@alpha.example", role="customer_member", invited_by=world.csm_a
+        )
+    deadline = time.monotonic() + 60
+    invitation = Invitation.objects.get(pk=issued.invitation.pk)
+    while invitation.email_sent_at is None and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.25)
+        invitation.refresh_from_db()
+    if invitation.email_sent_at is None:
+        process.terminate()
+        output = process.communicate(timeout=20)[0]
+        pytest.fail(f"the worker did not run the task in time; its output:\n{output[-4000:]}")
+    sent = "".join(path.read_text() for path in mail_dir.iterdir())
+    assert "worker@alpha.example" in sent
+    assert f"/invite/{issued.token}/" in sent
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_invitation_enqueues_nothing(world: World, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.invitation_create(
+                account=world.account_a, email="rollback@alpha.example", role="customer_member", invited_by=world.csm_a
+            )
+            raise RuntimeError("something later in the request failed")
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not Invitation.objects.filter(email="rollback@alpha.example").exists()
+
+
+@pytest.mark.django_db
+def test_a_committed_invitation_enqueues_exactly_one_task(world: World, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.invitation_create(
+            account=world.account_a, email="commit@alpha.example", role="customer_member", invited_by=world.csm_a
+        )
+    assert len(callbacks) == 1
+    assert [m.to for m in mail.outbox] == [["commit@alpha.example"]]
+
+
+@pytest.mark.django_db
+def test_sending_twice_sends_once(world: World, django_capture_on_commit_callbacks) -> None:
+    from portal.tasks import invitation_send_email
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = services.invitation_create(
+            account=world.account_a, email="once@alpha.example", role="customer_member", invited_by=world.csm_a
+        )
+    assert invitation_send_email(issued.invitation.pk, issued.token, "ja") is False
+    assert len(mail.outbox) == 1
+
+
+def test_task_defaults_are_safe() -> None:
+    conf = celery_app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    from portal.tasks import invitation_send_email
+
+    assert invitation_send_email.max_retries == 5
+    assert invitation_send_email.retry_backoff is True
