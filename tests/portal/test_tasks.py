@@ -113,12 +113,15 @@ def test_a_real_worker_sends_the_invitation(worker, world: World) -> None:
 
 @pytest.mark.django_db
 def test_a_rolled_back_invitation_enqueues_nothing(world: World, django_capture_on_commit_callbacks) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.invitation_create(
-                account=world.account_a, email="rollback@alpha.example", role="customer_member", invited_by=world.csm_a
-            )
-            raise RuntimeError("something later in the request failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.invitation_create(
+            account=world.account_a, email="rollback@alpha.example", role="customer_member", invited_by=world.csm_a
+        )
+        raise RuntimeError("something later in the request failed")
     assert callbacks == []
     assert mail.outbox == []
     assert not Invitation.objects.filter(email="rollback@alpha.example").exists()

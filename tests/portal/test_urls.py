@@ -1,4 +1,4 @@
-"""Every URL the project has × every role, against an expected-access table.
+"""Every URL the project has by every role, against an expected-access table.
 
 The URL list comes from the resolver, so a new page without an entry in
 EXPECTED fails this test until someone decides who may see it.

@@ -149,7 +149,7 @@ class Command(BaseCommand):
                 days=rng.randint(3, 360) if index >= 2 else 10 + index * 5, hours=rng.randint(0, 23)
             )
             age = (now - start).days
-            churned = age > 150 and rng.random() < 0.12
+            churned = age > 150 and index % 9 == 5
             status = (
                 Account.Status.CHURNED
                 if churned

@@ -1,0 +1,48 @@
+"""The Japanese catalogue is complete, compiled, and used."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+
+LOCALE = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES"
+
+
+def po_entries() -> list[tuple[str, str, bool]]:
+    """(msgid, msgstr of the first form, fuzzy) for every entry but the header."""
+    entries = []
+    for block in (LOCALE / "django.po").read_text(encoding="utf-8").split("\n\n"):
+        lines = [line for line in block.strip().splitlines() if not line.startswith("#~")]
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        text = "\n".join(line for line in lines if not line.startswith("#"))
+        msgid = "".join(re.findall(r'"(.*)"', text.split("msgstr")[0].split("msgid_plural")[0]))
+        match = re.search(r'msgstr(?:\[0\])? ((?:".*"\n?)+)', text)
+        msgstr = "".join(re.findall(r'"(.*)"', match.group(1))) if match else ""
+        if msgid:
+            entries.append((msgid, msgstr, fuzzy))
+    return entries
+
+
+def test_every_message_has_a_japanese_translation() -> None:
+    entries = po_entries()
+    assert len(entries) > 100
+    assert [m for m, s, _ in entries if not s] == []
+    assert [m for m, _, fuzzy in entries if fuzzy] == []
+
+
+def test_the_compiled_catalogue_matches_the_source() -> None:
+    compiled = gettext.GNUTranslations((LOCALE / "django.mo").open("rb"))
+    stale = [msgid for msgid, msgstr, _ in po_entries() if "%" not in msgid and compiled.gettext(msgid) != msgstr]
+    assert stale == [], "run `make messages` to recompile locale/ja"
+
+
+def test_japanese_is_active_by_default() -> None:
+    assert settings.LANGUAGE_CODE == "ja"
+    with translation.override("ja"):
+        assert translation.gettext("Sign in") != "Sign in"
+    with translation.override("en"):
+        assert translation.gettext("Sign in") == "Sign in"

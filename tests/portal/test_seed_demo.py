@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from portal.models import Account, Membership, Segment, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_builds_a_believable_world_and_is_idempotent() -> None:
+    first = seed()
+    counts = (Segment.objects.count(), User.objects.count(), Account.objects.count(), Membership.objects.count())
+    assert seed() and counts == (
+        Segment.objects.count(),
+        User.objects.count(),
+        Account.objects.count(),
+        Membership.objects.count(),
+    )
+    assert set(Segment.objects.values_list("name", flat=True)) == {"PLG", "SMB", "Mid-market", "Enterprise"}
+    assert 35 <= Account.objects.count() <= 45
+    assert User.objects.filter(role=User.Role.CSM).count() >= 3
+    assert User.objects.filter(role=User.Role.ADMIN).exists()
+    now = timezone.now()
+    starts = list(Account.objects.values_list("contract_start", flat=True))
+    assert all(now - timedelta(days=366) <= s <= now for s in starts)
+    assert max(starts) - min(starts) > timedelta(days=300), "starts are spread over the year"
+    assert Account.objects.filter(status=Account.Status.CHURNED, churned_at__isnull=False).exists()
+    assert not Account.objects.filter(memberships__isnull=True).exists(), "every account has users"
+    assert Membership.objects.filter(role=Membership.Role.ADMIN).count() == Account.objects.count()
+    assert "admin@kachi.example" in first
+    assert "kachi-demo" in first
+
+
+def test_demo_logins_work(client) -> None:
+    seed()
+    for email, home in [
+        ("admin@kachi.example", "/reports/"),
+        ("sato@kachi.example", "/portfolio/"),
+        ("admin@sakura-foods.example", "/app/"),
+        ("user1@sakura-foods.example", "/app/"),
+    ]:
+        response = client.post("/login/", {"username": email, "password": "kachi-demo"}, follow=True)
+        assert response.redirect_chain[-1][0] == home, email
+        client.post("/logout/")
