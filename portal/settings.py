@@ -159,6 +159,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+if DEBUG:
+    # whitenoise looks here even when runserver serves the files; an absent folder only makes it warn.
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))

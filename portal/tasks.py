@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -36,3 +38,21 @@ def invitation_send_email(invitation_id: int, token: str, language: str) -> bool
     # Recorded right after the hand-over, in one statement.
     Invitation.objects.filter(pk=invitation.pk, email_sent_at=None).update(email_sent_at=timezone.now())
     return True
+
+
+INVITATION_RETENTION_DAYS = 90
+SIGN_IN_LOG_RETENTION_DAYS = 90
+
+
+@shared_task(**RETRY_POLICY)
+def housekeeping() -> dict[str, int]:
+    """Daily clean-up: invitations long past use, and old sign-in logs."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    cutoff = timezone.now() - timedelta(days=INVITATION_RETENTION_DAYS)
+    invitations, _ = Invitation.objects.filter(accepted_at=None, expires_at__lt=cutoff).delete()
+    return {
+        "invitations": invitations,
+        "access_logs": AxesProxyHandler.reset_logs(age_days=SIGN_IN_LOG_RETENTION_DAYS),
+        "failure_logs": AxesProxyHandler.reset_failure_logs(age_days=SIGN_IN_LOG_RETENTION_DAYS),
+    }

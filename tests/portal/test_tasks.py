@@ -158,3 +158,26 @@ def test_task_defaults_are_safe() -> None:
 
     assert invitation_send_email.max_retries == 5
     assert invitation_send_email.retry_backoff is True
+
+
+@pytest.mark.django_db
+def test_housekeeping_forgets_old_invitations_only(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.tasks import housekeeping
+    from tests.factories import InvitationFactory
+
+    now = timezone.now()
+    old = InvitationFactory(account=world.account_a, expires_at=now - timedelta(days=200))
+    recent = InvitationFactory(account=world.account_a, expires_at=now - timedelta(days=3))
+    accepted = InvitationFactory(account=world.account_a, expires_at=now - timedelta(days=200), accepted_at=now)
+    result = housekeeping.delay().get()
+    assert result["invitations"] == 1
+    assert set(Invitation.objects.values_list("pk", flat=True)) == {recent.pk, accepted.pk}
+    assert not Invitation.objects.filter(pk=old.pk).exists()
+    # beat runs it every day from the database schedule
+    task = PeriodicTask.objects.get(task="portal.tasks.housekeeping")
+    assert task.enabled and task.crontab.hour == "3"

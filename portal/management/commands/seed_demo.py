@@ -184,13 +184,13 @@ class Command(BaseCommand):
                     },
                 )
 
-        self.stdout.write(
-            self.style.SUCCESS(
-                "Demo data ready: {segments} segments, {users} users and {accounts} accounts added "
-                "(existing ones left as they were).".format(**created)
-            )
-        )
         if options.get("verbosity", 1) >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Demo data ready: {segments} segments, {users} users and {accounts} accounts added "
+                    "(existing ones left as they were).".format(**created)
+                )
+            )
             self.stdout.write(demo_logins_text())
 
 
