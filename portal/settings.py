@@ -208,6 +208,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Usage events ---------------------------------------------------------
+# Raw events are kept this long; rules evaluate on daily counts, which stay.
+USAGE_EVENT_RETENTION_DAYS = env.int("USAGE_EVENT_RETENTION_DAYS", default=400)
+USAGE_EVENT_BATCH_MAX = 1000
+
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -1,11 +1,12 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.api import views
 
 urlpatterns = [
+    path("", include("journeys.api.urls")),
     path("me/", views.MeView.as_view(), name="api_me"),
     path("accounts/", views.AccountListView.as_view(), name="api_account_list"),
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),
