@@ -278,7 +278,11 @@ def journey_evaluate(*, journey: Journey, include_events: bool = True) -> Evalua
     playbook = journey.playbook
     steps = list(playbook.steps.order_by("position", "id"))
     milestones = list(playbook.milestones.prefetch_related(Prefetch("steps", queryset=Step.objects.only("key"))))
-    states = {s.step_key: s for s in StepState.objects.filter(journey=journey).select_related("step")}
+    # States of steps a newer version dropped stay in the history but no longer count.
+    states = {
+        s.step_key: s
+        for s in StepState.objects.filter(journey=journey, step__playbook_id=journey.playbook_id).select_related("step")
+    }
     achieved = set(Achievement.objects.filter(journey=journey).values_list("milestone_key", flat=True))
     pending = [m for m in milestones if m.key not in achieved]
     if not pending and all(s.is_closed for s in states.values()):
