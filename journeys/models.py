@@ -116,6 +116,10 @@ class Step(EventCriterion):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_customer_side(self) -> bool:
+        return self.owner == self.Owner.CUSTOMER
+
 
 class Milestone(EventCriterion):
     """A value marker of a playbook: what reaching it means, and by when."""
@@ -240,6 +244,10 @@ class StepState(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in self.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.due_at < timezone.now()
 
 
 class Source(models.TextChoices):

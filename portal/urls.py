@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from journeys import views as journey_views
 from portal import views
 
 urlpatterns = [
@@ -25,12 +26,19 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
     # Customers
-    path("app/", views.customer_home, name="customer_home"),
+    path("app/", journey_views.checklist, name="customer_home"),
     path("app/team/", views.team, name="team"),
+    path("app/value/", journey_views.value, name="value"),
+    # Journey actions (customers and staff, scoped to their accounts)
+    path("steps/<int:pk>/status/", journey_views.step_status, name="step_status"),
+    path("steps/<int:pk>/assign/", journey_views.step_assign, name="step_assign"),
+    path("achievements/<int:pk>/feedback/", journey_views.feedback, name="milestone_feedback"),
     # CS managers and admins
     path("portfolio/", views.portfolio, name="portfolio"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<slug:slug>/", views.account_detail, name="account_detail"),
+    path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
+    path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("reports/", views.admin_home, name="admin_home"),
     # API and Django admin
     path("api/v1/", include("portal.api.urls")),

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -20,49 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from journeys import selectors as journey_selectors
+from journeys.forms import JourneyStartForm, ValueRecordForm
+from journeys.views import checklist_context
 from portal import selectors, services
+from portal.access import admin_required, customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
-from portal.tenancy import customer_account, get_visible_account, scope_to_user
+from portal.tenancy import get_visible_account, scope_to_user
 
 PAGE_SIZE = 25
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """CS managers and admins only; customers get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not (request.user.is_csm or request.user.is_admin):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        account = customer_account(user=request.user)
-        if account is None:
-            raise PermissionDenied
-        request.account = account
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class KachiLoginView(LoginView):
@@ -81,17 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --- Customer pages -------------------------------------------------------
-
-
-@customer_required
-def customer_home(request: HttpRequest) -> HttpResponse:
-    account = request.account
-    days = max((timezone.now() - account.contract_start).days, 0)
-    return render(
-        request,
-        "portal/customer_home.html",
-        {"account": account, "days_since_start": days, "membership": request.user.membership},
-    )
 
 
 @customer_required
@@ -195,17 +148,21 @@ def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and _invite_from_form(request, form, account):
         return redirect("account_detail", slug=account.slug)
-    return render(
-        request,
-        "portal/account_detail.html",
-        {
-            "account": account,
-            "days_since_start": max((timezone.now() - account.contract_start).days, 0),
-            "members": selectors.account_members(account=account),
-            "invitations": selectors.account_open_invitations(account=account),
-            "form": form,
-        },
-    )
+    journey = journey_selectors.account_journey(account=account)
+    context = {
+        "account": account,
+        "days_since_start": max((timezone.now() - account.contract_start).days, 0),
+        "members": selectors.account_members(account=account),
+        "invitations": selectors.account_open_invitations(account=account),
+        "form": form,
+        "value_summary": journey_selectors.account_value(account=account),
+        "value_form": ValueRecordForm(),
+        "start_form": JourneyStartForm(playbooks=journey_selectors.startable_playbooks(account=account)),
+    }
+    if journey is not None:
+        context.update(checklist_context(request, journey))
+        context["members"] = selectors.account_members(account=account)
+    return render(request, "portal/account_detail.html", context)
 
 
 @admin_required

@@ -60,3 +60,23 @@ def world(db: None) -> World:
         csm_b=csm_b,
         admin=AdminFactory(email="admin@kachi.example", name="Admin"),
     )
+
+
+@pytest.fixture
+def journey_a(world: World):
+    """A published two-step playbook running for account A, its first milestone reached."""
+    from journeys.models import Milestone, Playbook, Step
+    from journeys.services.journeys import journey_start, step_set_status
+    from portal.models import MilestoneKind
+
+    playbook = Playbook.objects.create(key="basics", name="Basics", status=Playbook.Status.PUBLISHED)
+    playbook.segments.add(world.account_a.segment)
+    first = Step.objects.create(playbook=playbook, key="connect", position=1, title="Connect your data")
+    Step.objects.create(playbook=playbook, key="launch", position=2, title="Launch", owner=Step.Owner.CSM)
+    milestone = Milestone.objects.create(
+        playbook=playbook, key="first-value", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=14
+    )
+    milestone.steps.add(first)
+    journey = journey_start(account=world.account_a, playbook=playbook)
+    step_set_status(state=journey.step_states.get(step_key="connect"), status="done", by=world.customer_a)
+    return journey

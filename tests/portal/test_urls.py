@@ -52,6 +52,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "set_language": same(405),
     "customer_home": row(302, 200, 200, 200, 403, 403, 403),
     "team": row(302, 200, 200, 200, 403, 403, 403),
+    "value": row(302, 200, 200, 200, 403, 403, 403),
+    "step_status": same(405),
+    "step_assign": same(405),
+    "milestone_feedback": same(405),
+    "account_value_create": same(405),
+    "journey_start": same(405),
     "portfolio": row(302, 403, 403, 403, 200, 200, 200),
     "account_list": row(302, 403, 403, 403, 200, 200, 200),
     "account_detail": row(302, 403, 403, 403, 200, 404, 200),
@@ -61,6 +67,19 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_account_detail": row(403, 200, 200, 404, 200, 404, 200),
     "api_schema": same(200),
     "api_docs": same(200),
+}
+
+# POST-only URLs are also posted to (with an empty form) by every role: 404 is
+# "not yours", 400 or a redirect means the request got past the scoping.
+POST_EXPECTED: dict[str, dict[str, int]] = {
+    "logout": same(302),
+    "set_language": same(302),
+    "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
+    "step_status": row(302, 400, 400, 404, 400, 404, 400),
+    "step_assign": row(302, 404, 302, 404, 302, 404, 302),
+    "milestone_feedback": row(302, 302, 302, 404, 302, 404, 302),
+    "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
+    "journey_start": row(302, 403, 403, 403, 302, 404, 302),
 }
 
 # The Django admin is for admins only: everyone else is sent to its sign-in page.
@@ -89,7 +108,7 @@ def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tupl
 SAMPLES = {
     "slug": "alpha",
     "token": INVITE_TOKEN,
-    "pk": None,  # filled with the invitation's id
+    "pk": None,  # filled per URL: see PK_OF
     "uidb64": "MQ",
     "app_label": "portal",
     "object_id": "1",
@@ -117,6 +136,11 @@ def all_urls() -> list[tuple[str, str]]:
     return sorted(set(walk(get_resolver().url_patterns)))
 
 
+def test_post_only_urls_are_posted_to() -> None:
+    post_only = {name for name, codes in EXPECTED.items() if set(codes.values()) == {405}}
+    assert post_only == set(POST_EXPECTED), "every POST-only URL needs a row in POST_EXPECTED"
+
+
 def test_every_url_is_in_the_table() -> None:
     missing = [name for name, _route in all_urls() if expected_for(name) is None]
     assert missing == [], f"URLs with no entry in the access table: {missing}"
@@ -125,9 +149,14 @@ def test_every_url_is_in_the_table() -> None:
 
 
 @pytest.mark.django_db
-def test_role_url_matrix(world: World) -> None:
+def test_role_url_matrix(world: World, journey_a) -> None:
     invitation = InvitationFactory(account=world.account_a, token=INVITE_TOKEN, invited_by=world.customer_admin_a)
-    samples = {**SAMPLES, "pk": str(invitation.pk)}
+    pk_of = {
+        "invitation_revoke": invitation.pk,
+        "step_status": journey_a.step_states.get(step_key="connect").pk,
+        "step_assign": journey_a.step_states.get(step_key="connect").pk,
+        "milestone_feedback": journey_a.achievements.get().pk,
+    }
     users = {
         "anon": None,
         "customer_a": world.customer_a,
@@ -147,7 +176,7 @@ def test_role_url_matrix(world: World) -> None:
     mismatches = []
     checked = 0
     for name, route in all_urls():
-        url = concrete(route, samples)
+        url = concrete(route, {**SAMPLES, "pk": str(pk_of.get(name, 0))})
         expected = expected_for(name)
         for role in ROLES:
             response = clients[role].get(url)
@@ -160,5 +189,13 @@ def test_role_url_matrix(world: World) -> None:
                 mismatches.append(f"{name} {url} as {role}: got {status}, expected {expected[role]}")
             elif role == "anon" and status == 302 and not response["Location"].startswith(("/login/", "/admin/")):
                 mismatches.append(f"{name} {url} as anon: redirected to {response['Location']}, not to sign in")
+        for role in ROLES if name in POST_EXPECTED else []:
+            poster = Client()  # a fresh session each time: one of these POSTs signs out
+            if users[role] is not None:
+                poster.force_login(users[role])
+            status = poster.post(url, {}).status_code
+            checked += 1
+            if status != POST_EXPECTED[name][role]:
+                mismatches.append(f"POST {name} {url} as {role}: got {status}, expected {POST_EXPECTED[name][role]}")
     assert checked > 100
     assert mismatches == [], "\n".join(mismatches)

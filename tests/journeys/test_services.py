@@ -1,0 +1,261 @@
+"""Journeys: start, step changes with append-only history, achievements at the right time and only once,
+ROI, event-driven steps and milestones, and playbook versions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from journeys.models import (
+    Achievement,
+    DailyEventCount,
+    Journey,
+    Milestone,
+    Playbook,
+    Step,
+    StepEvent,
+    StepState,
+    UsageEvent,
+)
+from journeys.rules import event_day
+from journeys.selectors import journey_checklist
+from journeys.services.journeys import (
+    accounts_evaluate,
+    journey_evaluate,
+    journey_start,
+    journey_start_default,
+    step_assign,
+    step_set_status,
+    value_record_create,
+)
+from journeys.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
+from portal.models import MilestoneKind
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def make_playbook(world: World, key: str = "onboarding") -> Playbook:
+    playbook = Playbook.objects.create(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
+    playbook.segments.add(world.account_a.segment)
+    Step.objects.create(playbook=playbook, key="admin", position=1, title="Create admin", due_offset_days=2)
+    Step.objects.create(playbook=playbook, key="connect", position=2, title="Connect data", due_offset_days=7)
+    Step.objects.create(
+        playbook=playbook, key="send", position=3, title="Send first campaign", due_offset_days=14,
+        event_name="campaign_sent", event_properties={"status": "delivered"},
+    )  # fmt: skip
+    Step.objects.create(
+        playbook=playbook, key="train", position=4, title="Team training", owner=Step.Owner.CSM, required=False
+    )
+    full = Milestone.objects.create(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
+    assert full.steps.count() == 0  # no steps chosen: every required step
+    Milestone.objects.create(
+        playbook=playbook, key="first", name="First login", kind=MilestoneKind.FIRST_ACTION,
+        rule=Milestone.Rule.EVENT, event_name="login",
+    )  # fmt: skip
+    Milestone.objects.create(
+        playbook=playbook, key="adopt", name="Regular use", kind=MilestoneKind.ADOPTION, rule=Milestone.Rule.EVENT,
+        event_name="login", event_min_days=3, event_window_days=7,
+    )  # fmt: skip
+    Milestone.objects.create(playbook=playbook, key="roi", name="ROI", kind=MilestoneKind.ROI, rule=Milestone.Rule.ROI)
+    return playbook
+
+
+def state(journey: Journey, key: str) -> StepState:
+    return journey.step_states.select_related("step", "journey__account").get(step_key=key)
+
+
+def record_events(account, name: str, moments, properties=None, api_key=None) -> None:
+    """Raw events and their daily counts, as ingestion leaves them."""
+    from journeys.models import ApiKey
+
+    api_key = api_key or ApiKey.objects.get_or_create(name="test", prefix="test", key_hash="0" * 64)[0]
+    for i, moment in enumerate(moments):
+        UsageEvent.objects.create(
+            api_key=api_key, external_id=f"{name}-{moment.isoformat()}-{i}", account=account, name=name,
+            occurred_at=moment, properties=properties or {},
+        )  # fmt: skip
+        keys = [""] + (['{"status":"delivered"}'] if (properties or {}).get("status") == "delivered" else [])
+        for key in keys:
+            row, _ = DailyEventCount.objects.get_or_create(
+                account=account, name=name, filter_key=key, day=event_day(moment),
+                defaults={"count": 0, "first_at": moment, "last_at": moment},
+            )  # fmt: skip
+            row.count += 1
+            row.first_at = min(row.first_at, moment)
+            row.last_at = max(row.last_at, moment)
+            row.save()
+
+
+def test_start_creates_step_states_from_the_contract_start(world: World) -> None:
+    playbook = make_playbook(world)
+    journey = journey_start(account=world.account_a, playbook=playbook)
+    assert journey.started_at == world.account_a.contract_start
+    states = list(journey.step_states.order_by("step__position"))
+    assert [s.step_key for s in states] == ["admin", "connect", "send", "train"]
+    assert states[1].due_at == journey.started_at + timedelta(days=7)
+    assert all(s.status == "todo" for s in states)
+    assert StepEvent.objects.filter(journey=journey).count() == 4
+    with pytest.raises(ValidationError):
+        journey_start(account=world.account_a, playbook=playbook)
+
+
+def test_new_accounts_get_their_segments_playbook(world: World) -> None:
+    playbook = make_playbook(world)
+    journey = journey_start_default(account=world.account_b)  # same segment as A
+    assert journey.playbook == playbook
+    assert journey_start_default(account=world.account_b) is None  # already running
+
+
+def test_history_is_append_only_and_reopening_keeps_it(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    step = state(journey, "admin")
+    step_set_status(state=step, status="done", by=world.customer_a)
+    step_set_status(state=step, status="todo", by=world.customer_a)
+    step_set_status(state=step, status="done", by=world.customer_admin_a)
+    history = list(StepEvent.objects.filter(step_state=step).order_by("id").values_list("from_status", "to_status"))
+    assert history == [("", "todo"), ("todo", "done"), ("done", "todo"), ("todo", "done")]
+    step.refresh_from_db()
+    assert step.status == "done" and step.changed_by == world.customer_admin_a
+
+
+def test_skip_and_block_need_a_reason(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    with pytest.raises(ValidationError):
+        step_set_status(state=state(journey, "connect"), status="blocked", by=world.csm_a)
+    step_set_status(state=state(journey, "connect"), status="blocked", reason="Waiting for IT", by=world.csm_a)
+    assert state(journey, "connect").reason == "Waiting for IT"
+
+
+def test_customers_cannot_change_csm_steps_or_other_accounts(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    with pytest.raises(PermissionDenied):
+        step_set_status(state=state(journey, "train"), status="done", by=world.customer_a)
+    with pytest.raises(PermissionDenied):
+        step_set_status(state=state(journey, "admin"), status="done", by=world.customer_b)
+    with pytest.raises(PermissionDenied):
+        step_set_status(state=state(journey, "admin"), status="done", by=world.csm_b)
+    step_set_status(state=state(journey, "train"), status="done", by=world.csm_a)
+
+
+def test_full_value_is_reached_once_at_the_time_of_the_last_required_step(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    start = journey.started_at
+    step_set_status(state=state(journey, "admin"), status="done", by=world.customer_a, at=start + timedelta(days=1))
+    step_set_status(state=state(journey, "send"), status="skipped", reason="No e-mail", by=world.csm_a,
+                    at=start + timedelta(days=3))  # fmt: skip
+    assert not Achievement.objects.filter(milestone_key="full").exists()
+    step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a, at=start + timedelta(days=5))
+    achievement = Achievement.objects.get(milestone_key="full")
+    assert achievement.achieved_at == start + timedelta(days=5)
+    assert achievement.kind == "full_value"
+    # Reopening and redoing never records it again, nor moves it.
+    step_set_status(state=state(journey, "connect"), status="todo", by=world.customer_a)
+    step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a)
+    journey_evaluate(journey=journey)
+    assert list(Achievement.objects.filter(milestone_key="full").values_list("achieved_at", flat=True)) == [
+        start + timedelta(days=5)
+    ]
+
+
+def test_roi_is_reached_on_the_date_value_matches_the_investment(world: World) -> None:
+    world.account_a.investment_amount = Decimal(600_000)
+    world.account_a.save()
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    today = timezone.localdate()
+    value_record_create(account=world.account_a, amount=Decimal(400_000), occurred_on=today - timedelta(days=9),
+                        note="Saved hours", by=world.customer_admin_a)  # fmt: skip
+    assert not journey.achievements.filter(kind="roi").exists()
+    value_record_create(account=world.account_a, amount=Decimal(250_000), occurred_on=today - timedelta(days=4),
+                        note="New deals", by=world.csm_a)  # fmt: skip
+    roi = journey.achievements.get(kind="roi")
+    assert timezone.localtime(roi.achieved_at).date() == today - timedelta(days=4)
+
+
+def test_value_is_recorded_by_customer_admins_and_staff_only(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        value_record_create(account=world.account_a, amount=Decimal(1), occurred_on=timezone.localdate(), note="",
+                            by=world.customer_a)  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        value_record_create(account=world.account_a, amount=Decimal(1), occurred_on=timezone.localdate(), note="",
+                            by=world.csm_b)  # fmt: skip
+    with pytest.raises(ValidationError):
+        value_record_create(account=world.account_a, amount=Decimal(1), note="", by=world.csm_a,
+                            occurred_on=timezone.localdate() + timedelta(days=2))  # fmt: skip
+
+
+def test_events_complete_steps_and_milestones_at_the_events_time(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    start = journey.started_at
+    logins = [start + timedelta(days=d, hours=3) for d in (1, 1, 2, 4)]
+    record_events(world.account_a, "login", logins)
+    record_events(world.account_a, "campaign_sent", [start + timedelta(days=6)], {"status": "bounced"})
+    record_events(world.account_a, "campaign_sent", [start + timedelta(days=8, hours=5)], {"status": "delivered"})
+    accounts_evaluate(account_ids=[world.account_a.pk])
+    first = journey.achievements.get(milestone_key="first")
+    assert first.achieved_at == logins[0] and first.source == "event"
+    adopt = journey.achievements.get(milestone_key="adopt")
+    assert adopt.achieved_at == logins[3]  # third distinct day within 7 days
+    send = state(journey, "send")
+    assert send.status == "done" and send.completed_at == start + timedelta(days=8, hours=5)
+    assert StepEvent.objects.filter(step_state=send, source="event").count() == 1
+    accounts_evaluate(account_ids=[world.account_a.pk])
+    assert journey.achievements.count() == 2
+
+
+def test_event_time_survives_pruning_of_raw_events(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    moment = journey.started_at + timedelta(days=2, hours=1)
+    record_events(world.account_a, "login", [moment])
+    UsageEvent.objects.all().delete()  # pruned before evaluation: the daily count still knows the day's first event
+    accounts_evaluate(account_ids=[world.account_a.pk])
+    assert journey.achievements.get(milestone_key="first").achieved_at == moment
+
+
+def test_assigning_a_step_to_a_colleague(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    step = step_assign(state=state(journey, "connect"), assignee=world.customer_a, by=world.customer_admin_a)
+    assert step.assignee == world.customer_a
+    with pytest.raises(PermissionDenied):
+        step_assign(state=state(journey, "connect"), assignee=world.customer_admin_a, by=world.customer_a)
+    with pytest.raises(ValidationError):
+        step_assign(state=state(journey, "connect"), assignee=world.customer_b, by=world.customer_admin_a)
+
+
+def test_versions_keep_running_journeys_and_migration_keeps_work(world: World) -> None:
+    v1 = make_playbook(world)
+    journey = journey_start(account=world.account_a, playbook=v1)
+    step_set_status(state=state(journey, "admin"), status="done", by=world.customer_a)
+    draft = playbook_new_version(playbook=v1, by=world.admin)
+    assert (draft.version, draft.status) == (2, "draft")
+    assert sorted(draft.steps.values_list("key", flat=True)) == sorted(v1.steps.values_list("key", flat=True))
+    assert draft.milestones.count() == v1.milestones.count()
+    draft.steps.filter(key="train").delete()
+    Step.objects.create(playbook=draft, key="report", position=5, title="Read your first report")
+    playbook_publish(playbook=draft, by=world.admin)
+    v1.refresh_from_db()
+    assert v1.status == "retired"
+    journey.refresh_from_db()
+    assert journey.playbook == v1  # running journeys keep their version
+
+    journey_migrate(journey=journey, to=draft, by=world.admin)
+    journey.refresh_from_db()
+    assert journey.playbook == draft
+    checklist = journey_checklist(journey=journey)
+    assert [s.step_key for s in checklist.states] == ["admin", "connect", "send", "report"]
+    admin = state(journey, "admin")
+    assert admin.status == "done" and admin.step.playbook == draft
+    assert StepEvent.objects.filter(step_state=admin).count() == 3  # start, done, moved
+    assert StepState.objects.filter(journey=journey, step_key="train").exists()  # dropped step kept in history
+
+
+def test_a_published_playbook_needs_steps_and_only_drafts_publish(world: World) -> None:
+    empty = Playbook.objects.create(key="empty", name="Empty")
+    with pytest.raises(ValidationError):
+        playbook_publish(playbook=empty, by=world.admin)
+    with pytest.raises(ValidationError):
+        playbook_publish(playbook=make_playbook(world, key="other"), by=world.admin)
