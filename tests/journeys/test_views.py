@@ -1,0 +1,185 @@
+"""The checklist as customers and CS managers use it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from journeys.models import Milestone, MilestoneFeedback, Playbook, Step, ValueRecord
+from journeys.services.journeys import journey_start
+from portal.models import MilestoneKind
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def playbook_with(world: World, steps: int, key: str = "pb") -> Playbook:
+    playbook = Playbook.objects.create(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
+    playbook.segments.add(world.account_a.segment)
+    for i in range(steps):
+        Step.objects.create(
+            playbook=playbook, key=f"s{i}", position=i, title=f"Step {i}", guidance=f"Do **thing {i}**.",
+            due_offset_days=i * 2, owner=Step.Owner.CSM if i % 5 == 4 else Step.Owner.CUSTOMER,
+        )  # fmt: skip
+    first = Milestone.objects.create(
+        playbook=playbook, key="first", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=3
+    )
+    first.steps.add(playbook.steps.get(key="s0"))
+    Milestone.objects.create(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
+    Milestone.objects.create(
+        playbook=playbook, key="adopt", name="Adoption", kind=MilestoneKind.ADOPTION, rule=Milestone.Rule.EVENT,
+        event_name="login", event_min_days=5, event_window_days=14,
+    )  # fmt: skip
+    return playbook
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_checklist_shows_steps_milestones_and_progress(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 4))
+    page = signed_in(world.customer_a).get("/app/")
+    html = page.content.decode()
+    assert page.context["checklist"].total == 4
+    assert "Step 3" in html and "<strong>thing 0</strong>" in html
+    assert "First value" in html and "Adoption" in html
+    assert 'class="bar-fill" width="0"' in html
+    assert journey.pk == page.context["journey"].pk
+
+
+def test_empty_state_without_a_journey(world: World) -> None:
+    page = signed_in(world.customer_a).get("/app/")
+    assert page.context["journey"] is None
+    assert 'id="checklist"' not in page.content.decode()
+
+
+def test_ticking_a_step_without_javascript(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 4))
+    step = journey.step_states.get(step_key="s0")
+    client = signed_in(world.customer_a)
+    response = client.post(f"/steps/{step.pk}/status/", {"status": "done", "next": "/app/"})
+    assert response.status_code == 302 and response["Location"] == "/app/"
+    step.refresh_from_db()
+    assert step.status == "done"
+    page = client.get("/app/")
+    notices = [str(m) for m in page.context["messages"]]
+    assert len(notices) == 1 and "First value" in notices[0]
+    assert page.context["checklist"].percent == 25
+
+
+def test_ticking_a_step_with_htmx_answers_the_checklist(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 4))
+    step = journey.step_states.get(step_key="s0")
+    response = signed_in(world.customer_a).post(
+        f"/steps/{step.pk}/status/", {"status": "done"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="checklist"')
+    assert "<html" not in html
+    assert "celebrate" in html and "First value" in html
+    assert 'width="25"' in html
+    assert journey.achievements.get().milestone_key == "first"
+
+
+def test_customers_cannot_tick_csm_steps(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 5))
+    csm_step = journey.step_states.get(step_key="s4")
+    client = signed_in(world.customer_a)
+    client.post(f"/steps/{csm_step.pk}/status/", {"status": "done"})
+    csm_step.refresh_from_db()
+    assert csm_step.status == "todo"
+    signed_in(world.csm_a).post(f"/steps/{csm_step.pk}/status/", {"status": "done"})
+    csm_step.refresh_from_db()
+    assert csm_step.status == "done"
+
+
+def test_blocking_without_a_reason_is_explained(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
+    step = journey.step_states.get(step_key="s1")
+    response = signed_in(world.csm_a).post(
+        f"/steps/{step.pk}/status/", {"status": "blocked"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    step.refresh_from_db()
+    assert step.status == "todo"
+
+
+def test_customer_admin_assigns_a_step(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
+    step = journey.step_states.get(step_key="s1")
+    client = signed_in(world.customer_admin_a)
+    assert client.post(f"/steps/{step.pk}/assign/", {"assignee": world.customer_b.pk}).status_code == 400
+    client.post(f"/steps/{step.pk}/assign/", {"assignee": world.customer_a.pk})
+    step.refresh_from_db()
+    assert step.assignee == world.customer_a
+    assert world.customer_a.get_full_name() in client.get("/app/").content.decode()
+
+
+def test_feedback_at_a_milestone(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
+    client = signed_in(world.customer_a)
+    client.post(f"/steps/{journey.step_states.get(step_key='s0').pk}/status/", {"status": "done"})
+    achievement = journey.achievements.get()
+    assert f"/achievements/{achievement.pk}/feedback/" in client.get("/app/").content.decode()
+    assert client.post(f"/achievements/{achievement.pk}/feedback/", {"score": "9"}).status_code == 302
+    assert not MilestoneFeedback.objects.exists()
+    client.post(f"/achievements/{achievement.pk}/feedback/", {"score": "4", "comment": "助かりました"})
+    client.post(f"/achievements/{achievement.pk}/feedback/", {"score": "5", "comment": "もっと良い"})
+    feedback = MilestoneFeedback.objects.get()
+    assert (feedback.score, feedback.comment) == (5, "もっと良い")
+    assert f"/achievements/{achievement.pk}/feedback/" not in client.get("/app/").content.decode()
+
+
+def test_value_page_records_and_shows_progress_to_roi(world: World) -> None:
+    client = signed_in(world.customer_admin_a)
+    page = client.post("/app/value/", {"amount": "-5", "occurred_on": timezone.localdate().isoformat(), "note": "x"})
+    assert page.status_code == 200 and page.context["form"].errors["amount"]
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    assert client.post("/app/value/", {"amount": "100", "occurred_on": future}).context["form"].errors["occurred_on"]
+    ok = client.post("/app/value/", {"amount": "300000", "occurred_on": timezone.localdate().isoformat(), "note": "x"})
+    assert ok.status_code == 302
+    assert client.get("/app/value/").context["summary"].percent == 50  # investment 600,000
+    assert signed_in(world.customer_a).post("/app/value/", {"amount": "1"}).status_code == 403
+    assert ValueRecord.objects.count() == 1
+
+
+def test_staff_record_value_and_start_journeys_from_the_account_page(world: World) -> None:
+    playbook_with(world, 3)
+    client = signed_in(world.csm_a)
+    page = client.get("/accounts/alpha/")
+    assert page.context["start_form"].fields["playbook"].queryset.count() == 1
+    playbook = Playbook.objects.get()
+    client.post("/accounts/alpha/journeys/start/", {"playbook": playbook.pk})
+    assert world.account_a.journeys.get().playbook == playbook
+    assert client.get("/accounts/alpha/").context["checklist"].total == 3
+    client.post("/accounts/alpha/value/", {"amount": "5000", "occurred_on": timezone.localdate().isoformat()})
+    assert ValueRecord.objects.get().recorded_by == world.csm_a
+    assert signed_in(world.csm_b).post("/accounts/alpha/journeys/start/", {"playbook": playbook.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["customer_a", "csm_a"])
+def test_checklist_query_count_is_the_same_for_4_and_40_steps(world: World, who: str) -> None:
+    small = journey_start(account=world.account_a, playbook=playbook_with(world, 4, key="small"))
+    client = signed_in(getattr(world, who))
+    url = "/app/" if who == "customer_a" else "/accounts/alpha/"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    small.delete()
+    large = journey_start(account=world.account_a, playbook=playbook_with(world, 40, key="large"))
+    for state in large.step_states.all()[:10]:
+        state.assignee = world.customer_a
+        state.save()
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert page.context["checklist"].total == 40
+    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
