@@ -148,12 +148,22 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
 
 
 def _interleave(states: list[StepState], milestones: list[MilestoneView]) -> list[ChecklistItem]:
-    """Milestones go after the last step due before their target (those without a target go last)."""
+    """A steps-rule milestone goes right after the last step it needs; others after the last step due
+    before their target (those without a target go last)."""
     items = [ChecklistItem(kind="step", state=s) for s in states]
+    index_of = {s.step_id: i for i, s in enumerate(states)}
     placed: list[tuple[int, int, ChecklistItem]] = []
     for order, view in enumerate(milestones):
-        due_before = [s for s in states if view.target_at is None or s.due_at <= view.target_at]
-        index = len(due_before)
+        milestone = view.milestone
+        if milestone.rule == Milestone.Rule.STEPS:
+            needed = [index_of[s.pk] for s in milestone.steps.all() if s.pk in index_of] or [
+                i for i, s in enumerate(states) if s.step.required
+            ]
+            index = max(needed) + 1 if needed else len(states)
+        elif view.target_at is not None:
+            index = len([s for s in states if s.due_at <= view.target_at])
+        else:
+            index = len(states)
         placed.append((index, order, ChecklistItem(kind="milestone", milestone=view)))
     for index, _order, item in sorted(placed, key=lambda p: (p[0], p[1]), reverse=True):
         items.insert(index, item)

@@ -53,6 +53,11 @@ def test_checklist_shows_steps_milestones_and_progress(world: World) -> None:
     assert "First value" in html and "Adoption" in html
     assert 'class="bar-fill" width="0"' in html
     assert journey.pk == page.context["journey"].pk
+    order = [item.state.step_key if item.kind == "step" else item.milestone.milestone.key for item in
+             page.context["checklist"].items]  # fmt: skip
+    # A steps milestone follows the step it needs; full value follows the last required step.
+    assert order[:2] == ["s0", "first"]
+    assert order.index("full") == order.index("s3") + 1
 
 
 def test_empty_state_without_a_journey(world: World) -> None:
