@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from journeys.services.journeys import journey_start_default
 from portal.models import Account, Invitation, Membership, Segment, User
 
 
@@ -84,6 +85,12 @@ class AccountAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["csm"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A new account starts its segment's onboarding playbook straight away.
+            journey_start_default(account=obj, by=request.user)
 
 
 @admin.register(Membership)

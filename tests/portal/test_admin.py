@@ -73,3 +73,34 @@ def test_admins_can_create_a_user_in_the_admin(world: World) -> None:
     from portal.models import User
 
     assert User.objects.get(email="new.csm@kachi.example").is_csm
+
+
+def test_a_new_account_starts_its_segments_playbook(world: World) -> None:
+    from journeys.models import Playbook, Step
+
+    playbook = Playbook.objects.create(key="smb", name="SMB", status=Playbook.Status.PUBLISHED)
+    playbook.segments.add(world.account_a.segment)
+    Step.objects.create(playbook=playbook, key="first", title="First step")
+    client = Client()
+    client.force_login(world.admin)
+    response = client.post(
+        "/admin/portal/account/add/",
+        {
+            "name": "Gamma KK",
+            "slug": "gamma",
+            "segment": world.account_a.segment.pk,
+            "plan": "starter",
+            "contract_start_0": "2026-11-01",
+            "contract_start_1": "09:00:00",
+            "investment_amount": "100000",
+            "status": "onboarding",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    from portal.models import Account
+
+    journey = Account.objects.get(slug="gamma").journeys.get()
+    assert journey.playbook == playbook
+    assert journey.step_states.count() == 1
