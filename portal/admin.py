@@ -86,7 +86,7 @@ class AccountAdmin(admin.ModelAdmin):
     autocomplete_fields = ["csm"]
     inlines = [MembershipInline]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if not change:
             # A new account starts its segment's onboarding playbook straight away.
