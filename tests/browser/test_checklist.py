@@ -1,0 +1,65 @@
+"""A customer works through the checklist in a real browser: ticking updates progress and milestones in place."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from journeys.models import Milestone, Playbook, Step
+from journeys.services.journeys import journey_start
+from portal.models import MilestoneKind
+from tests.conftest import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def checklist_world(world: World, live_server) -> str:
+    playbook = Playbook.objects.create(key="pb", name="SMB オンボーディング", status=Playbook.Status.PUBLISHED)
+    for i, title in enumerate(["管理者アカウントの作成", "データ連携の設定", "最初のキャンペーン配信"]):
+        Step.objects.create(playbook=playbook, key=f"s{i}", position=i, title=title, due_offset_days=3 * i + 1)
+    milestone = Milestone.objects.create(
+        playbook=playbook, key="fv", name="ファーストバリュー", kind=MilestoneKind.FIRST_VALUE, target_days=10
+    )
+    milestone.steps.add(playbook.steps.get(key="s1"))
+    journey_start(account=world.account_a, playbook=playbook)
+    return live_server.url
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill("correct-horse-battery")
+    page.locator("form button[type=submit].btn").click()
+
+
+def test_ticking_steps_moves_progress_and_reaches_a_milestone(page: Page, checklist_world: str) -> None:
+    sign_in(page, checklist_world, "member@alpha.example")
+    expect(page.get_by_text("0 / 3 ステップ完了").or_(page.get_by_text("0 of 3 steps done"))).to_be_visible()
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    page.get_by_role("button", name="管理者アカウントの作成").click()
+    expect(page.locator("li.step-done")).to_have_count(1)
+    expect(page.locator("svg.bar .bar-fill")).to_have_attribute("width", "33")
+
+    page.get_by_role("button", name="データ連携の設定").click()
+    expect(page.locator(".celebrate")).to_contain_text("ファーストバリュー")
+    expect(page.locator("svg.bar .bar-fill")).to_have_attribute("width", "67")
+    expect(page.locator(".chip-reached").first).to_contain_text("ファーストバリュー")
+    assert navigations == [], "ticking a step must not reload the page"
+
+    page.reload()
+    expect(page.locator("li.step-done")).to_have_count(2)
+
+
+def test_the_checklist_works_without_javascript(browser, checklist_world: str) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="ja-JP")
+    page = context.new_page()
+    sign_in(page, checklist_world, "member@alpha.example")
+    page.get_by_role("button", name="管理者アカウントの作成").click()
+    expect(page).to_have_url(re.compile(rf"{checklist_world}/app/#step-\d+$"))
+    expect(page.locator("li.step-done")).to_have_count(1)
+    context.close()
