@@ -154,6 +154,8 @@ def step_set_status(
     reason = reason.strip()
     if status in NEEDS_REASON and not reason:
         raise ValidationError({"reason": _("Say why, so the team knows what happened.")})
+    # Lock order everywhere: journey, then its step states (evaluation takes the same locks).
+    Journey.objects.select_for_update().filter(pk=state.journey_id).first()
     state = StepState.objects.select_for_update().select_related("journey__account", "step").get(pk=state.pk)
     if state.status == status and state.reason == reason:
         return state
@@ -275,6 +277,8 @@ def journey_evaluate(*, journey: Journey, include_events: bool = True) -> Evalua
     """Complete event-driven steps and record every milestone now satisfied, each at the time
     of what satisfied it. Safe to run any number of times: an achievement is recorded once."""
     result = Evaluation()
+    # One evaluation of a journey at a time: concurrent ones would complete the same step twice.
+    Journey.objects.select_for_update().filter(pk=journey.pk).first()
     playbook = journey.playbook
     steps = list(playbook.steps.order_by("position", "id"))
     milestones = list(playbook.milestones.prefetch_related(Prefetch("steps", queryset=Step.objects.only("key"))))
