@@ -188,3 +188,17 @@ def test_checklist_query_count_is_the_same_for_4_and_40_steps(world: World, who:
         page = client.get(url)
     assert page.context["checklist"].total == 40
     assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_value_page_query_count_is_the_same_for_1_and_many_records(world: World) -> None:
+    client = signed_in(world.customer_admin_a)
+    today = timezone.localdate().isoformat()
+    client.post("/app/value/", {"amount": "1000", "occurred_on": today, "note": "first"})
+    with CaptureQueriesContext(connection) as few:
+        client.get("/app/value/")
+    for i in range(15):
+        client.post("/app/value/", {"amount": str(1000 + i), "occurred_on": today, "note": f"n{i}"})
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/app/value/")
+    assert len(page.context["summary"].records) == 16
+    assert len(few) == len(many)
