@@ -33,4 +33,4 @@ messages: $(VENV)/.installed
 	$(PY) manage.py compilemessages -l ja --ignore=.venv
 
 clean:
-	rm -rf var/broker var/test.sqlite3* .pytest_cache
+	rm -rf var/broker var/test-broker var/test-*.sqlite3* .pytest_cache
