@@ -83,9 +83,7 @@ def test_ticking_a_step_without_javascript(world: World) -> None:
 def test_ticking_a_step_with_htmx_answers_the_checklist(world: World) -> None:
     journey = journey_start(account=world.account_a, playbook=playbook_with(world, 4))
     step = journey.step_states.get(step_key="s0")
-    response = signed_in(world.customer_a).post(
-        f"/steps/{step.pk}/status/", {"status": "done"}, HTTP_HX_REQUEST="true"
-    )
+    response = signed_in(world.customer_a).post(f"/steps/{step.pk}/status/", {"status": "done"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="checklist"')
@@ -110,9 +108,7 @@ def test_customers_cannot_tick_csm_steps(world: World) -> None:
 def test_blocking_without_a_reason_is_explained(world: World) -> None:
     journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
     step = journey.step_states.get(step_key="s1")
-    response = signed_in(world.csm_a).post(
-        f"/steps/{step.pk}/status/", {"status": "blocked"}, HTTP_HX_REQUEST="true"
-    )
+    response = signed_in(world.csm_a).post(f"/steps/{step.pk}/status/", {"status": "blocked"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
     step.refresh_from_db()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from journeys.demo import seed_journeys
 from portal.models import Account, Membership, Segment, User
 
 DEMO_PASSWORD = "kachi-demo"  # noqa: S105 - printed for people to sign in with
@@ -184,11 +185,20 @@ class Command(BaseCommand):
                     },
                 )
 
+        journeys_created = seed_journeys(rng=rng, now=now)
+
         if options.get("verbosity", 1) >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
                     "Demo data ready: {segments} segments, {users} users and {accounts} accounts added "
                     "(existing ones left as they were).".format(**created)
+                )
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Journeys: {playbooks} playbook versions, {journeys} journeys, {step_changes} step changes, "
+                    "{events} usage events, {achievements} achievements and {value_records} value records "
+                    "added.".format(**journeys_created)
                 )
             )
             self.stdout.write(demo_logins_text())
