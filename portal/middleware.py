@@ -10,7 +10,10 @@ from django.utils.cache import patch_vary_headers
 
 
 def request_language(request: HttpRequest) -> str:
-    """The signed-in person's language, else the switcher's cookie, else Japanese."""
+    """The signed-in person's language, else the switcher's cookie, else Japanese.
+
+    API callers without a session choose with Accept-Language (Japanese by default too).
+    """
     supported = dict(settings.LANGUAGES)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.language in supported:
@@ -18,6 +21,8 @@ def request_language(request: HttpRequest) -> str:
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     if cookie in supported:
         return cookie
+    if request.path.startswith("/api/") and "HTTP_ACCEPT_LANGUAGE" in request.META:
+        return translation.get_language_from_request(request)
     return settings.LANGUAGE_CODE
 
 

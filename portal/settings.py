@@ -212,6 +212,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Raw events are kept this long; rules evaluate on daily counts, which stay.
 USAGE_EVENT_RETENTION_DAYS = env.int("USAGE_EVENT_RETENTION_DAYS", default=400)
 USAGE_EVENT_BATCH_MAX = 1000
+# A full batch of 1,000 events with properties of up to 8 KB each fits in a request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {

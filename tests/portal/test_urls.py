@@ -65,6 +65,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_me": signed_in(403, 200),
     "api_account_list": signed_in(403, 200),
     "api_account_detail": row(403, 200, 200, 404, 200, 404, 200),
+    "api_events": same(401),  # an API key, never a session: 401 for every visitor without one
     "api_schema": same(200),
     "api_docs": same(200),
 }

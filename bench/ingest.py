@@ -1,0 +1,184 @@
+"""Usage-event ingestion through the API, against PostgreSQL's COPY into the same table.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_bench .venv/bin/python bench/ingest.py [--events 50000]
+
+Needs PostgreSQL, and a scratch database (its name must contain "bench"; it is
+created if missing and migrated). Posts the events in batches of 1,000 to
+POST /api/v1/events/ with django.test.Client in-process (every middleware, DRF,
+authentication, validation, the insert, the daily counts and the on-commit
+enqueue), then COPYs as many rows with fresh ids into journeys_usageevent.
+Prints both rates, their ratio (target: the API at least 20% of COPY) and the
+time per 1,000-event batch. Runs with DEBUG off, like production; the rows it
+added are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NAMES = ["login", "campaign_sent", "report_viewed", "invite_sent", "export", "dashboard_opened"]
+CHANNELS = ["email", "sms", "line", "push"]
+
+
+def ensure_database(url: str) -> None:
+    """Create the scratch database if it does not exist (UTF-8, from template0, like the test database)."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(
+            f"bench/ingest.py writes 100,000 rows: point DATABASE_URL at a scratch database (*bench*), not {name!r}."
+        )
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def event(run: str, n: int, base: datetime) -> dict:
+    return {
+        "id": f"{run}-{n}",
+        "user": f"user-{n % 500}",
+        "name": NAMES[n % len(NAMES)],
+        "occurred_at": (base + timedelta(seconds=n * 37)).isoformat(),
+        "properties": {"channel": CHANNELS[n % len(CHANNELS)], "plan": "pro", "count": n % 10},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "bench/ingest.py compares with PostgreSQL's COPY: set DATABASE_URL, e.g. "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_bench"
+        )
+    ensure_database(url)
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))  # a throw-away key for this process
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    # Enqueued evaluations go to a throw-away broker folder, never to a development worker's queue.
+    os.environ["CELERY_BROKER_URL"] = "filesystem://"
+    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from journeys.models import DailyEventCount, Milestone, Playbook, UsageEvent
+    from journeys.services.api_keys import api_key_create
+    from portal.models import Account, MilestoneKind, Segment
+
+    call_command("migrate", verbosity=0)
+    segment, _ = Segment.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    account, _ = Account.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench KK", "segment": segment, "contract_start": timezone.now()}
+    )
+    # One rule with a property filter, so ingestion keeps a filtered daily count as in real use.
+    playbook, _ = Playbook.objects.get_or_create(key="bench", version=1, defaults={"name": "Bench"})
+    Milestone.objects.get_or_create(
+        playbook=playbook,
+        key="bench-email",
+        defaults={
+            "name": "First e-mail campaign",
+            "kind": MilestoneKind.FIRST_VALUE,
+            "rule": Milestone.Rule.EVENT,
+            "event_name": "campaign_sent",
+            "event_properties": {"channel": "email"},
+        },
+    )
+    api_key, raw_key = api_key_create(name="bench", account=account, by=None)
+    run = secrets.token_hex(4)
+    base = timezone.now() - timedelta(days=30)
+
+    bodies = []
+    for start in range(0, args.events, args.batch):
+        stop = min(start + args.batch, args.events)
+        bodies.append(json.dumps([event(run, n, base) for n in range(start, stop)]))
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
+    client.post("/api/v1/events/", "[]", content_type="application/json", secure=True, **headers)  # warm up
+
+    timings = []
+    began = time.perf_counter()
+    for body in bodies:
+        start = time.perf_counter()
+        response = client.post("/api/v1/events/", body, content_type="application/json", secure=True, **headers)
+        timings.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.content[:500]
+        assert response.json()["errors"] == [], response.content[:500]
+    api_seconds = time.perf_counter() - began
+    stored = UsageEvent.objects.filter(api_key=api_key).count()
+    assert stored == args.events, (stored, args.events)
+
+    received = datetime.now(UTC)
+    rows = [
+        (
+            api_key.pk,
+            f"{run}-copy-{n}",
+            account.pk,
+            item["user"],
+            item["name"],
+            datetime.fromisoformat(item["occurred_at"]),
+            json.dumps(item["properties"]),
+            received,
+        )
+        for n, item in ((n, event(run, n, base)) for n in range(args.events))
+    ]
+    columns = "api_key_id, external_id, account_id, user_ref, name, occurred_at, properties, received_at"
+    began = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {UsageEvent._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    copy_seconds = time.perf_counter() - began
+    assert UsageEvent.objects.filter(api_key=api_key).count() == 2 * args.events
+
+    api_rate = args.events / api_seconds
+    copy_rate = args.events / copy_seconds
+    batch_ms = [t * 1000 for t in timings]
+    print(f"events                 {args.events:>10,} in batches of {args.batch:,}")
+    print(f"API  POST /api/v1/events/ {api_rate:>10,.0f} events/s  ({api_seconds:.2f} s)")
+    print(f"COPY journeys_usageevent  {copy_rate:>10,.0f} rows/s    ({copy_seconds:.2f} s)")
+    print(f"ratio API / COPY       {api_rate / copy_rate:>10.1%}  (target ≥ 20%)")
+    print(
+        f"ms per batch           median {statistics.median(batch_ms):.1f}, "
+        f"p95 {statistics.quantiles(batch_ms, n=20)[-1]:.1f}, max {max(batch_ms):.1f}"
+    )
+
+    with transaction.atomic():
+        UsageEvent.objects.filter(api_key=api_key).delete()
+        DailyEventCount.objects.filter(account=account).delete()
+        api_key.delete()
+
+
+if __name__ == "__main__":
+    main()
