@@ -320,7 +320,11 @@ def _insert_events(*, api_key: ApiKey, events: dict[str, _Event]) -> list[str]:
 
 def _add_daily_counts(events: list[_Event]) -> None:
     """Add new events to their daily counts, under "" and every property filter some rule uses."""
-    filters = rules.counted_filters({event.name for event in events})
+    _upsert_daily_counts(_daily_totals(events, rules.counted_filters({event.name for event in events})))
+
+
+def _daily_totals(events: list[_Event], filters: dict[str, list[tuple[str, dict]]]) -> dict[tuple, list]:
+    """(account, name, filter key, day) → [count, first_at, last_at] for the events under the filters."""
     totals: dict[tuple[int, str, str, date], list] = {}
     for event in events:
         day = rules.event_day(event.occurred_at)
@@ -334,6 +338,13 @@ def _add_daily_counts(events: list[_Event]) -> None:
                 total[0] += 1
                 total[1] = min(total[1], event.occurred_at)
                 total[2] = max(total[2], event.occurred_at)
+    return totals
+
+
+def _upsert_daily_counts(totals: dict[tuple, list], *, replace: bool = False) -> None:
+    """Add ``totals`` to the daily counts in one statement (``replace``: keep the larger count instead)."""
+    if not totals:
+        return
     qn = connection.ops.quote_name
     adapt_moment = connection.ops.adapt_datetimefield_value
     adapt_day = connection.ops.adapt_datefield_value
@@ -343,13 +354,17 @@ def _add_daily_counts(events: list[_Event]) -> None:
         params += (account_id, name, key, adapt_day(day), count, adapt_moment(first_at), adapt_moment(last_at))
     table = qn(DailyEventCount._meta.db_table)
     count, first_at, last_at = qn("count"), qn("first_at"), qn("last_at")
+    if replace:
+        new_count = f"CASE WHEN excluded.{count} > {table}.{count} THEN excluded.{count} ELSE {table}.{count} END"
+    else:
+        new_count = f"{table}.{count} + excluded.{count}"
     # CASE rather than LEAST/GREATEST: SQLite has neither.
     sql = (
         f"INSERT INTO {table} "  # noqa: S608 (identifiers from the model, values as parameters)
         f"({qn('account_id')}, {qn('name')}, {qn('filter_key')}, {qn('day')}, {count}, {first_at}, {last_at}) "
         f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(totals))} "
         f"ON CONFLICT ({qn('account_id')}, {qn('name')}, {qn('filter_key')}, {qn('day')}) DO UPDATE SET "
-        f"{count} = {table}.{count} + excluded.{count}, "
+        f"{count} = {new_count}, "
         f"{first_at} = CASE WHEN excluded.{first_at} < {table}.{first_at} "
         f"THEN excluded.{first_at} ELSE {table}.{first_at} END, "
         f"{last_at} = CASE WHEN excluded.{last_at} > {table}.{last_at} "
@@ -357,6 +372,41 @@ def _add_daily_counts(events: list[_Event]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def daily_counts_backfill(*, name: str, properties_filter: dict) -> int:
+    """Count the raw events still kept under a property filter that no rule used when they arrived.
+
+    Safe to run again: each day keeps the larger of its count and what the raw events say.
+    Returns how many raw events were read.
+    """
+    key = rules.filter_key(properties_filter)
+    if not key:
+        return 0
+    filters = {name: [(key, properties_filter)]}
+    totals: dict[tuple, list] = {}
+    read, last_pk = 0, 0
+    while True:
+        chunk = list(
+            UsageEvent.objects.filter(name=name, pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "account_id", "occurred_at", "properties")[:PRUNE_CHUNK]
+        )
+        if not chunk:
+            break
+        last_pk = chunk[-1][0]
+        read += len(chunk)
+        events = [
+            _Event("", account_id, "", name, occurred_at, properties or {}, "")
+            for _pk, account_id, occurred_at, properties in chunk
+        ]
+        for day_key, (count, first_at, last_at) in _daily_totals(events, filters).items():
+            total = totals.setdefault(day_key, [0, first_at, last_at])
+            total[0] += count
+            total[1], total[2] = min(total[1], first_at), max(total[2], last_at)
+    with transaction.atomic():
+        _upsert_daily_counts(totals, replace=True)
+    return read
 
 
 def events_prune(*, older_than_days: int) -> int:

@@ -4,6 +4,7 @@ draft version, which is then published. Journeys keep their version until moved.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from journeys.models import Journey, Milestone, Playbook, Source, Step, StepEvent, StepState
 from journeys.services.journeys import journey_evaluate
+from journeys.tasks import journeys_backfill_counts
 from portal.models import User
 
 STEP_FIELDS = [
@@ -82,6 +84,8 @@ def playbook_publish(*, playbook: Playbook, by: User | None) -> Playbook:
     playbook.status = Playbook.Status.PUBLISHED
     playbook.published_at = timezone.now()
     playbook.save(update_fields=["status", "published_at"])
+    # Its rules may count events under property filters nothing counted before.
+    transaction.on_commit(partial(journeys_backfill_counts.delay, playbook.pk))
     return playbook
 
 

@@ -259,3 +259,28 @@ def test_a_published_playbook_needs_steps_and_only_drafts_publish(world: World) 
         playbook_publish(playbook=empty, by=world.admin)
     with pytest.raises(ValidationError):
         playbook_publish(playbook=make_playbook(world, key="other"), by=world.admin)
+
+
+def test_a_new_property_filter_counts_the_events_already_kept(world: World, django_capture_on_commit_callbacks) -> None:
+    from journeys.services.api_keys import api_key_create
+    from journeys.services.events import events_ingest
+
+    v1 = make_playbook(world)
+    journey = journey_start(account=world.account_a, playbook=v1)
+    key, _raw = api_key_create(name="p", account=world.account_a, by=None)
+    sent_at = journey.started_at + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        events_ingest(api_key=key, items=[
+            {"id": "1", "name": "report_viewed", "occurred_at": sent_at.isoformat(), "properties": {"kind": "ttv"}},
+            {"id": "2", "name": "report_viewed", "occurred_at": sent_at.isoformat(), "properties": {"kind": "other"}},
+        ])  # fmt: skip
+    draft = playbook_new_version(playbook=v1, by=world.admin)
+    Milestone.objects.create(
+        playbook=draft, key="report", name="Read the TTV report", kind=MilestoneKind.MILESTONE,
+        rule=Milestone.Rule.EVENT, event_name="report_viewed", event_properties={"kind": "ttv"},
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        playbook_publish(playbook=draft, by=world.admin)
+    assert DailyEventCount.objects.get(name="report_viewed", filter_key='{"kind":"ttv"}').count == 1
+    journey_migrate(journey=journey, to=draft, by=world.admin)
+    assert journey.achievements.get(milestone_key="report").achieved_at == sent_at
