@@ -91,18 +91,27 @@ def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step]) -> str:
     if milestone.rule == Milestone.Rule.ROI:
         return _("Recorded value reaches the investment.")
     if milestone.rule == Milestone.Rule.EVENT:
-        text = ngettext(
-            "At least %(count)s “%(name)s” event",
-            "At least %(count)s “%(name)s” events",
-            milestone.event_min_count,
-        ) % {"count": milestone.event_min_count, "name": milestone.event_name}
-        if milestone.event_min_days:
-            text += _(" on %(days)s different days") % {"days": milestone.event_min_days}
-        if milestone.event_window_days:
-            text += _(" within %(window)s days") % {"window": milestone.event_window_days}
+        values = {
+            "count": milestone.event_min_count,
+            "name": milestone.event_name,
+            "days": milestone.event_min_days,
+            "window": milestone.event_window_days,
+        }
+        if milestone.event_min_days and milestone.event_window_days:
+            text = _("At least %(count)s “%(name)s” events, on %(days)s different days within %(window)s days.")
+        elif milestone.event_min_days:
+            text = _("At least %(count)s “%(name)s” events, on %(days)s different days.")
+        else:
+            text = ngettext(
+                "At least %(count)s “%(name)s” event.",
+                "At least %(count)s “%(name)s” events.",
+                milestone.event_min_count,
+            )
+        text %= values
         if milestone.event_properties:
-            text += " (" + ", ".join(f"{k}={v}" for k, v in milestone.event_properties.items()) + ")"
-        return text + "."
+            conditions = ", ".join(f"{k}={v}" for k, v in milestone.event_properties.items())
+            text += " " + _("Only events with %(conditions)s.") % {"conditions": conditions}
+        return text
     chosen = [steps_by_pk[s.pk].title for s in milestone.steps.all() if s.pk in steps_by_pk]
     if chosen:
         return _("Done: %(steps)s.") % {"steps": ", ".join(chosen)}
