@@ -69,7 +69,12 @@ class Playbook(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -98,7 +103,7 @@ class Step(EventCriterion):
         CUSTOMER = "customer", _("Customer")
         CSM = "csm", _("CS manager")
 
-    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
+    playbook = models.ForeignKey(Playbook, verbose_name=_("playbook"), on_delete=models.CASCADE, related_name="steps")
     key = models.SlugField(_("key"), max_length=80, help_text=_("Identifies the step across playbook versions."))
     position = models.PositiveIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=200)
@@ -129,7 +134,9 @@ class Milestone(EventCriterion):
         EVENT = "event", _("Usage events")
         ROI = "roi", _("Recorded value reaches the investment")
 
-    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="milestones")
+    playbook = models.ForeignKey(
+        Playbook, verbose_name=_("playbook"), on_delete=models.CASCADE, related_name="milestones"
+    )
     key = models.SlugField(_("key"), max_length=80, help_text=_("Identifies the milestone across playbook versions."))
     position = models.PositiveIntegerField(_("position"), default=0)
     name = models.CharField(_("name"), max_length=200)
@@ -170,14 +177,21 @@ class Milestone(EventCriterion):
 class Journey(models.Model):
     """One account's run of one playbook version."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="journeys")
-    playbook = models.ForeignKey(Playbook, on_delete=models.PROTECT, related_name="journeys")
-    playbook_key = models.SlugField(max_length=80, editable=False)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="journeys")
+    playbook = models.ForeignKey(
+        Playbook, verbose_name=_("playbook"), on_delete=models.PROTECT, related_name="journeys"
+    )
+    playbook_key = models.SlugField(_("playbook key"), max_length=80, editable=False)
     started_at = models.DateTimeField(_("started"), help_text=_("The TTV clock start; the contract start by default."))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -204,9 +218,11 @@ class StepState(models.Model):
 
     CLOSED = (Status.DONE, Status.SKIPPED)
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="step_states")
-    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="states")
-    step_key = models.SlugField(max_length=80, editable=False)
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="step_states"
+    )
+    step = models.ForeignKey(Step, verbose_name=_("step"), on_delete=models.PROTECT, related_name="states")
+    step_key = models.SlugField(_("step key"), max_length=80, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.TODO)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     assignee = models.ForeignKey(
@@ -221,7 +237,12 @@ class StepState(models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     changed_at = models.DateTimeField(_("changed"), default=timezone.now)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -261,14 +282,23 @@ class Source(models.TextChoices):
 class StepEvent(models.Model):
     """Append-only history of a step state: nothing here is ever updated or deleted."""
 
-    step_state = models.ForeignKey(StepState, on_delete=models.CASCADE, related_name="history")
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="step_history")
-    from_status = models.CharField(max_length=16, choices=StepState.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=StepState.Status.choices)
+    step_state = models.ForeignKey(
+        StepState, verbose_name=_("step state"), on_delete=models.CASCADE, related_name="history"
+    )
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="step_history"
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=StepState.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=StepState.Status.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
     occurred_at = models.DateTimeField(_("when"))
@@ -287,11 +317,17 @@ class StepEvent(models.Model):
 class Achievement(models.Model):
     """A journey reached a milestone, at the time of whatever satisfied its rule. Recorded once."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="achievements")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="achievements")
-    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="achievements")
-    milestone_key = models.SlugField(max_length=80, editable=False)
-    kind = models.CharField(max_length=16, choices=MilestoneKind.choices, editable=False)
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="achievements"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="achievements"
+    )
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="achievements"
+    )
+    milestone_key = models.SlugField(_("milestone key"), max_length=80, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices, editable=False)
     achieved_at = models.DateTimeField(_("reached"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
@@ -312,8 +348,12 @@ class Achievement(models.Model):
 class MilestoneFeedback(models.Model):
     """What a customer said when reaching a milestone: a score from 1 to 5 and a comment."""
 
-    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="feedback")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="milestone_feedback")
+    achievement = models.ForeignKey(
+        Achievement, verbose_name=_("achievement"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="milestone_feedback"
+    )
     score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("given"), default=timezone.now)
@@ -333,12 +373,19 @@ class MilestoneFeedback(models.Model):
 class ValueRecord(models.Model):
     """Business value a customer got (for ROI time to value)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="value_records")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="value_records"
+    )
     amount = models.DecimalField(_("amount (yen)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(1)])
     occurred_on = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
@@ -366,10 +413,15 @@ class ApiKey(models.Model):
         help_text=_("Empty for a global key that may post for any account."),
     )
     prefix = models.CharField(_("prefix"), max_length=16, editable=False, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -390,9 +442,11 @@ class ApiKey(models.Model):
 class UsageEvent(models.Model):
     """A raw product event, kept for the retention period. Idempotent on (key, external id)."""
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="events")
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("API key"), on_delete=models.CASCADE, related_name="events")
     external_id = models.CharField(_("event id"), max_length=200)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="usage_events")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="usage_events"
+    )
     user_ref = models.CharField(_("user"), max_length=200, blank=True)
     name = models.CharField(_("name"), max_length=100)
     occurred_at = models.DateTimeField(_("occurred"))
@@ -419,13 +473,15 @@ class DailyEventCount(models.Model):
     property filter some rule uses. Kept after raw events are pruned.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="daily_event_counts")
-    name = models.CharField(max_length=100)
-    filter_key = models.CharField(max_length=500, blank=True, default="")
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
-    first_at = models.DateTimeField()
-    last_at = models.DateTimeField()
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="daily_event_counts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    filter_key = models.CharField(_("property filter"), max_length=500, blank=True, default="")
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+    first_at = models.DateTimeField(_("first event"))
+    last_at = models.DateTimeField(_("last event"))
 
     class Meta:
         verbose_name = _("daily event count")

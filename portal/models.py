@@ -206,8 +206,12 @@ class Membership(models.Model):
         ADMIN = "customer_admin", _("Customer admin")
         MEMBER = "customer_member", _("Customer member")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="membership"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(_("job title"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
@@ -228,12 +232,18 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An e-mailed link that lets a person join an account. Only a hash of the token is stored."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="invitations_sent",
     )
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
