@@ -139,6 +139,8 @@ def test_admin_issues_a_key_through_the_service_and_shows_it_once(world: World) 
 
 
 def test_admin_action_revokes_selected_keys(world: World) -> None:
+    world.admin.language = "en"  # the message is checked word for word
+    world.admin.save(update_fields=["language"])
     first, raw_1 = api_key_create(name="One", account=world.account_a, by=None)
     second, raw_2 = api_key_create(name="Two", account=None, by=None)
     client = Client()
