@@ -17,7 +17,7 @@ from journeys.models import Achievement, StepState
 from journeys.services import journeys as services
 from portal.access import customer_required, staff_required
 from portal.models import User
-from portal.tenancy import get_visible_account, scope_to_user
+from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -45,9 +45,7 @@ def _visible_state(request: HttpRequest, pk: int) -> StepState:
 def checklist_context(request: HttpRequest, journey, **extra: object) -> dict:
     checklist = selectors.journey_checklist(journey=journey, viewer=request.user)
     account = journey.account
-    can_assign = (
-        request.user.is_admin or request.user.is_csm or services.is_customer_admin(user=request.user, account=account)
-    )
+    can_assign = is_account_admin(user=request.user, account=account)
     return {
         "journey": journey,
         "account": account,
@@ -168,7 +166,7 @@ def _value_form(request: HttpRequest, account, by) -> tuple[ValueRecordForm, boo
 def value(request: HttpRequest) -> HttpResponse:
     """Business value the customer got, against what they invested (ROI)."""
     account = request.account
-    can_record = services.is_customer_admin(user=request.user, account=account)
+    can_record = is_account_admin(user=request.user, account=account)
     if request.method == "POST" and not can_record:
         raise PermissionDenied
     form, saved = _value_form(request, account, request.user)

@@ -18,19 +18,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.models import Account, Invitation, Membership, User
+from portal.tenancy import is_account_admin
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def user_can_invite(*, user: User, account: Account) -> bool:
-    if user.is_admin:
-        return True
-    if user.is_csm:
-        return account.csm_id == user.pk
-    membership = getattr(user, "membership", None)
-    return membership is not None and membership.account_id == account.pk and membership.is_admin
 
 
 @dataclass(frozen=True)
@@ -48,7 +40,7 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
     """
     from portal.tasks import invitation_send_email
 
-    if not user_can_invite(user=invited_by, account=account):
+    if not is_account_admin(user=invited_by, account=account):
         raise PermissionDenied
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Membership.Role.values:
@@ -108,7 +100,7 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, by: User) -> None:
-    if not user_can_invite(user=by, account=invitation.account):
+    if not is_account_admin(user=by, account=invitation.account):
         raise PermissionDenied
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()

@@ -53,3 +53,20 @@ def customer_account(*, user: User) -> Account | None:
     if not user.is_authenticated or not user.is_customer:
         return None
     return Account.objects.select_related("segment", "csm").filter(memberships__user=user).first()
+
+
+def is_account_staff(*, user: User, account: Account) -> bool:
+    """An admin, or the CS manager the account is assigned to."""
+    return user.is_admin or (user.is_csm and account.csm_id == user.pk)
+
+
+def is_account_member(*, user: User, account: Account) -> bool:
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership is not None and membership.account_id == account.pk
+
+
+def is_account_admin(*, user: User, account: Account) -> bool:
+    """The account's own lead (customer admin), or its staff: who may invite, assign and record value."""
+    if is_account_staff(user=user, account=account):
+        return True
+    return is_account_member(user=user, account=account) and user.membership.is_admin

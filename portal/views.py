@@ -24,7 +24,7 @@ from portal import selectors, services
 from portal.access import admin_required, customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
-from portal.tenancy import get_visible_account, scope_to_user
+from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
 
 PAGE_SIZE = 25
 
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @customer_required
 def team(request: HttpRequest) -> HttpResponse:
     account = request.account
-    can_invite = services.user_can_invite(user=request.user, account=account)
+    can_invite = is_account_admin(user=request.user, account=account)
     form = InvitationForm(request.POST or None) if can_invite else None
     if request.method == "POST":
         if form is None:

@@ -27,6 +27,7 @@ from journeys.models import (
     ValueRecord,
 )
 from portal.models import Account, Membership, User
+from portal.tenancy import is_account_admin, is_account_member, is_account_staff
 
 Status = StepState.Status
 
@@ -34,29 +35,12 @@ Status = StepState.Status
 # --- Who may do what ----------------------------------------------------------
 
 
-def can_act_on_account(*, user: User, account: Account) -> bool:
-    """Staff responsible for the account, or a member of it."""
-    if user.is_admin:
-        return True
-    if user.is_csm:
-        return account.csm_id == user.pk
-    membership = getattr(user, "membership", None)
-    return membership is not None and membership.account_id == account.pk
-
-
 def can_change_step(*, user: User, state: StepState) -> bool:
     """Customers change their own side's steps; staff change any step of their accounts."""
     account = state.journey.account
-    if not can_act_on_account(user=user, account=account):
-        return False
-    if user.is_admin or user.is_csm:
+    if is_account_staff(user=user, account=account):
         return True
-    return state.step.owner == Step.Owner.CUSTOMER
-
-
-def is_customer_admin(*, user: User, account: Account) -> bool:
-    membership = getattr(user, "membership", None)
-    return membership is not None and membership.account_id == account.pk and membership.is_admin
+    return is_account_member(user=user, account=account) and state.step.owner == Step.Owner.CUSTOMER
 
 
 # --- Starting journeys --------------------------------------------------------
@@ -159,24 +143,7 @@ def step_set_status(
     state = StepState.objects.select_for_update().select_related("journey__account", "step").get(pk=state.pk)
     if state.status == status and state.reason == reason:
         return state
-    moment = at or timezone.now()
-    previous = state.status
-    state.status = status
-    state.reason = reason if status in NEEDS_REASON else ""
-    state.completed_at = moment if status in StepState.CLOSED else None
-    state.changed_at = timezone.now()
-    state.changed_by = by
-    state.save(update_fields=["status", "reason", "completed_at", "changed_at", "changed_by"])
-    StepEvent.objects.create(
-        step_state=state,
-        journey=state.journey,
-        from_status=previous,
-        to_status=status,
-        reason=state.reason,
-        actor=by,
-        source=source,
-        occurred_at=moment,
-    )
+    _record_status(state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source)
     journey_evaluate(journey=state.journey, include_events=False)
     return state
 
@@ -185,8 +152,7 @@ def step_set_status(
 def step_assign(*, state: StepState, assignee: User | None, by: User) -> StepState:
     """A customer admin (or the account's staff) gives a step to a person of the account."""
     account = state.journey.account
-    staff = by.is_admin or (by.is_csm and account.csm_id == by.pk)
-    if not (staff or is_customer_admin(user=by, account=account)):
+    if not is_account_admin(user=by, account=account):
         raise PermissionDenied
     if assignee is not None and not Membership.objects.filter(user=assignee, account=account).exists():
         raise ValidationError({"assignee": _("Choose a person of this account.")})
@@ -213,7 +179,7 @@ def step_assign(*, state: StepState, assignee: User | None, by: User) -> StepSta
 @transaction.atomic
 def value_record_create(*, account: Account, amount: Decimal, occurred_on: date, note: str, by: User) -> ValueRecord:
     """Record business value; the ROI milestone is evaluated against the account's investment."""
-    if not (by.is_admin or (by.is_csm and account.csm_id == by.pk) or is_customer_admin(user=by, account=account)):
+    if not is_account_admin(user=by, account=account):
         raise PermissionDenied
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("Enter an amount above zero.")})
@@ -352,19 +318,28 @@ def journey_evaluate(*, journey: Journey, include_events: bool = True) -> Evalua
 
 def step_set_status_by_event(*, state: StepState, at: datetime) -> StepState:
     """An event rule completed the step at the event's time."""
+    return _record_status(state=state, status=Status.DONE, reason="", by=None, at=at, source=Source.EVENT)
+
+
+def _record_status(
+    *, state: StepState, status: str, reason: str, by: User | None, at: datetime, source: str
+) -> StepState:
+    """Write the new status and append it to the step's history (callers hold the journey lock)."""
     previous = state.status
-    state.status = Status.DONE
-    state.reason = ""
-    state.completed_at = at
+    state.status = status
+    state.reason = reason if status in NEEDS_REASON else ""
+    state.completed_at = at if status in StepState.CLOSED else None
     state.changed_at = timezone.now()
-    state.changed_by = None
+    state.changed_by = by
     state.save(update_fields=["status", "reason", "completed_at", "changed_at", "changed_by"])
     StepEvent.objects.create(
         step_state=state,
         journey_id=state.journey_id,
         from_status=previous,
-        to_status=Status.DONE,
-        source=Source.EVENT,
+        to_status=status,
+        reason=state.reason,
+        actor=by,
+        source=source,
         occurred_at=at,
     )
     return state
