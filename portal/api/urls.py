@@ -1,5 +1,5 @@
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -12,9 +12,10 @@ urlpatterns = [
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
+    # Replaced, not added to: next to a nonce, browsers ignore 'unsafe-inline'.
     path(
         "docs/",
-        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
         name="api_docs",
     ),
 ]
