@@ -62,8 +62,10 @@ class SegmentAdmin(admin.ModelAdmin):
         "target_full_value_days",
         "target_adoption_days",
         "target_roi_days",
+        "reference_low_days",
+        "reference_high_days",
     ]
-    list_editable = ["position"]
+    list_editable = ["position", "reference_low_days", "reference_high_days"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

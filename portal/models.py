@@ -124,11 +124,28 @@ class Segment(models.Model):
     target_milestone_days = models.PositiveIntegerField(_("key milestone target (days)"), null=True, blank=True)
     target_roi_days = models.PositiveIntegerField(_("ROI target (days)"), null=True, blank=True)
     target_adoption_days = models.PositiveIntegerField(_("adoption target (days)"), null=True, blank=True)
+    # What is reasonable for first value in this kind of segment, drawn beside its TTV curve.
+    reference_low_days = models.PositiveIntegerField(
+        _("reference band from (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Typical first value for this kind of customer, e.g. 7 to 21 days for SMB."),
+    )
+    reference_high_days = models.PositiveIntegerField(_("reference band to (days)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
         ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reference_low_days__isnull=True)
+                | Q(reference_high_days__isnull=True)
+                | Q(reference_low_days__lte=models.F("reference_high_days")),
+                name="segment_reference_band_ordered",
+                violation_error_message=_("The reference band must start before it ends."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

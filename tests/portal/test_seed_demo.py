@@ -53,3 +53,10 @@ def test_demo_logins_work(client) -> None:
         response = client.post("/login/", {"username": email, "password": "kachi-demo"}, follow=True)
         assert response.redirect_chain[-1][0] == home, email
         client.post("/logout/")
+
+
+def test_segments_carry_reference_bands_from_published_benchmarks() -> None:
+    seed()
+    bands = dict(Segment.objects.values_list("slug", "reference_low_days"))
+    assert bands == {"plg": 1, "smb": 7, "mid-market": 20, "enterprise": 30}
+    assert Segment.objects.get(slug="enterprise").reference_high_days == 90

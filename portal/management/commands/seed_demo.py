@@ -17,11 +17,11 @@ from portal.models import Account, Membership, Segment, User
 DEMO_PASSWORD = "kachi-demo"  # noqa: S105 - printed for people to sign in with
 
 SEGMENTS = [
-    # name, slug, first_action, first_value, full_value, milestone, roi, adoption (target days)
-    ("PLG", "plg", 1, 7, 14, 10, 60, 14),
-    ("SMB", "smb", 3, 21, 45, 30, 120, 30),
-    ("Mid-market", "mid-market", 7, 45, 90, 60, 180, 60),
-    ("Enterprise", "enterprise", 14, 90, 180, 120, 365, 90),
+    # name, slug, first_action, first_value, full_value, milestone, roi, adoption (target days), reference band
+    ("PLG", "plg", 1, 7, 14, 10, 60, 14, (1, 7)),
+    ("SMB", "smb", 3, 21, 45, 30, 120, 30, (7, 21)),
+    ("Mid-market", "mid-market", 7, 45, 90, 60, 180, 60, (20, 45)),
+    ("Enterprise", "enterprise", 14, 90, 180, 120, 365, 90, (30, 90)),
 ]
 
 ADMIN = ("admin@kachi.example", "管理 花子", User.Role.ADMIN)
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         created = {"segments": 0, "users": 0, "accounts": 0}
 
         segments = []
-        for name, slug, fa, fv, full, ms, roi, adoption in SEGMENTS:
+        for name, slug, fa, fv, full, ms, roi, adoption, (band_low, band_high) in SEGMENTS:
             segment, was_created = Segment.objects.get_or_create(
                 slug=slug,
                 defaults={
@@ -124,6 +124,8 @@ class Command(BaseCommand):
                     "target_milestone_days": ms,
                     "target_roi_days": roi,
                     "target_adoption_days": adoption,
+                    "reference_low_days": band_low,
+                    "reference_high_days": band_high,
                 },
             )
             segments.append(segment)
