@@ -66,6 +66,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_account_list": signed_in(403, 200),
     "api_account_detail": row(403, 200, 200, 404, 200, 404, 200),
     "api_events": same(401),  # an API key, never a session: 401 for every visitor without one
+    # Reports need a kind: 400 means "past the role check" for staff.
+    "api_ttv_report": row(403, 403, 403, 403, 400, 400, 400),
+    "api_ttv_rows": row(403, 403, 403, 403, 400, 400, 400),
     "api_schema": same(200),
     "api_docs": same(200),
 }
