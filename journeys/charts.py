@@ -39,10 +39,13 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
-def _config(**overrides: object) -> dict:
+def _config(*, colors: Sequence[str] | None = None, **overrides: object) -> dict:
+    style = STYLE
+    if colors is not None:
+        style = Style(**{**STYLE.to_dict(), "colors": tuple(colors)})
     return {
         "js": [],
-        "style": STYLE,
+        "style": style,
         "disable_xml_declaration": True,
         "show_dots": False,
         "legend_at_bottom": True,
@@ -59,6 +62,8 @@ def _config(**overrides: object) -> dict:
 def _svg(chart: pygal.graph.graph.Graph, *, nonce: str = "", title: str = "") -> SafeString:
     svg = chart.render(is_unicode=True)
     svg = _COMMENT.sub("", _SCRIPT.sub("", svg))
+    # The one style attribute pygal writes (its tooltip); as a presentation attribute CSP allows it.
+    svg = svg.replace(' style="opacity: 0"', ' opacity="0"')
     if nonce:
         svg = svg.replace("<style", f'<style nonce="{nonce}"', 1)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{_escape(title)}" ', 1)
@@ -69,6 +74,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
+MIN_STEP = 0.002  # rises smaller than 0.2 points are merged: a chart of 100,000 accounts stays light
+
+
 def step_points(curve: Sequence[tuple[float, float]], x_max: float) -> list[tuple[float, float]]:
     """A Kaplan-Meier curve as the corners of its steps, extended flat to ``x_max``."""
     points: list[tuple[float, float]] = []
@@ -76,6 +84,8 @@ def step_points(curve: Sequence[tuple[float, float]], x_max: float) -> list[tupl
     for t, share in curve:
         if t > x_max:
             break
+        if share - previous < MIN_STEP and share != 1.0:
+            continue
         points.append((t, previous))
         points.append((t, share))
         previous = share
@@ -91,9 +101,14 @@ def km_curves_chart(
     title: str,
     nonce: str = "",
 ) -> SafeString:
-    """ "Share of accounts that reached value by day N": one step curve per group, reference bands shaded."""
+    """Share of accounts that reached value by day N: one step curve per group, reference bands shaded
+    in the colour of their group's curve (``bands`` name groups of ``curves``). Empty without curves."""
+    if not curves:
+        return mark_safe("")
+    color_of = {label: PALETTE[i % len(PALETTE)] for i, (label, _curve) in enumerate(curves)}
     chart = pygal.XY(
         **_config(
+            colors=[*color_of.values(), *(color_of.get(label, PALETTE[-1]) for label, _low, _high in bands)],
             title=title,
             x_title=_("Days since start"),
             y_title=_("Share reached"),
@@ -132,7 +147,9 @@ def trend_chart(
             show_dots=True,
             dots_size=3,
             allow_interruptions=True,
-            x_label_rotation=-30 if len(labels) > 8 else 0,
+            x_label_rotation=-30 if len(labels) > 14 else 0,
+            x_labels_major_every=max(1, len(labels) // 12) if len(labels) > 14 else None,
+            show_minor_x_labels=len(labels) <= 14,
             value_formatter=lambda y: f"{y:.1f}",
         )
     )

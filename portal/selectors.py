@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from portal.models import Account, Invitation, Membership, Segment, User
+from portal.models import Account, Invitation, Membership, User
 from portal.tenancy import visible_accounts
 
 
@@ -41,38 +39,3 @@ def account_open_invitations(*, account: Account) -> QuerySet[Invitation]:
 
 def csm_list() -> QuerySet[User]:
     return User.objects.filter(role=User.Role.CSM, is_active=True).order_by("name", "email")
-
-
-@dataclass(frozen=True)
-class SegmentCount:
-    segment: Segment
-    total: int
-    onboarding: int
-    active: int
-    churned: int
-
-    @property
-    def bar(self) -> list[tuple[str, float, float]]:
-        """(status, x, width) in percent, for a stacked bar of the statuses."""
-        parts, x = [], 0.0
-        for status in ("onboarding", "active", "churned"):
-            width = 100 * getattr(self, status) / self.total if self.total else 0.0
-            if width:
-                parts.append((status, round(x, 2), round(width, 2)))
-            x += width
-        return parts
-
-
-def segment_counts(*, user: User) -> list[SegmentCount]:
-    """Accounts per segment and lifecycle status, counted in the database."""
-    visible = visible_accounts(user=user)
-    segments = Segment.objects.annotate(
-        total=Count("accounts", filter=Q(accounts__in=visible)),
-        onboarding=Count("accounts", filter=Q(accounts__in=visible, accounts__status=Account.Status.ONBOARDING)),
-        active=Count("accounts", filter=Q(accounts__in=visible, accounts__status=Account.Status.ACTIVE)),
-        churned=Count("accounts", filter=Q(accounts__in=visible, accounts__status=Account.Status.CHURNED)),
-    ).order_by("position", "name")
-    return [
-        SegmentCount(segment=s, total=s.total, onboarding=s.onboarding, active=s.active, churned=s.churned)
-        for s in segments
-    ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from journeys import report_views
 from journeys import views as journey_views
 from portal import views
 
@@ -39,7 +40,10 @@ urlpatterns = [
     path("accounts/<slug:slug>/", views.account_detail, name="account_detail"),
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
-    path("reports/", views.admin_home, name="admin_home"),
+    path("reports/", report_views.overview, name="admin_home"),
+    path("reports/cohorts/", report_views.cohorts, name="report_cohorts"),
+    path("reports/export/table.csv", report_views.export_table, name="report_export_table"),
+    path("reports/export/rows.csv", report_views.export_rows, name="report_export_rows"),
     # API and Django admin
     path("api/v1/", include("portal.api.urls")),
     path("admin/", admin.site.urls),

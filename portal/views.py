@@ -21,7 +21,7 @@ from journeys import selectors as journey_selectors
 from journeys.forms import JourneyStartForm, ValueRecordForm
 from journeys.views import checklist_context
 from portal import selectors, services
-from portal.access import admin_required, customer_required, staff_required
+from portal.access import customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
 from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
@@ -163,18 +163,6 @@ def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context.update(checklist_context(request, journey))
         context["members"] = selectors.account_members(account=account)
     return render(request, "portal/account_detail.html", context)
-
-
-@admin_required
-def admin_home(request: HttpRequest) -> HttpResponse:
-    counts = selectors.segment_counts(user=request.user)
-    totals = {
-        "total": sum(c.total for c in counts),
-        "onboarding": sum(c.onboarding for c in counts),
-        "active": sum(c.active for c in counts),
-        "churned": sum(c.churned for c in counts),
-    }
-    return render(request, "portal/admin_home.html", {"counts": counts, "totals": totals})
 
 
 # --- Everyone -------------------------------------------------------------

@@ -30,7 +30,7 @@ def sign_in(page: Page, base: str, email: str) -> None:
 @pytest.mark.parametrize(
     ("email", "path", "japanese", "english"),
     [
-        ("admin@kachi.example", "/reports/", "レポート", "Reports"),
+        ("admin@kachi.example", "/reports/", "価値実現までの時間", "Time to Value"),
         ("sato@kachi.example", "/portfolio/", "あなたのポートフォリオ", "Your portfolio"),
         ("admin@sakura-foods.example", "/app/", "ようこそ", "Welcome"),
         ("user1@sakura-foods.example", "/app/", "ようこそ", "Welcome"),

@@ -14,6 +14,7 @@ def assert_inert(svg: str) -> None:
     assert "<script" not in svg
     assert not re.search(r"(href|src)=\"https?://", svg)
     assert "<!--" not in svg
+    assert ' style="' not in svg  # style attributes are not covered by the CSP nonce
 
 
 def test_step_points_draw_a_staircase() -> None:
@@ -48,3 +49,9 @@ def test_trend_and_bar_charts_are_inert() -> None:
     assert_inert(trend_chart(labels=["2026-01", "2026-02"], series=[("median", [12.0, None])], title="t", y_title="d"))
     assert_inert(bar_chart(labels=["a", "b"], series=[("n", [3, 5])], title="t"))
     assert_inert(bar_chart(labels=["a"], series=[("share", [0.5])], title="t", percent=True, horizontal=True))
+
+
+def test_no_data_draws_nothing_and_large_curves_stay_light() -> None:
+    assert km_curves_chart(curves=[], x_max=30, title="t") == ""
+    curve = [(i / 100, i / 100_000) for i in range(1, 100_001)]
+    assert len(step_points(curve, x_max=2000)) < 1200

@@ -1,0 +1,234 @@
+"""TTV report pages for admins: overview (per kind, curve per segment) and cohorts, with CSV exports."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from journeys import charts, measurement
+from journeys.api.reports import rows_csv_response
+from portal.access import admin_required
+from portal.models import MilestoneKind, Segment
+
+DEFAULT_MONTHS = 12
+
+
+class ReportFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Milestone"), choices=MilestoneKind.choices, required=False)
+    start_from = forms.DateField(
+        label=gettext_lazy("Started from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start_to = forms.DateField(
+        label=gettext_lazy("Started until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    business_days = forms.BooleanField(label=gettext_lazy("Business days"), required=False)
+    cohort = forms.ChoiceField(
+        label=gettext_lazy("Cohort"),
+        choices=[("cohort_month", gettext_lazy("Month")), ("cohort_quarter", gettext_lazy("Quarter"))],
+        required=False,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        data["kind"] = data.get("kind") or MilestoneKind.FIRST_VALUE
+        data["start_to"] = data.get("start_to") or today
+        data["start_from"] = data.get("start_from") or data["start_to"] - timedelta(days=365 * DEFAULT_MONTHS // 12)
+        if data["start_from"] > data["start_to"]:
+            self.add_error("start_to", _("The end of the range is before its start."))
+        data["cohort"] = data.get("cohort") or "cohort_month"
+        return data
+
+
+def _filters(request: HttpRequest) -> tuple[ReportFilterForm, dict]:
+    """The form (with its errors, if any) and the filters to measure with (the defaults when invalid)."""
+    form = ReportFilterForm(request.GET)
+    if form.is_valid():
+        if not request.GET:
+            form = ReportFilterForm(initial=form.cleaned_data)  # show the defaults it measured with
+        return form, form.cleaned_data if form.is_bound else form.initial
+    defaults = ReportFilterForm({})
+    defaults.is_valid()
+    return form, defaults.cleaned_data
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    kind: str
+    label: str
+    current: measurement.Estimate
+    previous: measurement.Estimate
+
+    @property
+    def trend_days(self) -> float | None:
+        """Change of the median against the previous period of the same length (negative: faster)."""
+        if self.current.median_days is None or self.previous.median_days is None:
+            return None
+        return self.current.median_days - self.previous.median_days
+
+
+def _previous_period(start_from: date, start_to: date) -> tuple[date, date]:
+    length = start_to - start_from
+    return start_from - length - timedelta(days=1), start_from - timedelta(days=1)
+
+
+@admin_required
+def overview(request: HttpRequest) -> HttpResponse:
+    form, f = _filters(request)
+    period = {"start_from": f["start_from"], "start_to": f["start_to"], "business_days": f["business_days"]}
+    before_from, before_to = _previous_period(f["start_from"], f["start_to"])
+    previous = {"start_from": before_from, "start_to": before_to, "business_days": f["business_days"]}
+    summaries = [
+        KindSummary(
+            kind=kind,
+            label=label,
+            current=measurement.ttv_report(kind=kind, **period).total.estimate,
+            previous=measurement.ttv_report(kind=kind, **previous).total.estimate,
+        )
+        for kind, label in MilestoneKind.choices
+    ]
+    by_segment = measurement.ttv_report(kind=f["kind"], group_by="segment", **period)
+    bands = {
+        s.slug: (s.name, s.reference_low_days, s.reference_high_days)
+        for s in Segment.objects.exclude(reference_low_days=None).exclude(reference_high_days=None)
+    }
+    curves = [(g.label, g.estimate.curve) for g in by_segment.groups]
+    ends = [t for _label, curve in curves for t, _share in curve] + [
+        high for _name, _low, high in bands.values() if f["kind"] == MilestoneKind.FIRST_VALUE
+    ]
+    x_max = max([30.0, *ends]) * 1.05
+    kind_label = MilestoneKind(f["kind"]).label
+    chart = charts.km_curves_chart(
+        curves=curves,
+        bands=[bands[g.key] for g in by_segment.groups if g.key in bands]
+        if f["kind"] == MilestoneKind.FIRST_VALUE
+        else [],
+        x_max=x_max,
+        title=_("Share of accounts that reached %(kind)s by day N") % {"kind": kind_label},
+        nonce=str(request.csp_nonce),
+    )
+    return render(
+        request,
+        "journeys/reports/overview.html",
+        {
+            "form": form,
+            "filters": f,
+            "summaries": summaries,
+            "report": by_segment,
+            "kind_label": kind_label,
+            "chart": chart,
+            "bands": bands,
+            "previous_period": (before_from, before_to),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@admin_required
+def cohorts(request: HttpRequest) -> HttpResponse:
+    form, f = _filters(request)
+    report = measurement.ttv_report(
+        kind=f["kind"],
+        group_by=f["cohort"],
+        start_from=f["start_from"],
+        start_to=f["start_to"],
+        business_days=f["business_days"],
+    )
+    labels = [g.label for g in report.groups]
+    kind_label = MilestoneKind(f["kind"]).label
+    chart = charts.trend_chart(
+        labels=labels,
+        series=[
+            (_("Median (Kaplan-Meier)"), [g.estimate.median_days for g in report.groups]),
+            (_("75th percentile"), [g.estimate.p75_days for g in report.groups]),
+        ],
+        title=_("Time to %(kind)s by start cohort") % {"kind": kind_label},
+        y_title=_("Days"),
+        nonce=str(request.csp_nonce),
+    )
+    return render(
+        request,
+        "journeys/reports/cohorts.html",
+        {
+            "form": form,
+            "filters": f,
+            "report": report,
+            "kind_label": kind_label,
+            "chart": chart,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+GROUP_COLUMNS = [
+    "group",
+    "n",
+    "reached",
+    "censored",
+    "median_days",
+    "median_ci_low",
+    "median_ci_high",
+    "p75_days",
+    "p90_days",
+    "target_days",
+    "within_target_share",
+    "naive_median_days_reached_only",
+]
+
+
+@admin_required
+def export_table(request: HttpRequest) -> HttpResponse:
+    """The figures of a report as CSV (one line per group, then the total)."""
+    _form, f = _filters(request)
+    group_by = request.GET.get("group_by", "segment")
+    if group_by not in {"segment", "plan", "csm", "playbook_version", "cohort_month", "cohort_quarter"}:
+        group_by = "segment"
+    report = measurement.ttv_report(
+        kind=f["kind"],
+        group_by=group_by,
+        start_from=f["start_from"],
+        start_to=f["start_to"],
+        business_days=f["business_days"],
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kachi-ttv-{f["kind"]}-by-{group_by}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(GROUP_COLUMNS)
+    for group in [*report.groups, report.total]:
+        e = group.estimate
+        writer.writerow(
+            [
+                group.label,
+                e.n,
+                e.reached,
+                e.censored,
+                *(_number(v) for v in (e.median_days, e.median_ci[0], e.median_ci[1], e.p75_days, e.p90_days)),
+                _number(e.target_days),
+                "" if e.within_target_share is None else f"{e.within_target_share:.3f}",
+                _number(e.naive_median_days),
+            ]
+        )
+    return response
+
+
+@admin_required
+def export_rows(request: HttpRequest) -> HttpResponse:
+    """Per-account rows of a report as CSV: account, segment, cohort, start, achieved_at, duration, censored."""
+    _form, f = _filters(request)
+    rows = measurement.ttv_rows(
+        kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
+    )
+    return rows_csv_response(rows, f"kachi-ttv-{f['kind']}-rows.csv")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"

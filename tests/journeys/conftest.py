@@ -1,0 +1,30 @@
+"""Fixtures shared by the journeys tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from journeys.models import Milestone, Playbook, Step
+from journeys.services.journeys import journey_start, step_set_status
+from portal.models import MilestoneKind
+from tests.conftest import World
+
+
+@pytest.fixture
+def measured(world: World) -> World:
+    """Accounts A and B on one playbook; A reached first value 4 days after its start, B not yet."""
+    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    step = Step.objects.create(playbook=playbook, key="send", title="Send")
+    milestone = Milestone.objects.create(
+        playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=21
+    )
+    milestone.steps.add(step)
+    for account in (world.account_a, world.account_b):
+        journey_start(account=account, playbook=playbook)
+    journey_a = world.account_a.journeys.get()
+    step_set_status(
+        state=journey_a.step_states.get(), status="done", by=world.csm_a, at=journey_a.started_at + timedelta(days=4)
+    )
+    return world

@@ -1,0 +1,474 @@
+"""TTV measurement: Kaplan-Meier figures cross-checked against lifelines on generated data, and the
+rows and reports built from a small world of journeys (censoring, groups, filters, business days,
+tenancy, query counts)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import statistics
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times, qth_survival_times
+
+from journeys.measurement import Estimate, Row, kaplan_meier, ttv_report, ttv_rows
+from journeys.models import Achievement, Journey, Milestone, Playbook, Source
+from journeys.services.journeys import journey_start
+from journeys.services.playbooks import playbook_publish
+from portal.models import Account, MilestoneKind, Segment, User
+from portal.tenancy import visible_accounts
+from tests.factories import AccountFactory, CsmFactory, SegmentFactory
+from tests.journeys.factories import MilestoneFactory, PlaybookFactory, PublishedPlaybookFactory, StepFactory
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+QUANTILES = (("median_days", Fraction(1, 2)), ("p75_days", Fraction(1, 4)), ("p90_days", Fraction(1, 10)))
+
+
+# --- Statistics against lifelines --------------------------------------------------------------
+
+
+def generated(seed: int) -> tuple[list[float], list[bool], float | None]:
+    """A data set of one of eight shapes: single account, heavy ties (integer days, zeros included),
+    extreme ties, all censored, all reached, continuous durations."""
+    r = random.Random(seed)
+    shape = seed % 8
+    n = 1 if shape == 0 else r.randint(1, 300)
+    if shape == 0:
+        durations = [r.choice([0.0, float(r.randint(0, 5)), r.uniform(0, 30)])]
+    elif shape in (1, 2, 4, 5):
+        durations = [float(r.randint(0, 12)) for _ in range(n)]
+    elif shape == 3:
+        durations = [float(r.randint(0, 2)) for _ in range(n)]
+    else:
+        durations = [round(r.expovariate(1 / 15), 2) for _ in range(n)]
+    share = {4: 0.0, 5: 1.0}.get(shape, r.random())
+    reached = [r.random() < share for _ in range(n)]
+    target = r.choice([None, float(r.randint(0, 15)), r.choice(durations), r.uniform(0, 40)])
+    return durations, reached, target
+
+
+def fit(durations: list[float], reached: list[bool]) -> KaplanMeierFitter:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return KaplanMeierFitter().fit(durations, reached)
+
+
+def finite(value: float) -> float | None:
+    value = float(value)
+    return None if math.isinf(value) or math.isnan(value) else value
+
+
+def close(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-9)
+
+
+def exact_quantile(durations: list[float], reached: list[bool], q: Fraction) -> float | None:
+    """The smallest time where the exact (rational) S is <= q: written apart from the module's code."""
+    at_risk = len(durations)
+    s = Fraction(1)
+    for t in sorted(set(durations)):
+        deaths = sum(1 for d, e in zip(durations, reached, strict=True) if d == t and e)
+        if deaths:
+            s *= Fraction(at_risk - deaths, at_risk)
+            if s <= q:
+                return t
+        at_risk -= sum(1 for d in durations if d == t)
+    return None
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_kaplan_meier_equals_lifelines(seed: int) -> None:
+    durations, reached, target = generated(seed)
+    estimate = kaplan_meier(durations, reached, target_days=target)
+    kmf = fit(durations, reached)
+    survival = kmf.survival_function_.iloc[:, 0]
+
+    assert estimate.n == kmf.event_table["removed"].sum() == len(durations)
+    assert estimate.reached == kmf.event_table["observed"].sum()
+    assert estimate.censored == kmf.event_table["censored"].sum()
+    for name, q in QUANTILES:
+        ours = getattr(estimate, name)
+        assert ours == exact_quantile(durations, reached, q), name
+        theirs = finite(qth_survival_times(float(q), kmf.survival_function_))
+        if ours != theirs:
+            # Only where S touches q exactly and lifelines' exp(sum of logs) lands a hair above it.
+            assert ours is not None and abs(survival.loc[ours] - float(q)) < 1e-12, (name, ours, theirs)
+    interval = median_survival_times(kmf.confidence_interval_)
+    lower, upper = finite(interval.iloc[0, 0]), finite(interval.iloc[0, 1])
+    assert close(estimate.median_ci[0], lower) and close(estimate.median_ci[1], upper), (
+        estimate.median_ci,
+        lower,
+        upper,
+    )
+    if target is None:
+        assert estimate.within_target_share is None
+    else:
+        expected = 1 - float(kmf.survival_function_at_times(target).iloc[0])
+        assert estimate.within_target_share == pytest.approx(expected, abs=1e-9)
+    arrived = [d for d, e in zip(durations, reached, strict=True) if e]
+    assert close(estimate.naive_median_days, statistics.median(arrived) if arrived else None)
+    assert estimate.curve[0] == (0.0, 0.0)
+    assert estimate.curve[-1][1] == pytest.approx(1 - survival.iloc[-1], abs=1e-9)
+    assert estimate.curve[-1][0] == max(durations)
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(estimate.curve, estimate.curve[1:], strict=False))
+
+
+def test_generated_data_covers_the_edge_cases() -> None:
+    """The cross-check above is only as good as its data: make sure the hard cases are in it."""
+    sets = [generated(seed) for seed in range(200)]
+    assert any(len(d) == 1 and d[0] == 0.0 for d, _e, _t in sets)
+    assert any(len(d) == 1 and not e[0] for d, e, _t in sets)
+    assert sum(1 for d, e, _t in sets if len(d) > 1 and not any(e)) >= 20
+    assert sum(1 for d, e, _t in sets if len(d) > 1 and all(e)) >= 20
+    assert any(len(set(d)) < len(d) / 10 for d, _e, _t in sets)
+    assert any(t is not None and t in d for d, _e, t in sets)
+    touches = sum(
+        _touches(durations, reached, getattr(kaplan_meier(durations, reached), name), q)
+        for durations, reached, _target in sets
+        for name, q in QUANTILES
+    )
+    assert touches >= 5
+
+
+def _touches(durations: list[float], reached: list[bool], t: float | None, q: Fraction) -> int:
+    """1 if the exact S(t) is exactly q."""
+    if t is None:
+        return 0
+    at_risk, s = len(durations), Fraction(1)
+    for time in sorted(set(durations)):
+        if time > t:
+            break
+        deaths = sum(1 for d, e in zip(durations, reached, strict=True) if d == time and e)
+        if deaths:
+            s *= Fraction(at_risk - deaths, at_risk)
+        at_risk -= durations.count(time)
+    return int(s == q)
+
+
+def test_a_curve_touching_the_share_exactly_reaches_it_there() -> None:
+    # 4 of 8 reached on day 1: S(1) = 1/2 exactly, so half have reached by day 1.
+    durations = [1, 1, 1, 1, 3, 4, 7, 8]
+    reached = [True, True, True, True, False, True, False, False]
+    assert kaplan_meier(durations, reached).median_days == 1.0
+    # Eight reached on days 1..8: S(6) = 1/4 exactly, S(8) = 0 is the first at or below 1/10.
+    estimate = kaplan_meier([float(d) for d in range(1, 9)], [True] * 8)
+    assert (estimate.median_days, estimate.p75_days, estimate.p90_days) == (4.0, 6.0, 8.0)
+    assert estimate.naive_median_days == 4.5
+
+
+def test_censored_accounts_stay_in_the_estimate_and_the_naive_median_is_lower() -> None:
+    # Two reached early; six still waiting after 30 days. The naive median says 2.5 days; KM says
+    # three quarters have not arrived yet, so there is no median.
+    durations = [2.0, 3.0] + [30.0] * 6
+    estimate = kaplan_meier(durations, [True, True] + [False] * 6, target_days=14)
+    assert (estimate.n, estimate.reached, estimate.censored) == (8, 2, 6)
+    assert estimate.median_days is None and estimate.median_ci[1] is None
+    assert estimate.naive_median_days == 2.5
+    assert estimate.within_target_share == pytest.approx(0.25)
+    assert estimate.curve == [(0.0, 0.0), (2.0, 0.125), (3.0, 0.25), (30.0, 0.25)]
+
+
+def test_empty_single_and_all_censored_groups() -> None:
+    empty = kaplan_meier([], [], target_days=7)
+    assert empty == Estimate(
+        n=0, reached=0, censored=0, median_days=None, median_ci=(None, None), p75_days=None, p90_days=None,
+        target_days=7, within_target_share=None, naive_median_days=None, curve=[(0.0, 0.0)],
+    )  # fmt: skip
+    single = kaplan_meier([0.0], [True], target_days=0)
+    assert (single.median_days, single.median_ci, single.p90_days, single.within_target_share) == (
+        0.0, (0.0, 0.0), 0.0, 1.0,
+    )  # fmt: skip
+    waiting = kaplan_meier([5.0, 9.0, 9.0], [False, False, False], target_days=30)
+    assert (waiting.median_days, waiting.median_ci, waiting.within_target_share) == (None, (None, None), 0.0)
+    assert waiting.naive_median_days is None
+
+
+@pytest.mark.parametrize(
+    ("durations", "reached", "target"),
+    [([1.0, -0.5], [True, True], None), ([1.0, math.nan], [True, True], None), ([1.0, math.inf], [True, False], None),
+     ([1.0], [True, False], None), ([1.0], [True], -1)],
+)  # fmt: skip
+def test_bad_input_is_refused(durations: list[float], reached: list[bool], target: float | None) -> None:
+    with pytest.raises(ValueError):
+        kaplan_meier(durations, reached, target_days=target)
+
+
+# --- Rows and reports from the database --------------------------------------------------------
+
+NOW = datetime(2026, 6, 30, 12, 0, tzinfo=TOKYO)
+
+
+def tokyo(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TOKYO)
+
+
+def reach(journey: Journey, key: str, at: datetime) -> Achievement:
+    milestone = Milestone.objects.get(playbook_id=journey.playbook_id, key=key)
+    return Achievement.objects.create(
+        journey=journey, account=journey.account, milestone=milestone, milestone_key=key, kind=milestone.kind,
+        achieved_at=at, source=Source.MANUAL,
+    )  # fmt: skip
+
+
+@dataclass
+class Measured:
+    smb: Segment
+    enterprise: Segment
+    csm_a: User
+    csm_b: User
+    v1: Playbook
+    v2: Playbook
+
+
+@pytest.fixture
+def measured(db: None) -> Measured:
+    """Onboarding v1 (two "first value" milestones, the first without its own target) and v2 (a
+    14-day target of its own); SMB (21 days) and Enterprise (45 days); accounts started at known
+    times, one churned, one reaching after churn, one reaching after "now", one starting after it."""
+    smb = SegmentFactory(name="SMB", slug="smb", position=1, target_first_value_days=21)
+    enterprise = SegmentFactory(name="Enterprise", slug="enterprise", position=2, target_first_value_days=45)
+    csm_a = CsmFactory(name="Aiko CSM")
+    csm_b = CsmFactory(name="Ben CSM")
+    v1 = PublishedPlaybookFactory(key="onboarding", name="Onboarding", step_count=1)
+    MilestoneFactory(playbook=v1, key="second-value", position=1, kind=MilestoneKind.FIRST_VALUE)
+    MilestoneFactory(playbook=v1, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE)
+    MilestoneFactory(playbook=v1, key="login", position=2, kind=MilestoneKind.FIRST_ACTION, target_days=3)
+
+    def start(slug: str, at: datetime, *, segment: Segment = smb, csm: User | None = csm_a, **fields) -> Journey:
+        account = AccountFactory(slug=slug, name=slug.title(), segment=segment, csm=csm, **fields)
+        return journey_start(account=account, playbook=Playbook.objects.get(key="onboarding", status="published"),
+                             started_at=at)  # fmt: skip
+
+    alpha = start("alpha", tokyo(2026, 1, 10, 9), plan=Account.Plan.STARTER)
+    reach(alpha, "first-value", tokyo(2026, 1, 20, 9))  # 10 days
+    reach(alpha, "login", tokyo(2026, 1, 10, 21))  # half a day
+    start("bravo", tokyo(2026, 2, 1), plan=Account.Plan.GROWTH)  # waiting: censored at now
+    start("charlie", tokyo(2026, 2, 15), csm=csm_b, status=Account.Status.CHURNED, churned_at=tokyo(2026, 3, 1))
+    late = start("delta", tokyo(2026, 3, 31, 23, 30), status=Account.Status.CHURNED, churned_at=tokyo(2026, 4, 10))
+    reach(late, "first-value", tokyo(2026, 4, 20, 23, 30))  # after churn: still reached, 20 days
+    second = start("echo", tokyo(2026, 3, 5), csm=None)
+    reach(second, "second-value", tokyo(2026, 3, 7))  # not the first "first value" milestone
+    future = start("foxtrot", tokyo(2026, 6, 1))
+    reach(future, "first-value", tokyo(2026, 7, 2))  # after now: not yet
+    start("golf", tokyo(2026, 7, 5))  # starts after now
+
+    v2 = PlaybookFactory(key="onboarding", version=2, name="Onboarding")
+    StepFactory(playbook=v2, key="step-1", position=0)
+    MilestoneFactory(playbook=v2, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE, target_days=14)
+    playbook_publish(playbook=v2, by=None)
+    hotel = start("hotel", tokyo(2026, 4, 1, 0, 30), segment=enterprise, csm=csm_b, plan=Account.Plan.ENTERPRISE)
+    reach(hotel, "first-value", tokyo(2026, 4, 21, 12, 30))  # 20.5 days
+    start("india", tokyo(2026, 5, 1), segment=enterprise, csm=csm_b, plan=Account.Plan.ENTERPRISE)
+    return Measured(smb=smb, enterprise=enterprise, csm_a=csm_a, csm_b=csm_b, v1=v1, v2=v2)
+
+
+def by_slug(rows: list[Row]) -> dict[str, Row]:
+    return {row.account_slug: row for row in rows}
+
+
+def test_rows_measure_from_the_start_and_censor_at_now_or_churn(measured: Measured) -> None:
+    rows = by_slug(ttv_rows(kind=MilestoneKind.FIRST_VALUE, now=NOW))
+    assert set(rows) == {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "hotel", "india"}  # not golf
+    summary = {slug: (row.duration_days, row.censored, row.target_days) for slug, row in rows.items()}
+    assert summary == {
+        "alpha": (10.0, False, 21),
+        "bravo": ((NOW - tokyo(2026, 2, 1)).total_seconds() / 86400, True, 21),
+        "charlie": (14.0, True, 21),  # churned on 1 March
+        "delta": (20.0, False, 21),  # reached ten days after churning
+        "echo": ((NOW - tokyo(2026, 3, 5)).total_seconds() / 86400, True, 21),  # only the second milestone
+        "foxtrot": (29.5, True, 21),  # reaches on 2 July: not as of 30 June noon
+        "hotel": (20.5, False, 14),  # v2's own target
+        "india": ((NOW - tokyo(2026, 5, 1)).total_seconds() / 86400, True, 14),
+    }
+    assert {row.milestone_key for row in rows.values()} == {"first-value"}
+    assert rows["alpha"].achieved_at == tokyo(2026, 1, 20, 9) and rows["foxtrot"].achieved_at is None
+    assert rows["alpha"].segment_name == "SMB" and rows["hotel"].segment_target_days == 45
+
+
+def test_a_milestone_key_instead_of_a_kind(measured: Measured) -> None:
+    rows = by_slug(ttv_rows(milestone_key="second-value", now=NOW))
+    assert set(rows) == {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"}  # v1 only
+    assert (rows["echo"].duration_days, rows["echo"].censored, rows["echo"].kind) == (2.0, False, "first_value")
+    assert rows["alpha"].censored
+    login = by_slug(ttv_rows(kind=MilestoneKind.FIRST_ACTION, now=NOW))
+    assert (login["alpha"].duration_days, login["alpha"].target_days) == (0.5, 3)
+    assert set(login) == {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"}
+    assert ttv_rows(kind=MilestoneKind.ROI, now=NOW) == []
+    assert ttv_rows(milestone_key="first-value", kind=MilestoneKind.FIRST_ACTION, now=NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("group_by", "expected"),
+    [
+        (None, {"alpha": "all", "hotel": "all"}),
+        ("segment", {"alpha": "smb", "hotel": "enterprise"}),
+        ("plan", {"alpha": "starter", "bravo": "growth", "hotel": "enterprise"}),
+        ("playbook_version", {"alpha": "onboarding:v1", "hotel": "onboarding:v2"}),
+        ("cohort_month", {"alpha": "2026-01", "delta": "2026-03", "hotel": "2026-04"}),
+        ("cohort_quarter", {"alpha": "2026-Q1", "delta": "2026-Q1", "hotel": "2026-Q2"}),
+    ],
+)
+def test_group_keys(measured: Measured, group_by: str | None, expected: dict[str, str]) -> None:
+    rows = by_slug(ttv_rows(kind=MilestoneKind.FIRST_VALUE, group_by=group_by, now=NOW))
+    assert {slug: rows[slug].group_key for slug in expected} == expected
+
+
+def test_cohorts_and_date_filters_use_tokyo_time(measured: Measured) -> None:
+    # delta starts 2026-03-31 23:30 in Tokyo (14:30 UTC), hotel 2026-04-01 00:30 (15:30 UTC the day before).
+    rows = by_slug(ttv_rows(kind=MilestoneKind.FIRST_VALUE, group_by="cohort_month", now=NOW))
+    assert (rows["delta"].cohort, rows["hotel"].cohort) == ("2026-03", "2026-04")
+    utc = ZoneInfo("UTC")
+    assert rows["delta"].started_at.astimezone(utc).day == 31 == rows["hotel"].started_at.astimezone(utc).day
+    march = ttv_rows(kind=MilestoneKind.FIRST_VALUE, start_from=date(2026, 2, 1), start_to=date(2026, 3, 31), now=NOW)
+    assert sorted(row.account_slug for row in march) == ["bravo", "charlie", "delta", "echo"]
+    april_on = ttv_rows(kind=MilestoneKind.FIRST_VALUE, start_from=date(2026, 4, 1), now=NOW)
+    assert sorted(row.account_slug for row in april_on) == ["foxtrot", "hotel", "india"]
+    until_jan = ttv_rows(kind=MilestoneKind.FIRST_VALUE, start_to=date(2026, 1, 10), now=NOW)
+    assert [row.account_slug for row in until_jan] == ["alpha"]
+
+
+def test_rows_and_reports_only_cover_the_accounts_given(measured: Measured) -> None:
+    mine = visible_accounts(user=measured.csm_b)
+    assert sorted(r.account_slug for r in ttv_rows(kind="first_value", accounts=mine, now=NOW)) == [
+        "charlie", "hotel", "india",
+    ]  # fmt: skip
+    report = ttv_report(kind="first_value", group_by="csm", accounts=mine, now=NOW)
+    assert [(g.key, g.estimate.n) for g in report.groups] == [(str(measured.csm_b.pk), 3)]
+
+
+def test_report_by_segment(measured: Measured) -> None:
+    report = ttv_report(kind=MilestoneKind.FIRST_VALUE, group_by="segment", now=NOW)
+    assert [(g.key, g.label, g.estimate.n, g.estimate.reached) for g in report.groups] == [
+        ("smb", "SMB", 6, 2),
+        ("enterprise", "Enterprise", 2, 1),
+    ]
+    rows = ttv_rows(kind=MilestoneKind.FIRST_VALUE, group_by="segment", now=NOW)
+    smb_rows = [row for row in rows if row.group_key == "smb"]
+    expected = kaplan_meier([r.duration_days for r in smb_rows], [not r.censored for r in smb_rows], target_days=21)
+    assert report.groups[0].estimate == expected
+    # SMB: 10 (reached), 14 (churn, censored), 20 (reached), 29.5, 117.5, 149.5 (censored): S(20) = 5/6 * 3/4.
+    assert expected.within_target_share == pytest.approx(1 - 5 / 6 * 3 / 4)
+    # The segment's target, even where the milestone has its own (v2: 14 days).
+    assert report.groups[1].estimate.target_days == 45
+    assert report.total.estimate.n == 8 and report.total.estimate.target_days is None  # 21 and 14 disagree
+
+    data = report.as_dict()
+    json.dumps(data)
+    assert (data["kind"], data["group_by"], data["generated_at"]) == ("first_value", "segment", NOW.isoformat())
+    smb = data["groups"][0]
+    assert set(smb) >= {
+        "key", "n", "reached", "censored", "median_days", "median_ci", "p75_days", "p90_days", "target_days",
+        "within_target_share", "naive_median_days",
+    }  # fmt: skip
+    assert smb == {
+        "key": "smb", "label": "SMB", "n": 6, "reached": 2, "censored": 4, "median_days": None,
+        "median_ci": [round(expected.median_ci[0], 1) if expected.median_ci[0] is not None else None, None],
+        "p75_days": None, "p90_days": None, "target_days": 21, "within_target_share": 0.375,
+        "naive_median_days": 15.0,
+    }  # fmt: skip
+
+
+def test_report_groups_are_sorted_and_rounded(measured: Measured) -> None:
+    by_plan = ttv_report(kind="first_value", group_by="plan", now=NOW)
+    assert [g.key for g in by_plan.groups] == ["starter", "growth", "enterprise"]
+    with translation.override("en"):
+        by_csm = ttv_report(kind="first_value", group_by="csm", now=NOW)
+    assert [g.label for g in by_csm.groups] == ["Aiko CSM", "Ben CSM", "No CS manager"]
+    cohorts = ttv_report(kind="first_value", group_by="cohort_month", now=NOW)
+    assert [g.key for g in cohorts.groups] == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    versions = ttv_report(kind="first_value", group_by="playbook_version", now=NOW)
+    assert [(g.key, g.label, g.estimate.target_days) for g in versions.groups] == [
+        ("onboarding:v1", "Onboarding v1", 21), ("onboarding:v2", "Onboarding v2", 14),
+    ]  # fmt: skip
+    v2 = versions.as_dict()["groups"][1]
+    # hotel reached after 20.5 days, india still waiting after 60.5: S(20.5) = 1/2.
+    assert (v2["median_days"], v2["naive_median_days"], v2["within_target_share"]) == (20.5, 20.5, 0.0)
+    everyone = ttv_report(kind="first_value", now=NOW)
+    assert [g.key for g in everyone.groups] == ["all"] and everyone.total == everyone.groups[0]
+    assert ttv_report(kind="roi", group_by="segment", now=NOW).as_dict()["groups"] == []
+
+
+def test_business_days_skip_weekends_and_japanese_holidays(db: None) -> None:
+    segment = SegmentFactory(name="SMB", slug="smb", target_first_value_days=5)
+    playbook = PublishedPlaybookFactory(key="onboarding", step_count=1)
+    MilestoneFactory(playbook=playbook, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE)
+
+    def start(slug: str, at: datetime) -> Journey:
+        return journey_start(account=AccountFactory(slug=slug, segment=segment), playbook=playbook, started_at=at)
+
+    # Friday noon to Thursday noon: Sat, Sun (Constitution Day), Mon 4, Tue 5, Wed 6 (substitute) off.
+    golden = start("golden-week", tokyo(2026, 5, 1, 12))
+    reach(golden, "first-value", tokyo(2026, 5, 7, 12))
+    # Friday 18:00 to Monday 06:00: a quarter of each working day.
+    weekend = start("weekend", tokyo(2026, 6, 5, 18))
+    reach(weekend, "first-value", tokyo(2026, 6, 8, 6))
+    # Started on a Saturday, still waiting on Wednesday 2026-06-17 at 18:00: Mon, Tue and 3/4 of Wed.
+    waiting = start("waiting", tokyo(2026, 6, 13, 10))
+    now = tokyo(2026, 6, 17, 18)
+
+    rows = by_slug(ttv_rows(kind="first_value", business_days=True, now=now))
+    assert rows["golden-week"].duration_days == pytest.approx(1.0)
+    assert rows["golden-week"].calendar_days == pytest.approx(6.0)
+    assert rows["weekend"].duration_days == pytest.approx(0.5)
+    assert rows["weekend"].calendar_days == pytest.approx(2.5)
+    assert rows["waiting"].duration_days == pytest.approx(2.75) and rows["waiting"].censored
+    calendar = by_slug(ttv_rows(kind="first_value", now=now))
+    assert calendar["golden-week"].duration_days == pytest.approx(6.0)
+    assert waiting.pk == rows["waiting"].journey_id
+
+    report = ttv_report(kind="first_value", business_days=True, now=now)
+    estimate = report.total.estimate
+    assert (estimate.median_days, estimate.naive_median_days) == (pytest.approx(1.0), pytest.approx(0.75))
+    # The 5-day target is a calendar deadline: 2.5 days in, yes; 6 calendar days, no.
+    assert estimate.within_target_share == pytest.approx(1 / 3)
+
+
+def test_report_query_count_does_not_grow_with_accounts(db: None) -> None:
+    segment = SegmentFactory(name="SMB", slug="smb")
+    csm = CsmFactory()
+    playbook = PublishedPlaybookFactory(key="onboarding", step_count=0)
+    MilestoneFactory(playbook=playbook, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE)
+    start = datetime(2026, 1, 5, 9, tzinfo=TOKYO)
+
+    def add_accounts(count: int, offset: int) -> None:
+        for i in range(offset, offset + count):
+            journey = journey_start(
+                account=AccountFactory(segment=segment, csm=csm), playbook=playbook, started_at=start + timedelta(i)
+            )
+            if i % 3:
+                reach(journey, "first-value", journey.started_at + timedelta(days=i % 17, hours=i))
+
+    add_accounts(3, 0)
+    with CaptureQueriesContext(connection) as few:
+        small = ttv_report(kind="first_value", group_by="cohort_month", business_days=True, now=NOW)
+    add_accounts(57, 3)
+    with CaptureQueriesContext(connection) as many:
+        large = ttv_report(kind="first_value", group_by="cohort_month", business_days=True, now=NOW)
+    assert (small.total.estimate.n, large.total.estimate.n) == (3, 60)
+    assert len(few) == len(many) == 1, "\n".join(q["sql"] for q in many.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"kind": "time_travel"}, "Unknown milestone kind"),
+        ({"kind": "first_value", "group_by": "weather"}, "Unknown group_by"),
+        ({}, "Give a milestone kind or a milestone key"),
+        ({"kind": "first_value", "start_from": date(2026, 2, 1), "start_to": date(2026, 1, 1)}, "after"),
+        ({"kind": "first_value", "now": datetime(2026, 1, 1)}, "timezone-aware"),  # noqa: DTZ001
+    ],
+)
+def test_bad_arguments_are_refused_before_any_query(db: None, arguments: dict, message: str) -> None:
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError, match=message):
+        ttv_report(**arguments)
+    assert len(queries) == 0
