@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from journeys import charts, measurement
+from journeys import charts, measurement, selectors
 from journeys.api.reports import rows_csv_response
+from journeys.models import Playbook
 from portal.access import admin_required
 from portal.models import MilestoneKind, Segment
 
@@ -232,3 +233,78 @@ def export_rows(request: HttpRequest) -> HttpResponse:
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
+
+
+@admin_required
+def funnel(request: HttpRequest) -> HttpResponse:
+    """Share of a playbook's journeys that reached each of its milestones, in order."""
+    form, f = _filters(request)
+    keys = list(
+        Playbook.objects.exclude(status=Playbook.Status.DRAFT).order_by("key").values_list("key", "name").distinct()
+    )
+    names = dict(keys)
+    playbook_key = request.GET.get("playbook") if request.GET.get("playbook") in names else next(iter(names), None)
+    total, stages = (0, [])
+    if playbook_key:
+        total, stages = selectors.milestone_funnel(
+            playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+        )
+    chart = ""
+    if stages:
+        chart = charts.bar_chart(
+            labels=[s.name for s in stages],
+            series=[(_("Share of journeys"), [s.share for s in stages])],
+            title=_("How far journeys on %(playbook)s got") % {"playbook": names[playbook_key]},
+            percent=True,
+            horizontal=True,
+            nonce=str(request.csp_nonce),
+        )
+    return render(
+        request,
+        "journeys/reports/funnel.html",
+        {
+            "form": form,
+            "filters": f,
+            "playbooks": sorted(names.items(), key=lambda item: item[1]),
+            "playbook_key": playbook_key,
+            "total": total,
+            "stages": stages,
+            "chart": chart,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@admin_required
+def distribution(request: HttpRequest) -> HttpResponse:
+    """Histogram of time to the milestone among the journeys that reached it."""
+    form, f = _filters(request)
+    rows = measurement.ttv_rows(
+        kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
+    )
+    reached = [row.duration_days for row in rows if not row.censored]
+    bins = selectors.duration_histogram(reached)
+    kind_label = MilestoneKind(f["kind"]).label
+    chart = ""
+    if reached:
+        chart = charts.bar_chart(
+            labels=[b.label for b in bins],
+            series=[(_("Accounts"), [b.count for b in bins])],
+            title=_("Days to %(kind)s, among those who reached it") % {"kind": kind_label},
+            y_title=_("Accounts"),
+            nonce=str(request.csp_nonce),
+        )
+    return render(
+        request,
+        "journeys/reports/distribution.html",
+        {
+            "form": form,
+            "filters": f,
+            "bins": bins,
+            "reached": len(reached),
+            "open": len(rows) - len(reached),
+            "kind_label": kind_label,
+            "chart": chart,
+            "query": request.GET.urlencode(),
+        },
+    )

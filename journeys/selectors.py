@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from journeys.models import Achievement, Journey, Milestone, MilestoneFeedback, Playbook, Step, StepState, ValueRecord
+from journeys.rules import day_bounds
 from portal.models import Account, Membership, User
 
 
@@ -208,3 +209,78 @@ def startable_playbooks(*, account: Account) -> QuerySet[Playbook]:
     """Published playbooks this account does not run yet (its segment's first)."""
     running = Journey.objects.filter(account=account).values("playbook_key")
     return Playbook.objects.filter(status=Playbook.Status.PUBLISHED).exclude(key__in=running).order_by("name")
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    key: str
+    name: str
+    kind: str
+    kind_label: str
+    reached: int
+    share: float
+
+
+def milestone_funnel(
+    *, playbook_key: str, start_from: date | None = None, start_to: date | None = None
+) -> tuple[int, list[FunnelStage]]:
+    """How many journeys on a playbook reached each of its milestones, in the playbook's order.
+
+    Milestones and their order come from the newest version; journeys of every version count
+    (achievements are matched by milestone key). Three queries, whatever the number of journeys.
+    """
+    journeys = Journey.objects.filter(playbook_key=playbook_key)
+    if start_from:
+        journeys = journeys.filter(started_at__gte=day_bounds(start_from)[0])
+    if start_to:
+        journeys = journeys.filter(started_at__lt=day_bounds(start_to)[1])
+    total = journeys.count()
+    version = (
+        Playbook.objects.filter(key=playbook_key).exclude(status=Playbook.Status.DRAFT).order_by("-version").first()
+    )
+    if version is None:
+        return total, []
+    reached = dict(
+        Achievement.objects.filter(journey__in=journeys)
+        .values("milestone_key")
+        .annotate(n=Count("journey", distinct=True))
+        .values_list("milestone_key", "n")
+    )
+    stages = [
+        FunnelStage(
+            key=m.key,
+            name=m.name,
+            kind=m.kind,
+            kind_label=m.get_kind_display(),
+            reached=reached.get(m.key, 0),
+            share=reached.get(m.key, 0) / total if total else 0.0,
+        )
+        for m in version.milestones.order_by("position", "id")
+    ]
+    return total, stages
+
+
+HISTOGRAM_EDGES = [0, 1, 3, 7, 14, 30, 60, 90, 180, 365]
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float | None
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.low:g}–{self.high:g}" if self.high is not None else f"{self.low:g}+"  # noqa: RUF001
+
+
+def duration_histogram(durations: list[float]) -> list[Bin]:
+    """Counts of durations (days) in widening bins: 0-1, 1-3, 3-7, 7-14 ... 365 and more."""
+    counts = [0] * len(HISTOGRAM_EDGES)
+    for value in durations:
+        index = max(i for i, edge in enumerate(HISTOGRAM_EDGES) if value >= edge)
+        counts[index] += 1
+    return [
+        Bin(low=edge, high=HISTOGRAM_EDGES[i + 1] if i + 1 < len(HISTOGRAM_EDGES) else None, count=counts[i])
+        for i, edge in enumerate(HISTOGRAM_EDGES)
+    ]

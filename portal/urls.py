@@ -42,6 +42,8 @@ urlpatterns = [
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("reports/", report_views.overview, name="admin_home"),
     path("reports/cohorts/", report_views.cohorts, name="report_cohorts"),
+    path("reports/funnel/", report_views.funnel, name="report_funnel"),
+    path("reports/distribution/", report_views.distribution, name="report_distribution"),
     path("reports/export/table.csv", report_views.export_table, name="report_export_table"),
     path("reports/export/rows.csv", report_views.export_rows, name="report_export_rows"),
     # API and Django admin

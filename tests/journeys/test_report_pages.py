@@ -77,3 +77,39 @@ def test_report_pages_query_count_does_not_grow(measured: World, url: str) -> No
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(few) == len(many)
+
+
+def test_funnel_counts_journeys_per_milestone(measured: World) -> None:
+    response = admin(measured).get("/reports/funnel/", {"playbook": "pb"})
+    assert response.context["total"] == 2
+    (stage,) = response.context["stages"]
+    assert (stage.key, stage.reached, stage.share) == ("fv", 1, 0.5)
+    assert "<svg" in response.content.decode()
+
+
+def test_distribution_counts_only_those_who_reached(measured: World) -> None:
+    response = admin(measured).get("/reports/distribution/", {"kind": "first_value"})
+    assert (response.context["reached"], response.context["open"]) == (1, 1)
+    counts = {b.label: b.count for b in response.context["bins"]}
+    assert counts["3–7"] == 1 and sum(counts.values()) == 1  # noqa: RUF001
+
+
+def test_empty_reports_say_what_to_do(world: World) -> None:
+    client = admin(world)
+    for url in ["/reports/", "/reports/cohorts/", "/reports/funnel/", "/reports/distribution/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'class="empty"' in response.content.decode(), url
+
+
+@pytest.mark.parametrize("url", ["/reports/funnel/?playbook=pb", "/reports/distribution/?kind=first_value"])
+def test_funnel_and_distribution_query_counts_do_not_grow(measured: World, url: str) -> None:
+    client = admin(measured)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    playbook = Playbook.objects.get()
+    for account in AccountFactory.create_batch(20, segment=measured.account_a.segment):
+        journey_start(account=account, playbook=playbook)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(few) == len(many)

@@ -63,6 +63,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "account_detail": row(302, 403, 403, 403, 200, 404, 200),
     "admin_home": row(302, 403, 403, 403, 403, 403, 200),
     "report_cohorts": row(302, 403, 403, 403, 403, 403, 200),
+    "report_funnel": row(302, 403, 403, 403, 403, 403, 200),
+    "report_distribution": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_table": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_rows": row(302, 403, 403, 403, 403, 403, 200),
     "api_me": signed_in(403, 200),
