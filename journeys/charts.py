@@ -179,9 +179,14 @@ def bar_chart(
             value_formatter=(lambda y: f"{y:.0%}") if percent else (lambda y: f"{y:g}"),
             range=(0, 1) if percent else None,
             x_label_rotation=-30 if len(labels) > 10 and not horizontal else 0,
+            truncate_label=-1,
+            # pygal measures labels as Latin text; wide (Japanese) labels need room made for them.
+            **({"margin_left": min(360, 14 * max((len(label) for label in labels), default=0))} if horizontal else {}),
         )
     )
-    chart.x_labels = list(labels)
+    # Horizontal bars are drawn bottom-up: reverse, so the first label reads first (top).
+    order = (lambda items: list(items)[::-1]) if horizontal else list
+    chart.x_labels = order(labels)
     for name, values in series:
-        chart.add(name, list(values))
+        chart.add(name, order(values))
     return _svg(chart, nonce=nonce, title=title)
