@@ -689,3 +689,20 @@ def _group(key: str, label: str, rows: list[Row], *, by_segment: bool, business_
         calendar = kaplan_meier([row.calendar_days for row in rows], reached, target_days=target)
         estimate = replace(estimate, within_target_share=calendar.within_target_share)
     return Group(key=key, label=label, estimate=estimate)
+
+
+def expected_reach_days(curve: Sequence[tuple[float, float]], waited: float) -> float | None:
+    """When a journey that has waited ``waited`` days is expected to arrive: the median of the
+    remaining time on its group's Kaplan-Meier curve, i.e. the first t >= waited where the share not
+    yet arrived falls to half of what it was at ``waited``. None when the curve never gets there."""
+    not_arrived = 1.0
+    for t, share in curve:
+        if t > waited:
+            break
+        not_arrived = 1.0 - share
+    if not_arrived <= 0:
+        return None
+    for t, share in curve:
+        if t > waited and 1.0 - share <= not_arrived / 2 + 1e-12:
+            return t
+    return None

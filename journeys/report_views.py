@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -306,5 +307,46 @@ def distribution(request: HttpRequest) -> HttpResponse:
             "kind_label": kind_label,
             "chart": chart,
             "query": request.GET.urlencode(),
+        },
+    )
+
+
+AT_RISK_SORTS = {
+    "late": lambda r: -r.days_late,
+    "waited": lambda r: -r.waited_days,
+    "account": lambda r: r.row.account_name,
+    "segment": lambda r: (r.row.segment_name, -r.days_late),
+}
+
+
+@admin_required
+def at_risk(request: HttpRequest) -> HttpResponse:
+    """Accounts past a milestone's target without reaching it, or expected to miss it."""
+    form, f = _filters(request)
+    items = selectors.accounts_at_risk(kind=f["kind"])
+    segment = request.GET.get("segment", "")
+    status = request.GET.get("status", "")
+    if segment:
+        items = [i for i in items if i.row.segment_slug == segment]
+    if status in {"overdue", "likely_late"}:
+        items = [i for i in items if i.status == status]
+    sort = request.GET.get("sort", "late")
+    items.sort(key=AT_RISK_SORTS.get(sort, AT_RISK_SORTS["late"]))
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "journeys/reports/at_risk.html",
+        {
+            "form": form,
+            "filters": f,
+            "page": page,
+            "segments": Segment.objects.order_by("position", "name"),
+            "segment": segment,
+            "status": status,
+            "sort": sort,
+            "kind_label": MilestoneKind(f["kind"]).label,
+            "query": params.urlencode(),
         },
     )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
+from journeys.measurement import Row, expected_reach_days, kaplan_meier, ttv_rows
 from journeys.models import Achievement, Journey, Milestone, MilestoneFeedback, Playbook, Step, StepState, ValueRecord
 from journeys.rules import day_bounds
 from portal.models import Account, Membership, User
@@ -284,3 +285,46 @@ def duration_histogram(durations: list[float]) -> list[Bin]:
         Bin(low=edge, high=HISTOGRAM_EDGES[i + 1] if i + 1 < len(HISTOGRAM_EDGES) else None, count=counts[i])
         for i, edge in enumerate(HISTOGRAM_EDGES)
     ]
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    row: Row
+    waited_days: float
+    target_days: int
+    expected_days: float | None
+    status: str  # "overdue": past the target; "likely_late": expected after it
+
+    @property
+    def days_late(self) -> float:
+        return self.waited_days - self.target_days
+
+
+def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) -> list[AtRisk]:
+    """Open journeys (of accounts still customers) past their target for ``kind``, or expected to
+    arrive after it given how long they have waited, on their segment's Kaplan-Meier curve.
+    Two queries."""
+    rows = ttv_rows(kind=kind, group_by="segment", accounts=accounts)
+    churned = set(Account.objects.filter(status=Account.Status.CHURNED).values_list("pk", flat=True))
+    by_segment: dict[str, list] = {}
+    for row in rows:
+        by_segment.setdefault(row.group_key, []).append(row)
+    curves = {
+        key: kaplan_meier([r.duration_days for r in members], [not r.censored for r in members]).curve
+        for key, members in by_segment.items()
+    }
+    risky = []
+    for row in rows:
+        target = row.target_days
+        if not row.censored or row.account_id in churned or target is None:
+            continue
+        waited = row.duration_days
+        if waited > target:
+            risky.append(AtRisk(row=row, waited_days=waited, target_days=target, expected_days=None, status="overdue"))
+            continue
+        expected = expected_reach_days(curves[row.group_key], waited)
+        if expected is None or expected > target:
+            risky.append(
+                AtRisk(row=row, waited_days=waited, target_days=target, expected_days=expected, status="likely_late")
+            )
+    return risky

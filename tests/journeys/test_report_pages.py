@@ -113,3 +113,63 @@ def test_funnel_and_distribution_query_counts_do_not_grow(measured: World, url: 
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(few) == len(many)
+
+
+def test_expected_reach_is_the_median_of_the_remaining_time() -> None:
+    from journeys.measurement import expected_reach_days
+
+    curve = [(0.0, 0.0), (2.0, 0.25), (5.0, 0.5), (9.0, 0.75), (12.0, 0.75)]
+    assert expected_reach_days(curve, 0) == 5.0  # half of everyone by day 5
+    assert expected_reach_days(curve, 3) == 9.0  # of the 75% still out at day 3, half are in by day 9
+    assert expected_reach_days(curve, 10) is None  # 25% never arrived in the data
+
+
+def test_at_risk_lists_overdue_and_likely_late_accounts(measured: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import Account
+
+    # beta has waited 30 days for a 21-day target: past it.
+    Account.objects.filter(pk=measured.account_b.pk).update(contract_start=timezone.now() - timedelta(days=30))
+    measured.account_b.journeys.update(started_at=timezone.now() - timedelta(days=30))
+    gamma = AccountFactory(name="Gamma KK", slug="gamma", segment=measured.account_a.segment)
+    journey_start(account=gamma, playbook=Playbook.objects.get(), started_at=timezone.now() - timedelta(days=10))
+    response = admin(measured).get("/reports/at-risk/", {"kind": "first_value"})
+    items = {i.row.account_slug: i for i in response.context["page"].object_list}
+    assert items["beta"].status == "overdue" and items["beta"].days_late == pytest.approx(9, abs=0.01)
+    assert "alpha" not in items  # reached
+    # gamma waited 10 days; in this data half of those still out after 10 days never arrive: likely late.
+    assert items["gamma"].status == "likely_late"
+    only_overdue = admin(measured).get("/reports/at-risk/", {"kind": "first_value", "status": "overdue"})
+    assert [i.row.account_slug for i in only_overdue.context["page"].object_list] == ["beta"]
+    assert 'href="/accounts/beta/"' in response.content.decode()
+
+
+def test_churned_accounts_are_not_at_risk(measured: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import Account
+
+    Account.objects.filter(pk=measured.account_b.pk).update(
+        status="churned", churned_at=timezone.now() - timedelta(days=1)
+    )
+    measured.account_b.journeys.update(started_at=timezone.now() - timedelta(days=60))
+    response = admin(measured).get("/reports/at-risk/", {"kind": "first_value"})
+    assert response.context["page"].paginator.count == 0
+    assert 'class="empty"' in response.content.decode()
+
+
+def test_at_risk_query_count_does_not_grow(measured: World) -> None:
+    client = admin(measured)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/reports/at-risk/", {"kind": "first_value"})
+    playbook = Playbook.objects.get()
+    for account in AccountFactory.create_batch(20, segment=measured.account_a.segment):
+        journey_start(account=account, playbook=playbook)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/reports/at-risk/", {"kind": "first_value"})
+    assert len(few) == len(many)
