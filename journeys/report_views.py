@@ -350,3 +350,41 @@ def at_risk(request: HttpRequest) -> HttpResponse:
             "query": params.urlencode(),
         },
     )
+
+
+@admin_required
+def bottlenecks(request: HttpRequest) -> HttpResponse:
+    """The steps where journeys on a playbook lose the most time, worst first."""
+    form, f = _filters(request)
+    names = dict(
+        Playbook.objects.exclude(status=Playbook.Status.DRAFT).order_by("key").values_list("key", "name").distinct()
+    )
+    playbook_key = request.GET.get("playbook") if request.GET.get("playbook") in names else next(iter(names), None)
+    journeys, steps = (0, [])
+    if playbook_key:
+        journeys, steps = selectors.step_bottlenecks(
+            playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+        )
+    chart = ""
+    if any(s.median_days is not None for s in steps):
+        chart = charts.bar_chart(
+            labels=[s.title for s in steps],
+            series=[(_("Median days spent"), [s.median_days for s in steps])],
+            title=_("Time spent before each step was done, worst first"),
+            horizontal=True,
+            nonce=str(request.csp_nonce),
+        )
+    return render(
+        request,
+        "journeys/reports/bottlenecks.html",
+        {
+            "form": form,
+            "filters": f,
+            "playbooks": sorted(names.items(), key=lambda item: item[1]),
+            "playbook_key": playbook_key,
+            "journeys": journeys,
+            "steps": steps,
+            "chart": chart,
+            "query": request.GET.urlencode(),
+        },
+    )

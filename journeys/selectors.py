@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from statistics import median
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from journeys.measurement import Row, expected_reach_days, kaplan_meier, ttv_rows
@@ -328,3 +329,70 @@ def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) ->
                 AtRisk(row=row, waited_days=waited, target_days=target, expected_days=expected, status="likely_late")
             )
     return risky
+
+
+@dataclass(frozen=True)
+class StepBottleneck:
+    key: str
+    title: str
+    position: int
+    done: int
+    median_days: float | None  # time spent before it was done, among the journeys that did it
+    stalled: int  # open past its due date now
+    stalled_share: float
+    ttv_share: float  # its part of all the time spent on the playbook's steps
+    worst: bool = False
+
+
+def step_bottlenecks(
+    *, playbook_key: str, start_from: date | None = None, start_to: date | None = None
+) -> tuple[int, list[StepBottleneck]]:
+    """Where journeys on a playbook lose time: per step, the time spent before it was done (from the
+    previous completion in that journey, or its start), the share of journeys stalled on it now
+    (open past due), and its part of the total time; worst first. Two queries."""
+    states = StepState.objects.filter(journey__playbook_key=playbook_key, step__playbook_id=F("journey__playbook_id"))
+    if start_from:
+        states = states.filter(journey__started_at__gte=day_bounds(start_from)[0])
+    if start_to:
+        states = states.filter(journey__started_at__lt=day_bounds(start_to)[1])
+    rows = list(states.values_list("journey_id", "step_key", "status", "completed_at", "due_at", "journey__started_at"))
+    version = (
+        Playbook.objects.filter(key=playbook_key).exclude(status=Playbook.Status.DRAFT).order_by("-version").first()
+    )
+    steps = list(version.steps.order_by("position", "id").values_list("key", "title", "position")) if version else []
+    now = timezone.now()
+    by_journey: dict[int, list] = {}
+    for row in rows:
+        by_journey.setdefault(row[0], []).append(row)
+    spent: dict[str, list[float]] = {}
+    stalled: dict[str, int] = {}
+    for journey_rows in by_journey.values():
+        started = journey_rows[0][5]
+        previous = started
+        for _journey, key, status, completed_at, _due, _start in sorted(
+            (r for r in journey_rows if r[3] is not None), key=lambda r: r[3]
+        ):
+            if status == StepState.Status.DONE:
+                spent.setdefault(key, []).append(max((completed_at - previous).total_seconds() / 86400, 0.0))
+            previous = max(previous, completed_at)
+        for _journey, key, _status, completed_at, due_at, _start in journey_rows:
+            if completed_at is None and due_at < now:
+                stalled[key] = stalled.get(key, 0) + 1
+    journeys = len(by_journey)
+    total_spent = sum(sum(values) for values in spent.values()) or 1.0
+    result = [
+        StepBottleneck(
+            key=key,
+            title=title,
+            position=position,
+            done=len(spent.get(key, [])),
+            median_days=median(spent[key]) if spent.get(key) else None,
+            stalled=stalled.get(key, 0),
+            stalled_share=stalled.get(key, 0) / journeys if journeys else 0.0,
+            ttv_share=sum(spent.get(key, [])) / total_spent,
+        )
+        for key, title, position in steps
+    ]
+    result.sort(key=lambda b: (-b.stalled_share, -(b.median_days or 0)))
+    worst = {b.key for b in result[:3] if b.stalled or b.median_days}
+    return journeys, [replace(b, worst=b.key in worst) for b in result]

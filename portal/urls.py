@@ -44,6 +44,7 @@ urlpatterns = [
     path("reports/cohorts/", report_views.cohorts, name="report_cohorts"),
     path("reports/funnel/", report_views.funnel, name="report_funnel"),
     path("reports/at-risk/", report_views.at_risk, name="report_at_risk"),
+    path("reports/bottlenecks/", report_views.bottlenecks, name="report_bottlenecks"),
     path("reports/distribution/", report_views.distribution, name="report_distribution"),
     path("reports/export/table.csv", report_views.export_table, name="report_export_table"),
     path("reports/export/rows.csv", report_views.export_rows, name="report_export_rows"),

@@ -173,3 +173,49 @@ def test_at_risk_query_count_does_not_grow(measured: World) -> None:
     with CaptureQueriesContext(connection) as many:
         client.get("/reports/at-risk/", {"kind": "first_value"})
     assert len(few) == len(many)
+
+
+def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from journeys.models import Step
+    from journeys.services.journeys import step_set_status
+
+    playbook = Playbook.objects.create(key="flow", name="Flow", status=Playbook.Status.PUBLISHED)
+    Step.objects.create(playbook=playbook, key="a", position=1, title="Step A", due_offset_days=2)
+    Step.objects.create(playbook=playbook, key="b", position=2, title="Step B", due_offset_days=5)
+    start = timezone.now() - timedelta(days=20)
+    one = journey_start(account=world.account_a, playbook=playbook, started_at=start)
+    two = journey_start(account=world.account_b, playbook=playbook, started_at=start)
+    step_set_status(
+        state=one.step_states.get(step_key="a"), status="done", by=world.admin, at=start + timedelta(days=1)
+    )
+    step_set_status(
+        state=one.step_states.get(step_key="b"), status="done", by=world.admin, at=start + timedelta(days=7)
+    )
+    step_set_status(
+        state=two.step_states.get(step_key="a"), status="done", by=world.admin, at=start + timedelta(days=3)
+    )
+    response = admin(world).get("/reports/bottlenecks/", {"playbook": "flow"})
+    steps = {s.key: s for s in response.context["steps"]}
+    assert response.context["journeys"] == 2
+    assert steps["a"].median_days == pytest.approx(2.0)  # 1 and 3 days
+    assert steps["b"].median_days == pytest.approx(6.0)  # from A's completion on day 1 to day 7
+    assert (steps["b"].stalled, steps["b"].stalled_share) == (1, 0.5)  # journey two, past due
+    assert steps["b"].ttv_share == pytest.approx(6 / 10)
+    assert response.context["steps"][0].key == "b" and steps["b"].worst
+    assert "row-worst" in response.content.decode()
+
+
+def test_bottlenecks_query_count_does_not_grow(measured: World) -> None:
+    client = admin(measured)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/reports/bottlenecks/", {"playbook": "pb"})
+    playbook = Playbook.objects.get()
+    for account in AccountFactory.create_batch(20, segment=measured.account_a.segment):
+        journey_start(account=account, playbook=playbook)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/reports/bottlenecks/", {"playbook": "pb"})
+    assert len(few) == len(many)

@@ -65,6 +65,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "report_cohorts": row(302, 403, 403, 403, 403, 403, 200),
     "report_funnel": row(302, 403, 403, 403, 403, 403, 200),
     "report_at_risk": row(302, 403, 403, 403, 403, 403, 200),
+    "report_bottlenecks": row(302, 403, 403, 403, 403, 403, 200),
     "report_distribution": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_table": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_rows": row(302, 403, 403, 403, 403, 403, 200),
