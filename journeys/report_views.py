@@ -236,15 +236,22 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str | None]:
+    """Playbooks to choose from (key, name) and the chosen key (the first, if none or an unknown one)."""
+    names = dict(
+        Playbook.objects.exclude(status=Playbook.Status.DRAFT).order_by("key").values_list("key", "name").distinct()
+    )
+    chosen = request.GET.get("playbook")
+    key = chosen if chosen in names else next(iter(names), None)
+    return sorted(names.items(), key=lambda item: item[1]), key
+
+
 @admin_required
 def funnel(request: HttpRequest) -> HttpResponse:
     """Share of a playbook's journeys that reached each of its milestones, in order."""
     form, f = _filters(request)
-    keys = list(
-        Playbook.objects.exclude(status=Playbook.Status.DRAFT).order_by("key").values_list("key", "name").distinct()
-    )
-    names = dict(keys)
-    playbook_key = request.GET.get("playbook") if request.GET.get("playbook") in names else next(iter(names), None)
+    playbooks, playbook_key = _chosen_playbook(request)
+    names = dict(playbooks)
     total, stages = (0, [])
     if playbook_key:
         total, stages = selectors.milestone_funnel(
@@ -266,7 +273,7 @@ def funnel(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "playbooks": sorted(names.items(), key=lambda item: item[1]),
+            "playbooks": playbooks,
             "playbook_key": playbook_key,
             "total": total,
             "stages": stages,
@@ -356,10 +363,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
 def bottlenecks(request: HttpRequest) -> HttpResponse:
     """The steps where journeys on a playbook lose the most time, worst first."""
     form, f = _filters(request)
-    names = dict(
-        Playbook.objects.exclude(status=Playbook.Status.DRAFT).order_by("key").values_list("key", "name").distinct()
-    )
-    playbook_key = request.GET.get("playbook") if request.GET.get("playbook") in names else next(iter(names), None)
+    playbooks, playbook_key = _chosen_playbook(request)
     journeys, steps = (0, [])
     if playbook_key:
         journeys, steps = selectors.step_bottlenecks(
@@ -380,7 +384,7 @@ def bottlenecks(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "playbooks": sorted(names.items(), key=lambda item: item[1]),
+            "playbooks": playbooks,
             "playbook_key": playbook_key,
             "journeys": journeys,
             "steps": steps,
