@@ -493,3 +493,19 @@ class DailyEventCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.name} {self.day}: {self.count}"
+
+
+class ReportSnapshot(models.Model):
+    """Report figures computed by Celery, so the pages people click through answer at once."""
+
+    key = models.CharField(_("report"), max_length=100, unique=True)
+    payload = models.JSONField(_("figures"))
+    computed_at = models.DateTimeField(_("computed"))
+    seconds = models.FloatField(_("computation time (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
+
+    def __str__(self) -> str:
+        return self.key

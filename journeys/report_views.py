@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from journeys import charts, measurement, selectors
+from journeys import charts, measurement, rollup, selectors
 from journeys.api.reports import rows_csv_response
 from journeys.models import Playbook
+from journeys.tasks import journeys_refresh_reports
 from portal.access import admin_required
 from portal.models import MilestoneKind, Segment
 
@@ -77,43 +81,30 @@ class KindSummary:
         return self.current.median_days - self.previous.median_days
 
 
-def _previous_period(start_from: date, start_to: date) -> tuple[date, date]:
-    length = start_to - start_from
-    return start_from - length - timedelta(days=1), start_from - timedelta(days=1)
-
-
 @admin_required
 def overview(request: HttpRequest) -> HttpResponse:
     form, f = _filters(request)
-    period = {"start_from": f["start_from"], "start_to": f["start_to"], "business_days": f["business_days"]}
-    before_from, before_to = _previous_period(f["start_from"], f["start_to"])
-    previous = {"start_from": before_from, "start_to": before_to, "business_days": f["business_days"]}
+    figures = rollup.overview_for(
+        start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"], kind=f["kind"]
+    )
     summaries = [
-        KindSummary(
-            kind=kind,
-            label=label,
-            current=measurement.ttv_report(kind=kind, **period).total.estimate,
-            previous=measurement.ttv_report(kind=kind, **previous).total.estimate,
-        )
+        KindSummary(kind=kind, label=label, current=figures.current[kind], previous=figures.previous[kind])
         for kind, label in MilestoneKind.choices
     ]
-    by_segment = measurement.ttv_report(kind=f["kind"], group_by="segment", **period)
+    groups = figures.by_segment[f["kind"]]
     bands = {
         s.slug: (s.name, s.reference_low_days, s.reference_high_days)
         for s in Segment.objects.exclude(reference_low_days=None).exclude(reference_high_days=None)
     }
-    curves = [(g.label, g.estimate.curve) for g in by_segment.groups]
-    ends = [t for _label, curve in curves for t, _share in curve] + [
-        high for _name, _low, high in bands.values() if f["kind"] == MilestoneKind.FIRST_VALUE
-    ]
-    x_max = max([30.0, *ends]) * 1.05
+    first_value = f["kind"] == MilestoneKind.FIRST_VALUE
+    curves = [(label, estimate.curve) for _key, label, estimate in groups]
+    ends = [t for _label, curve in curves for t, _share in curve]
+    ends += [high for _name, _low, high in bands.values()] if first_value else []
     kind_label = MilestoneKind(f["kind"]).label
     chart = charts.km_curves_chart(
         curves=curves,
-        bands=[bands[g.key] for g in by_segment.groups if g.key in bands]
-        if f["kind"] == MilestoneKind.FIRST_VALUE
-        else [],
-        x_max=x_max,
+        bands=[bands[key] for key, _label, _estimate in groups if key in bands] if first_value else [],
+        x_max=max([30.0, *ends]) * 1.05,
         title=_("Share of accounts that reached %(kind)s by day N") % {"kind": kind_label},
         nonce=str(request.csp_nonce),
     )
@@ -123,15 +114,23 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
+            "figures": figures,
             "summaries": summaries,
-            "report": by_segment,
+            "groups": [measurement.Group(key=key, label=label, estimate=e) for key, label, e in groups],
             "kind_label": kind_label,
             "chart": chart,
-            "bands": bands,
-            "previous_period": (before_from, before_to),
             "query": request.GET.urlencode(),
         },
     )
+
+
+@require_POST
+@admin_required
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Recompute the kept overview now (in the background)."""
+    transaction.on_commit(journeys_refresh_reports.delay)
+    messages.success(request, _("The figures are being recomputed; reload the page in a moment."))
+    return redirect("admin_home")
 
 
 @admin_required

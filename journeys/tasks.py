@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from journeys.models import Journey, Milestone, Playbook, Step
+from journeys.rollup import overview_refresh
 from journeys.services.events import daily_counts_backfill, events_prune
 from journeys.services.journeys import accounts_evaluate
 from portal.celery import RETRY_POLICY
@@ -44,3 +45,9 @@ def journeys_backfill_counts(playbook_id: int) -> int:
         account_ids = list(Journey.objects.filter(playbook_key=key).values_list("account_id", flat=True))
         accounts_evaluate(account_ids=account_ids)
     return read
+
+
+@shared_task(**RETRY_POLICY)
+def journeys_refresh_reports() -> float:
+    """Recompute the kept overview report. Returns the seconds it took."""
+    return overview_refresh().seconds

@@ -41,6 +41,7 @@ urlpatterns = [
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("reports/", report_views.overview, name="admin_home"),
+    path("reports/refresh/", report_views.refresh, name="report_refresh"),
     path("reports/cohorts/", report_views.cohorts, name="report_cohorts"),
     path("reports/funnel/", report_views.funnel, name="report_funnel"),
     path("reports/at-risk/", report_views.at_risk, name="report_at_risk"),

@@ -63,6 +63,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "account_detail": row(302, 403, 403, 403, 200, 404, 200),
     "admin_home": row(302, 403, 403, 403, 403, 403, 200),
     "report_cohorts": row(302, 403, 403, 403, 403, 403, 200),
+    "report_refresh": same(405),
     "report_funnel": row(302, 403, 403, 403, 403, 403, 200),
     "report_at_risk": row(302, 403, 403, 403, 403, 403, 200),
     "report_bottlenecks": row(302, 403, 403, 403, 403, 403, 200),
@@ -91,6 +92,7 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "milestone_feedback": row(302, 302, 302, 404, 302, 404, 302),
     "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
     "journey_start": row(302, 403, 403, 403, 302, 404, 302),
+    "report_refresh": row(302, 403, 403, 403, 403, 403, 302),
 }
 
 # The Django admin is for admins only: everyone else is sent to its sign-in page.
