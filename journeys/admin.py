@@ -9,8 +9,6 @@ the latest published version of their playbook.
 
 from __future__ import annotations
 
-import importlib.util
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +30,7 @@ from journeys.models import (
     Milestone,
     MilestoneFeedback,
     Playbook,
+    ReportSnapshot,
     Step,
     StepEvent,
     StepState,
@@ -599,6 +598,11 @@ class DailyEventCountAdmin(ReadOnlyAdmin):
     date_hierarchy = "day"
 
 
-# API keys and usage events have their own module; it may not exist yet in every checkout.
-if importlib.util.find_spec("journeys.admin_api_keys") is not None:
-    from journeys import admin_api_keys  # noqa: F401
+@admin.register(ReportSnapshot)
+class ReportSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["key", "computed_at", "seconds"]
+    search_fields = ["key"]
+    exclude = ["payload"]
+
+
+from journeys import admin_api_keys  # noqa: E402,F401 - API keys and usage events
