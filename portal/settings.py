@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -165,6 +166,11 @@ if DEBUG:
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Help centre uploads: videos are MP4 only, images PNG/JPEG/GIF/WebP, both checked by their bytes.
+FAQ_VIDEO_MAX_BYTES = env.int("FAQ_VIDEO_MAX_MB", default=50) * 1024 * 1024
+FAQ_IMAGE_MAX_BYTES = env.int("FAQ_IMAGE_MAX_MB", default=5) * 1024 * 1024
+# How many articles one anonymous session may rate (one answer per article, changeable).
+FAQ_ANONYMOUS_VOTES_PER_SESSION = env.int("FAQ_ANONYMOUS_VOTES_PER_SESSION", default=20)
 STORAGES = {
     "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {

@@ -125,6 +125,7 @@ SAMPLES = {
     "uidb64": "MQ",
     "app_label": "portal",
     "object_id": "1",
+    "revision_id": "1",
     "id": "1",
     "content_type_id": "1",
     "url": "no-such-page/",

@@ -1,0 +1,213 @@
+"""Every read of the knowledge base, starting from who may see what.
+
+``visible_articles`` is the one place that decides it: anonymous visitors see
+published public articles; customers also those for signed-in customers and
+those for their account's segment; CS managers and admins every published
+article (admins also drafts, where a page asks for them). An article someone
+may not see answers exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from faq.models import Article, ArticleStep, ArticleVote, Category
+from portal.models import User
+from portal.tenancy import customer_account
+
+LIST_FIELDS = ["category__parent"]
+
+
+def visible_articles(user: User | None, *, include_drafts: bool = False) -> QuerySet[Article]:
+    """Articles ``user`` may read. ``include_drafts`` only widens the set for admins."""
+    articles = Article.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return articles.filter(status=Article.Status.PUBLISHED, visibility=Article.Visibility.PUBLIC)
+    if user.is_admin:
+        return articles if include_drafts else articles.filter(status=Article.Status.PUBLISHED)
+    published = articles.filter(status=Article.Status.PUBLISHED)
+    if user.is_csm:
+        return published
+    allowed = Q(visibility__in=[Article.Visibility.PUBLIC, Article.Visibility.CUSTOMERS])
+    account = customer_account(user=user)
+    if account is not None:
+        # A subquery, not a join: a join on the segments would repeat articles of several segments.
+        in_segment = Article.segments.through.objects.filter(segment_id=account.segment_id).values("article_id")
+        allowed |= Q(visibility=Article.Visibility.SEGMENTS, pk__in=in_segment)
+    return published.filter(allowed)
+
+
+def in_language(articles: QuerySet[Article], *, language: str) -> QuerySet[Article]:
+    """Articles in ``language``, and those in another language that have no visible translation in it."""
+    translated = articles.filter(language=language)
+    has_translation = (
+        Exists(translated.filter(translation_of=OuterRef("pk")))
+        | Q(translation_of__in=translated.values("pk"))
+        | Exists(translated.filter(translation_of=OuterRef("translation_of")).exclude(translation_of=None))
+    )
+    return articles.filter(Q(language=language) | ~has_translation)
+
+
+def article_for_reading(*, user: User, language: str, slug: str) -> Article:
+    """The article page's article, or the 404 of a missing one; admins may preview drafts."""
+    articles = (
+        visible_articles(user, include_drafts=True)
+        .select_related("category__parent", "translation_of")
+        .prefetch_related("tags")
+    )
+    try:
+        return articles.get(language=language, slug=slug)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
+def article_by_id(*, user: User, pk: int) -> Article:
+    try:
+        return visible_articles(user, include_drafts=True).get(pk=pk)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
+def article_translations(*, article: Article, user: User) -> list[Article]:
+    """The visible versions of ``article`` in other languages."""
+    root = article.translation_of_id or article.pk
+    return list(
+        visible_articles(user)
+        .filter(Q(pk=root) | Q(translation_of_id=root))
+        .exclude(pk=article.pk)
+        .only("pk", "slug", "language", "title")
+    )
+
+
+def related_articles(*, article: Article, user: User, limit: int = 5) -> list[Article]:
+    """Same category or a shared tag, same language; the most read first."""
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    return list(
+        visible_articles(user)
+        .filter(language=article.language)
+        .filter(Q(category_id=article.category_id) | Q(tags__in=tag_ids))
+        .exclude(pk=article.pk)
+        .distinct()
+        .order_by("-view_count", "position", "title")
+        .only("pk", "slug", "language", "title", "kind", "summary")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class StepRef:
+    playbook_key: str
+    step_key: str
+    title: str
+
+
+def article_steps(*, article: Article) -> list[StepRef]:
+    """The onboarding steps an article helps with, named as in the newest playbook version."""
+    from journeys.models import Step
+
+    links = list(ArticleStep.objects.filter(article=article))
+    if not links:
+        return []
+    query = Q()
+    for link in links:
+        query |= Q(playbook__key=link.playbook_key, key=link.step_key)
+    titles: dict[tuple[str, str], str] = {}
+    for step in Step.objects.filter(query).select_related("playbook").order_by("-playbook__version"):
+        titles.setdefault((step.playbook.key, step.key), step.title)
+    return [
+        StepRef(playbook_key=p, step_key=s, title=titles[(p, s)])
+        for p, s in ((link.playbook_key, link.step_key) for link in links)
+        if (p, s) in titles
+    ]
+
+
+def user_vote(*, article: Article, user: User, session_key: str | None) -> ArticleVote | None:
+    if user.is_authenticated:
+        return ArticleVote.objects.filter(article=article, user=user).first()
+    if not session_key:
+        return None
+    return ArticleVote.objects.filter(article=article, user__isnull=True, session_key=session_key).first()
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    category: Category
+    children: list[Category]
+    article_count: int
+
+
+def category_tree(*, user: User, language: str) -> list[CategoryNode]:
+    """Top-level categories with their sub-categories, counting the articles the reader can see."""
+    visible = in_language(visible_articles(user), language=language)
+    counts = dict(visible.order_by().values("category_id").annotate(n=Count("pk")).values_list("category_id", "n"))
+    categories = list(Category.objects.order_by("position", "name"))
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            children.setdefault(category.parent_id, []).append(category)
+    nodes = []
+    for category in categories:
+        if category.parent_id is not None:
+            continue
+        subs = children.get(category.pk, [])
+        total = counts.get(category.pk, 0) + sum(counts.get(sub.pk, 0) for sub in subs)
+        if total:
+            shown = [sub for sub in subs if counts.get(sub.pk)]
+            nodes.append(CategoryNode(category=category, children=shown, article_count=total))
+    return nodes
+
+
+def popular_articles(*, user: User, language: str, limit: int = 6) -> list[Article]:
+    return list(
+        in_language(visible_articles(user), language=language)
+        .select_related(*LIST_FIELDS)
+        .order_by("-view_count", "position", "title")[:limit]
+    )
+
+
+def recent_articles(*, user: User, language: str, limit: int = 6) -> list[Article]:
+    return list(
+        in_language(visible_articles(user), language=language)
+        .select_related(*LIST_FIELDS)
+        .order_by("-updated_at", "title")[:limit]
+    )
+
+
+def category_for_reading(*, slug: str) -> Category:
+    try:
+        return Category.objects.select_related("parent").get(slug=slug)
+    except Category.DoesNotExist:
+        raise Http404("No such category.") from None
+
+
+def category_articles(*, category: Category, user: User, language: str) -> list[Article]:
+    """The articles of a category and of its sub-categories, in order."""
+    return list(
+        in_language(visible_articles(user), language=language)
+        .filter(Q(category=category) | Q(category__parent=category))
+        .select_related(*LIST_FIELDS)
+        .order_by("category__position", "kind", "position", "title")
+    )
+
+
+def step_tutorials(*, user: User, steps: list, language: str) -> dict[tuple[str, str], list[Article]]:
+    """Published tutorials ``user`` may read for each (playbook key, step key): one query for any number of steps."""
+    keys = {(step.playbook.key, step.key) for step in steps}
+    if not keys:
+        return {}
+    query = Q()
+    for playbook_key, step_key in keys:
+        query |= Q(playbook_key=playbook_key, step_key=step_key)
+    tutorials = in_language(visible_articles(user), language=language).filter(kind=Article.Kind.TUTORIAL)
+    links = (
+        ArticleStep.objects.filter(query)
+        .filter(article__in=tutorials)
+        .select_related("article")
+        .order_by("article__position", "article__title")
+    )
+    found: dict[tuple[str, str], list[Article]] = {}
+    for link in links:
+        found.setdefault((link.playbook_key, link.step_key), []).append(link.article)
+    return found

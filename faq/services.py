@@ -1,0 +1,203 @@
+"""Every write of the knowledge base: revisions, publishing, views and votes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from faq.models import Article, ArticleRevision, ArticleStep, ArticleView, ArticleVote
+from portal.models import User
+
+# The fields a revision keeps, in the order its "what changed" summary lists them.
+SNAPSHOT_FIELDS = [
+    "kind",
+    "title",
+    "slug",
+    "language",
+    "translation_of",
+    "category",
+    "summary",
+    "body",
+    "visibility",
+    "status",
+    "published_at",
+    "position",
+    "video_url",
+    "video_file",
+]
+SNAPSHOT_RELATED = ["segments", "tags", "steps"]
+
+
+def article_snapshot(*, article: Article) -> dict:
+    """Every field of ``article`` as JSON, related rows included."""
+    data: dict = {}
+    for name in SNAPSHOT_FIELDS:
+        field = Article._meta.get_field(name)
+        value = getattr(article, field.attname)
+        if isinstance(value, dt.datetime):
+            value = value.isoformat()
+        elif name == "video_file":
+            value = value.name or ""
+        data[name] = value
+    data["segments"] = sorted(article.segments.values_list("pk", flat=True))
+    data["tags"] = sorted(article.tags.values_list("pk", flat=True))
+    data["steps"] = sorted([list(pair) for pair in article.steps.values_list("playbook_key", "step_key")])
+    return data
+
+
+def _field_label(name: str) -> str:
+    return str(Article._meta.get_field(name).verbose_name)
+
+
+@transaction.atomic
+def revision_record(*, article: Article, by: User | None, note: str = "") -> ArticleRevision:
+    """Keep the article as it is now, with the fields that differ from the previous revision."""
+    snapshot = article_snapshot(article=article)
+    previous = ArticleRevision.objects.select_for_update().filter(article=article).order_by("-number").first()
+    if previous is None:
+        changed: list[str] = []
+        summary = _("Created")
+    else:
+        changed = [name for name in SNAPSHOT_FIELDS + SNAPSHOT_RELATED if previous.snapshot.get(name) != snapshot[name]]
+        summary = (
+            _("Changed: %(fields)s") % {"fields": ", ".join(_field_label(n) for n in changed)}
+            if changed
+            else _("Saved without changes")
+        )
+    if note:
+        summary = f"{note} {summary}" if previous is not None else note
+    return ArticleRevision.objects.create(
+        article=article,
+        number=(previous.number + 1) if previous else 1,
+        created_by=by if by is not None and by.is_authenticated else None,
+        snapshot=snapshot,
+        changed_fields=changed,
+        summary=summary[:300],
+    )
+
+
+@transaction.atomic
+def revision_restore(*, revision: ArticleRevision, by: User) -> ArticleRevision:
+    """Put the article back as it was in ``revision``; the restore is itself a new revision."""
+    article = Article.objects.select_for_update().get(pk=revision.article_id)
+    data = revision.snapshot
+    for name in SNAPSHOT_FIELDS:
+        if name not in data:
+            continue
+        field = Article._meta.get_field(name)
+        value = data[name]
+        if name == "published_at" and value:
+            value = dt.datetime.fromisoformat(value)
+        setattr(article, field.attname, value)
+    if article.status == Article.Status.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+    article.updated_by = by
+    try:
+        article.validate_unique()
+        article.validate_constraints()
+    except ValidationError as error:
+        # e.g. the old slug is now taken by another article
+        raise ValidationError(
+            _("Revision %(number)s cannot be restored: %(reason)s")
+            % {"number": revision.number, "reason": " ".join(error.messages)}
+        ) from error
+    if article.translation_of_id and not Article.objects.filter(pk=article.translation_of_id).exists():
+        article.translation_of_id = None
+    article.save()
+    article.segments.set(data.get("segments", []))
+    article.tags.set(data.get("tags", []))
+    ArticleStep.objects.filter(article=article).delete()
+    ArticleStep.objects.bulk_create(
+        [ArticleStep(article=article, playbook_key=p, step_key=s) for p, s in data.get("steps", [])]
+    )
+    return revision_record(
+        article=article, by=by, note=_("Restored revision %(number)s.") % {"number": revision.number}
+    )
+
+
+@transaction.atomic
+def article_publish(*, article: Article, by: User) -> Article:
+    if article.status != Article.Status.PUBLISHED:
+        article.status = Article.Status.PUBLISHED
+        article.published_at = timezone.now()
+        article.updated_by = by
+        article.save(update_fields=["status", "published_at", "updated_by", "updated_at"])
+        revision_record(article=article, by=by)
+    return article
+
+
+@transaction.atomic
+def article_unpublish(*, article: Article, by: User) -> Article:
+    if article.status != Article.Status.DRAFT:
+        article.status = Article.Status.DRAFT
+        article.published_at = None
+        article.updated_by = by
+        article.save(update_fields=["status", "published_at", "updated_by", "updated_at"])
+        revision_record(article=article, by=by)
+    return article
+
+
+def visitor_key(*, user: User | None, session_key: str | None) -> str | None:
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    return f"s:{session_key}" if session_key else None
+
+
+def view_record(*, article: Article, visitor: str, day: dt.date | None = None) -> bool:
+    """Count one view per visitor, article and UTC day. True when this was the first one today."""
+    day = day or timezone.now().astimezone(dt.UTC).date()
+    try:
+        with transaction.atomic():
+            ArticleView.objects.create(article=article, day=day, visitor=visitor)
+            Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    except IntegrityError:
+        return False  # already counted today (or by a concurrent request)
+    return True
+
+
+class VoteLimitReached(Exception):
+    pass
+
+
+@transaction.atomic
+def vote_record(
+    *, article: Article, helpful: bool, comment: str | None = None, user: User | None, session_key: str | None
+) -> ArticleVote:
+    """Record or change one person's answer to “was this helpful?”.
+
+    Signed-in people vote once per article; anonymous visitors once per article and session,
+    on at most FAQ_ANONYMOUS_VOTES_PER_SESSION articles per session.
+    """
+    new_comment = (comment or "").strip()[:2000]
+    if user is not None and user.is_authenticated:
+        vote, created = ArticleVote.objects.select_for_update().get_or_create(
+            article=article, user=user, defaults={"helpful": helpful, "comment": new_comment}
+        )
+    else:
+        if not session_key:
+            raise VoteLimitReached
+        existing = ArticleVote.objects.select_for_update().filter(
+            article=article, user__isnull=True, session_key=session_key
+        )
+        vote = existing.first()
+        created = False
+        if vote is None:
+            used = ArticleVote.objects.filter(user__isnull=True, session_key=session_key).count()
+            if used >= settings.FAQ_ANONYMOUS_VOTES_PER_SESSION:
+                raise VoteLimitReached
+            vote = ArticleVote.objects.create(
+                article=article, session_key=session_key, helpful=helpful, comment=new_comment
+            )
+            created = True
+    if not created:
+        vote.helpful = helpful
+        if comment is not None:  # None keeps the earlier comment; "" clears it
+            vote.comment = new_comment
+        vote.save(update_fields=["helpful", "comment", "updated_at"])
+    return vote
