@@ -107,6 +107,13 @@ class ArticleStepInline(admin.TabularInline):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    video_url = forms.URLField(
+        label=Article._meta.get_field("video_url").verbose_name,
+        help_text=Article._meta.get_field("video_url").help_text,
+        required=False,
+        assume_scheme="https",
+    )
+
     class Meta:
         model = Article
         exclude: list[str] = []

@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 def navigation(request: HttpRequest) -> dict:
     """The navigation entries for the signed-in person's role."""
     user = getattr(request, "user", None)
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    namespace = request.resolver_match.namespace if request.resolver_match else ""
+    help_item = {"label": _("Help"), "url": reverse("faq:home"), "active": namespace == "faq"}
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [help_item]}
     if user.is_admin:
         items = [
             (_("Reports"), "admin_home"),
@@ -21,8 +24,8 @@ def navigation(request: HttpRequest) -> dict:
         items = [(_("Portfolio"), "portfolio"), (_("Accounts"), "account_list")]
     else:
         items = [(_("Onboarding"), "customer_home"), (_("Team"), "team")]
-    current = request.resolver_match.url_name if request.resolver_match else ""
     return {
-        "nav_items": [{"label": label, "url": reverse(name), "active": name == current} for label, name in items],
+        "nav_items": [{"label": label, "url": reverse(name), "active": name == current} for label, name in items]
+        + [help_item],
         "show_django_admin": user.is_admin,
     }

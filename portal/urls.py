@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path, re_path
 
+from faq import views as faq_views
+from faq.sitemaps import PublicArticleSitemap
 from journeys import report_views
 from journeys import views as journey_views
 from portal import views
@@ -49,6 +52,10 @@ urlpatterns = [
     path("reports/distribution/", report_views.distribution, name="report_distribution"),
     path("reports/export/table.csv", report_views.export_table, name="report_export_table"),
     path("reports/export/rows.csv", report_views.export_rows, name="report_export_rows"),
+    # Help centre (public articles need no sign-in)
+    path("", include("faq.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": {"articles": PublicArticleSitemap}}, name="sitemap"),
+    re_path(r"^media/(?P<path>.+)$", faq_views.media, name="media"),
     # API and Django admin
     path("api/v1/", include("portal.api.urls")),
     path("admin/", admin.site.urls),

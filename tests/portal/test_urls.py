@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import World
 from tests.factories import InvitationFactory
+from tests.faq.factories import ArticleFactory, CategoryFactory
 
 ROLES = ["anon", "customer_a", "customer_admin_a", "customer_b", "csm_a", "csm_b", "admin"]
 INVITE_TOKEN = "matrix-invitation-token"
@@ -79,6 +80,17 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_ttv_rows": row(403, 403, 403, 403, 400, 400, 400),
     "api_schema": same(200),
     "api_docs": same(200),
+    # Help centre: a public category and article "alpha"; the short link and QR code are of a
+    # customers-only article, so an anonymous visitor is sent to sign in or answered 404.
+    "faq:home": same(200),
+    "faq:search": same(200),
+    "faq:category": same(200),
+    "faq:article": same(200),
+    "faq:vote": same(405),
+    "faq:short": same(302),
+    "faq:qr": signed_in(404, 200),
+    "sitemap": same(200),
+    "media": same(404),  # served only in development, and there is no such file
 }
 
 # POST-only URLs are also posted to (with an empty form) by every role: 404 is
@@ -93,6 +105,7 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
     "journey_start": row(302, 403, 403, 403, 302, 404, 302),
     "report_refresh": row(302, 403, 403, 403, 403, 403, 302),
+    "faq:vote": same(400),  # an empty vote is bad input for everyone who may read the article
 }
 
 # The Django admin is for admins only: everyone else is sent to its sign-in page.
@@ -129,6 +142,8 @@ SAMPLES = {
     "id": "1",
     "content_type_id": "1",
     "url": "no-such-page/",
+    "language": "ja",
+    "path": "faq/no-such-file.png",
 }
 
 
@@ -165,11 +180,16 @@ def test_every_url_is_in_the_table() -> None:
 @pytest.mark.django_db
 def test_role_url_matrix(world: World, journey_a) -> None:
     invitation = InvitationFactory(account=world.account_a, token=INVITE_TOKEN, invited_by=world.customer_admin_a)
+    category = CategoryFactory(slug="alpha")
+    ArticleFactory(category=category, slug="alpha", visibility="public")
+    customers_only = ArticleFactory(category=category, slug="for-customers", visibility="customers")
     pk_of = {
         "invitation_revoke": invitation.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,
         "step_assign": journey_a.step_states.get(step_key="connect").pk,
         "milestone_feedback": journey_a.achievements.get().pk,
+        "faq:short": customers_only.pk,
+        "faq:qr": customers_only.pk,
     }
     users = {
         "anon": None,

@@ -1,0 +1,142 @@
+"""Help centre pages. What a reader may see comes from ``faq.selectors.visible_articles``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from faq import selectors
+from faq.forms import SearchForm, VoteForm
+from faq.markdown import render_article
+from faq.qr import article_qr_svg
+from faq.search import search_articles
+from faq.services import VoteLimitReached, view_record, visitor_key, vote_record
+
+SEARCH_RESULTS = 50
+
+
+def _language() -> str:
+    return (get_language() or "ja").split("-")[0]
+
+
+def _session_key(request: HttpRequest, *, create: bool) -> str | None:
+    if request.session.session_key is None and create:
+        request.session.save()
+    return request.session.session_key
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    language = _language()
+    user = request.user
+    context = {
+        "form": SearchForm(),
+        "categories": selectors.category_tree(user=user, language=language),
+        "popular": selectors.popular_articles(user=user, language=language),
+        "recent": selectors.recent_articles(user=user, language=language),
+        "language": language,
+    }
+    return render(request, "faq/home.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = list(search_articles(query, user=request.user, language=_language())[:SEARCH_RESULTS]) if query else []
+    return render(request, "faq/search.html", {"form": form, "query": query, "results": results})
+
+
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    language = _language()
+    current = selectors.category_for_reading(slug=slug)
+    articles = selectors.category_articles(category=current, user=request.user, language=language)
+    context = {"category": current, "articles": articles, "language": language}
+    return render(request, "faq/category.html", context)
+
+
+def _vote_context(request: HttpRequest, article, **extra: object) -> dict:
+    vote = selectors.user_vote(article=article, user=request.user, session_key=request.session.session_key)
+    initial = {"helpful": "yes" if vote.helpful else "no", "comment": vote.comment} if vote else {}
+    return {"article": article, "vote": vote, "vote_form": VoteForm(initial=initial), **extra}
+
+
+def _article_context(request: HttpRequest, item, **extra: object) -> dict:
+    user = request.user
+    return {
+        "rendered": render_article(item.body),
+        "translations": selectors.article_translations(article=item, user=user),
+        "related": selectors.related_articles(article=item, user=user),
+        "steps": selectors.article_steps(article=item),
+        "rated": request.GET.get("rated") == "1",
+        **_vote_context(request, item),
+        **extra,
+    }
+
+
+def article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
+    item = selectors.article_for_reading(user=request.user, language=language, slug=slug)
+    if item.is_published:
+        visitor = visitor_key(user=request.user, session_key=_session_key(request, create=True))
+        if visitor is not None:
+            view_record(article=item, visitor=visitor)
+    return render(request, "faq/article.html", _article_context(request, item))
+
+
+@require_POST
+def vote(request: HttpRequest, language: str, slug: str) -> HttpResponse:
+    """“Was this helpful?” With htmx, answers the feedback box; without, redirects back to the article."""
+    item = selectors.article_for_reading(user=request.user, language=language, slug=slug)
+    form = VoteForm(request.POST)
+    if not item.is_published:
+        form.add_error(None, _("Drafts cannot be rated."))
+    if form.is_valid():
+        comment = form.cleaned_data["comment"] if "comment" in request.POST else None
+        try:
+            vote_record(
+                article=item,
+                helpful=form.cleaned_data["helpful"],
+                comment=comment,
+                user=request.user,
+                session_key=_session_key(request, create=True),
+            )
+        except VoteLimitReached:
+            form.add_error(None, _("You have rated many articles already; sign in to rate more."))
+    if not form.is_valid():
+        if request.htmx:
+            # htmx swaps only successful responses: the errors come back as the new feedback box.
+            return render(request, "faq/_vote.html", {**_vote_context(request, item), "vote_form": form})
+        return render(request, "faq/article.html", _article_context(request, item, vote_form=form), status=400)
+    if request.htmx:
+        return render(request, "faq/_vote.html", _vote_context(request, item, thanked=True))
+    return redirect(item.get_absolute_url() + "?rated=1#feedback")
+
+
+def short(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printed short link: to the article's page, for whoever may read it.
+
+    An anonymous visitor is asked to sign in for any article they cannot see, existing
+    or not, so the answer says nothing about which ids exist."""
+    if not request.user.is_authenticated and not selectors.visible_articles(None).filter(pk=pk).exists():
+        return redirect_to_login(request.get_full_path())
+    return redirect(selectors.article_by_id(user=request.user, pk=pk).get_absolute_url())
+
+
+def qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The short link as a QR code (SVG), for anyone who may read the article."""
+    item = selectors.article_by_id(user=request.user, pk=pk)
+    response = HttpResponse(article_qr_svg(article=item), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="kachi-help-{item.pk}.svg"'
+    return response
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files in development; in production the web server or the storage serves MEDIA_URL."""
+    from django.conf import settings
+    from django.views.static import serve
+
+    if not settings.DEBUG:
+        raise Http404("Media are not served by the application.")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
