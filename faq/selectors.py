@@ -192,22 +192,17 @@ def category_articles(*, category: Category, user: User, language: str) -> list[
     )
 
 
-def step_tutorials(*, user: User, steps: list, language: str) -> dict[tuple[str, str], list[Article]]:
-    """Published tutorials ``user`` may read for each (playbook key, step key): one query for any number of steps."""
-    keys = {(step.playbook.key, step.key) for step in steps}
-    if not keys:
+def step_tutorials(*, user: User, playbook_key: str, step_keys: list[str], language: str) -> dict[str, list[Article]]:
+    """Published tutorials ``user`` may read, per step key of one playbook: one query for any number of steps."""
+    if not step_keys:
         return {}
-    query = Q()
-    for playbook_key, step_key in keys:
-        query |= Q(playbook_key=playbook_key, step_key=step_key)
     tutorials = in_language(visible_articles(user), language=language).filter(kind=Article.Kind.TUTORIAL)
     links = (
-        ArticleStep.objects.filter(query)
-        .filter(article__in=tutorials)
+        ArticleStep.objects.filter(playbook_key=playbook_key, step_key__in=set(step_keys), article__in=tutorials)
         .select_related("article")
         .order_by("article__position", "article__title")
     )
-    found: dict[tuple[str, str], list[Article]] = {}
+    found: dict[str, list[Article]] = {}
     for link in links:
-        found.setdefault((link.playbook_key, link.step_key), []).append(link.article)
+        found.setdefault(link.step_key, []).append(link.article)
     return found

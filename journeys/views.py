@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from faq.selectors import step_tutorials
 from journeys import selectors
 from journeys.forms import FeedbackForm, JourneyStartForm, StepStatusForm, ValueRecordForm
 from journeys.models import Achievement, StepState
@@ -44,6 +46,15 @@ def _visible_state(request: HttpRequest, pk: int) -> StepState:
 
 def checklist_context(request: HttpRequest, journey, **extra: object) -> dict:
     checklist = selectors.journey_checklist(journey=journey, viewer=request.user)
+    # Each step carries the published tutorials the viewer may read for it, found in one query.
+    tutorials = step_tutorials(
+        user=request.user,
+        playbook_key=journey.playbook_key,
+        step_keys=[state.step.key for state in checklist.states],
+        language=(get_language() or "ja").split("-")[0],
+    )
+    for state in checklist.states:
+        state.help_articles = tutorials.get(state.step.key, [])
     account = journey.account
     can_assign = is_account_admin(user=request.user, account=account)
     return {
