@@ -52,6 +52,8 @@ def article_snapshot(*, article: Article) -> dict:
 
 
 def _field_label(name: str) -> str:
+    if name == "steps":
+        return str(ArticleStep._meta.verbose_name_plural)
     return str(Article._meta.get_field(name).verbose_name)
 
 
@@ -62,13 +64,13 @@ def revision_record(*, article: Article, by: User | None, note: str = "") -> Art
     previous = ArticleRevision.objects.select_for_update().filter(article=article).order_by("-number").first()
     if previous is None:
         changed: list[str] = []
-        summary = _("Created")
+        summary = _("Article created.")
     else:
         changed = [name for name in SNAPSHOT_FIELDS + SNAPSHOT_RELATED if previous.snapshot.get(name) != snapshot[name]]
         summary = (
-            _("Changed: %(fields)s") % {"fields": ", ".join(_field_label(n) for n in changed)}
+            _("Changed: %(fields)s.") % {"fields": ", ".join(_field_label(n) for n in changed)}
             if changed
-            else _("Saved without changes")
+            else _("Saved without changes.")
         )
     if note:
         summary = f"{note} {summary}" if previous is not None else note
