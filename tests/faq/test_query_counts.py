@@ -1,0 +1,56 @@
+"""Help centre pages run the same number of queries for 1 row and for many."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import World
+from tests.faq.factories import ArticleFactory, CategoryFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(top, n: int = 12) -> None:
+    for i in range(n):
+        sub = CategoryFactory(parent=top if i % 2 else None)
+        for visibility in ["public", "customers", "segments"]:
+            ArticleFactory(category=sub, visibility=visibility, tags=[TagFactory()], title=f"Grown {i} {visibility}")
+        ArticleFactory(category=top, language="en", visibility="public", title=f"Grown {i} en")
+
+
+@pytest.mark.parametrize("role", ["anon", "customer_a", "csm_a", "admin"])
+@pytest.mark.parametrize("url", ["/help/", "/help/category/top/", "/help/search/?q=Grown"])
+def test_help_pages_do_not_grow_with_rows(world: World, role: str, url: str) -> None:
+    client = Client()
+    if role != "anon":
+        client.force_login(getattr(world, role))
+    top = CategoryFactory(slug="top")
+    ArticleFactory(category=top, visibility="public", title="Grown first")
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(url)
+    assert first.status_code == 200
+    assert "Grown first" in first.content.decode()
+    grow(top)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count("Grown") > first.content.decode().count("Grown")
+    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_the_article_page_does_not_grow_with_tags_related_articles_or_steps(world: World) -> None:
+    client = Client()
+    client.force_login(world.customer_a)
+    top = CategoryFactory(slug="top")
+    article = ArticleFactory(category=top, slug="main", tags=[TagFactory()])
+    ArticleFactory(category=top)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    article.tags.add(*[TagFactory() for _ in range(5)])
+    for _ in range(8):
+        ArticleFactory(category=top, tags=[TagFactory()])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
