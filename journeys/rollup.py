@@ -78,12 +78,13 @@ def _estimate(data: dict) -> measurement.Estimate:
 
 
 def _to_json(overview: Overview) -> dict:
+    # Only the per-segment curves are drawn: the totals are kept without theirs.
     return {
         "start_from": overview.start_from.isoformat(),
         "start_to": overview.start_to.isoformat(),
         "business_days": overview.business_days,
-        "current": {kind: asdict(e) for kind, e in overview.current.items()},
-        "previous": {kind: asdict(e) for kind, e in overview.previous.items()},
+        "current": {kind: {**asdict(e), "curve": []} for kind, e in overview.current.items()},
+        "previous": {kind: {**asdict(e), "curve": []} for kind, e in overview.previous.items()},
         "by_segment": {
             kind: [[key, label, asdict(e)] for key, label, e in groups] for kind, groups in overview.by_segment.items()
         },

@@ -9,7 +9,7 @@ import math
 import random
 import statistics
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from django.utils import translation
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times, qth_survival_times
 
+from journeys import measurement
 from journeys.measurement import Estimate, Row, kaplan_meier, ttv_report, ttv_rows
 from journeys.models import Achievement, Journey, Milestone, Playbook, Source
 from journeys.services.journeys import journey_start
@@ -472,3 +473,137 @@ def test_bad_arguments_are_refused_before_any_query(db: None, arguments: dict, m
     with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError, match=message):
         ttv_report(**arguments)
     assert len(queries) == 0
+
+
+# --- The calendar-day report computed from lean rows, against the rows and lifelines --------------
+
+
+@pytest.mark.parametrize("group_by", [None, "segment", "plan", "csm", "playbook_version", "cohort_month",
+                                      "cohort_quarter"])  # fmt: skip
+@pytest.mark.parametrize(
+    "measure", [{"kind": "first_value", "milestone_key": None}, {"kind": None, "milestone_key": "second-value"}]
+)
+def test_the_lean_report_equals_the_one_from_full_rows(measured: Measured, group_by: str | None, measure: dict) -> None:
+    arguments = {**measure, "group_by": group_by, "start_from": None, "start_to": None, "now": NOW, "accounts": None}
+    lean_groups, lean_total = measurement._report_in_db(**arguments)
+    row_groups, row_total = measurement._report_from_rows(**arguments, business_days=False)
+    assert [(g.key, g.label) for g in lean_groups] == [(g.key, g.label) for g in row_groups]
+    assert lean_groups  # something to compare
+    for lean, rows in zip([*lean_groups, lean_total], [*row_groups, row_total], strict=True):
+        assert lean.as_dict() == rows.as_dict()
+        assert lean.estimate == rows.estimate
+
+
+def generated_world(seed: int) -> list[Segment]:
+    """Four segments of accounts started at whole hours, reaching after whole days (ties everywhere):
+    one where S touches 1/2 exactly after a censoring, one where nobody arrives, one of a single
+    account, and one of 40 random accounts, some churned."""
+    r = random.Random(seed)
+    playbook = PublishedPlaybookFactory(key="onboarding", step_count=0)
+    MilestoneFactory(playbook=playbook, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE)
+    segments = [
+        SegmentFactory(name=name, slug=name.lower(), position=i, target_first_value_days=target)
+        for i, (name, target) in enumerate([("Touch", 3), ("Waiting", 7), ("Single", 1), ("Random", 10)])
+    ]
+    base = datetime(2026, 1, 5, 9, tzinfo=TOKYO)
+
+    def account(segment: Segment, start_day: int, reach_after: int | None, churn_after: int | None = None) -> None:
+        started = base + timedelta(days=start_day, hours=r.randint(0, 3))
+        fields = {}
+        if churn_after is not None:
+            fields = {"status": Account.Status.CHURNED, "churned_at": started + timedelta(days=churn_after)}
+        journey = journey_start(account=AccountFactory(segment=segment, **fields), playbook=playbook,
+                                started_at=started)  # fmt: skip
+        if reach_after is not None:
+            reach(journey, "first-value", started + timedelta(days=reach_after))
+
+    # Touch: one censored at day 1 (churn), then 4 of the 8 still at risk reach on day 2: S(2) = 1/2.
+    account(segments[0], 0, None, churn_after=1)
+    for after in (2, 2, 2, 2, 5, None, None, 9):
+        account(segments[0], 1, after)
+    for _ in range(5):
+        account(segments[1], r.randint(0, 30), None)
+    account(segments[2], 3, 0)
+    for _ in range(40):
+        churn = r.choice([None, None, None, r.randint(0, 20)])
+        reach_after = r.choice([None, r.randint(0, 12), r.randint(0, 12), r.randint(0, 30)])
+        if churn is not None and reach_after is not None and r.random() < 0.5:
+            reach_after = None
+        account(segments[3], r.randint(0, 120), reach_after, churn_after=churn)
+    return segments
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_report_figures_from_the_database_equal_lifelines(db: None, seed: int) -> None:
+    segments = generated_world(seed)
+    report = ttv_report(kind="first_value", group_by="segment", now=NOW)
+    rows = ttv_rows(kind="first_value", group_by="segment", now=NOW)
+    assert [g.key for g in report.groups] == [s.slug for s in segments]
+    for group in [*report.groups, report.total]:
+        members = [row for row in rows if group.key in ("all", row.group_key)]
+        durations = [row.duration_days for row in members]
+        reached = [not row.censored for row in members]
+        estimate = group.estimate
+        assert (estimate.n, estimate.reached) == (len(members), sum(reached))
+        for name, q in QUANTILES:
+            assert getattr(estimate, name) == exact_quantile(durations, reached, q), (group.key, name)
+        kmf = fit(durations, reached)
+        interval = median_survival_times(kmf.confidence_interval_)
+        assert close(estimate.median_ci[0], finite(interval.iloc[0, 0]))
+        assert close(estimate.median_ci[1], finite(interval.iloc[0, 1]))
+        if estimate.target_days is not None:
+            expected = 1 - float(kmf.survival_function_at_times(estimate.target_days).iloc[0])
+            assert estimate.within_target_share == pytest.approx(expected, abs=1e-9)
+        arrived = sorted(d for d, e in zip(durations, reached, strict=True) if e)
+        assert close(estimate.naive_median_days, statistics.median(arrived) if arrived else None)
+    touch, waiting, single = (g.estimate for g in report.groups[:3])
+    assert touch.median_days == 2.0 and touch.target_days == 3
+    assert (waiting.reached, waiting.median_days, waiting.within_target_share) == (0, None, 0.0)
+    assert (single.n, single.median_days, single.median_ci) == (1, 0.0, (0.0, 0.0))
+
+
+def test_calendar_report_query_count_does_not_grow_with_accounts(db: None) -> None:
+    segment = SegmentFactory(name="SMB", slug="smb")
+    playbook = PublishedPlaybookFactory(key="onboarding", step_count=0)
+    MilestoneFactory(playbook=playbook, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE)
+
+    def add_accounts(count: int, offset: int) -> None:
+        for i in range(offset, offset + count):
+            started = datetime(2026, 1, 5, 9, tzinfo=TOKYO) + timedelta(i)
+            journey = journey_start(account=AccountFactory(segment=segment), playbook=playbook, started_at=started)
+            if i % 3:
+                reach(journey, "first-value", started + timedelta(days=i % 17, hours=i))
+
+    counts = []
+    for count, offset in ((1, 0), (59, 1)):
+        add_accounts(count, offset)
+        for group_by in ("segment", "cohort_month"):
+            with CaptureQueriesContext(connection) as queries:
+                report = ttv_report(kind="first_value", group_by=group_by, now=NOW)
+            counts.append((group_by, len(queries), report.total.estimate.n))
+    assert counts == [("segment", 3, 1), ("cohort_month", 2, 1), ("segment", 3, 60), ("cohort_month", 2, 60)]
+
+
+def test_an_admin_and_no_filter_give_the_same_report(measured: Measured) -> None:
+    everyone = ttv_report(kind="first_value", group_by="segment", now=NOW)
+    admin = ttv_report(kind="first_value", group_by="segment", now=NOW, accounts=Account.objects.all())
+    assert admin.as_dict() == everyone.as_dict()
+    nobody = ttv_report(kind="first_value", group_by="segment", now=NOW, accounts=Account.objects.none())
+    assert nobody.groups == [] and nobody.total.estimate.n == 0
+    few = ttv_report(kind="first_value", now=NOW, accounts=Account.objects.filter(slug__in=["alpha", "hotel"])[:5])
+    assert few.total.estimate.n == 2
+
+
+def test_large_curves_keep_the_first_and_last_point_of_each_band() -> None:
+    rng = random.Random(7)
+    durations = [rng.expovariate(1 / 20) for _ in range(20_000)]
+    reached = [rng.random() < 0.9 for _ in durations]
+    full = kaplan_meier(durations, reached)
+    light = kaplan_meier(durations, reached, curve_resolution=0.001)
+    assert len(full.curve) > 15_000 and len(light.curve) < 2_100
+    assert set(light.curve) <= set(full.curve)  # real points of the curve, none invented
+    assert light.curve[-1] == full.curve[-1] and light.curve[-2] == full.curve[-2]
+    assert max(b[1] - a[1] for a, b in zip(light.curve, light.curve[1:], strict=False)) < 0.002
+    assert replace(light, curve=[]) == replace(full, curve=[])
+    small = kaplan_meier([1.0, 2.0, 2.0, 5.0], [True, True, False, True], curve_resolution=0.001)
+    assert small.curve == kaplan_meier([1.0, 2.0, 2.0, 5.0], [True, True, False, True]).curve
