@@ -6,6 +6,12 @@
   var body = document.getElementById("id_body");
   if (!panel || !body) { return; }
   var output = panel.querySelector(".faq-preview-body");
+  // Beside the body field on a wide screen (the stylesheet lays the row out in two columns).
+  var row = body.closest(".form-row");
+  if (row) {
+    row.classList.add("faq-with-preview");
+    row.appendChild(panel);
+  }
   var tokenInput = document.querySelector("input[name=csrfmiddlewaretoken]");
   var timer = null;
   var sent = 0;
