@@ -86,3 +86,21 @@ def test_checklist_queries_are_the_same_for_1_and_many_steps_with_tutorials(worl
     shown = sum(len(state.help_articles) for state in page.context["checklist"].states)
     assert shown == 24
     assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_the_demo_help_centre_links_tutorials_to_demo_steps(world: World) -> None:
+    from django.core.management import call_command
+
+    from faq.models import ArticleStep
+
+    call_command("seed_demo", verbosity=0)
+    count = Article.objects.count()
+    call_command("seed_demo", verbosity=0)
+
+    assert Article.objects.count() == count >= 6
+    assert Article.objects.filter(language="en", translation_of__slug="sender-domain-setup").exists()
+    assert ArticleStep.objects.filter(article__slug="sender-domain-setup", step_key="sender-domain").exists()
+    assert all(article.revisions.count() == 1 for article in Article.objects.all())
+    page = Client().get("/help/").content.decode()
+    assert "送信ドメイン認証 (SPF/DKIM) を設定する" in page
+    assert "CRM と顧客データを連携する" not in page  # for chosen segments only

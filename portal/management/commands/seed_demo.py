@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from faq.demo import seed_help_centre
 from journeys.demo import seed_journeys
 from portal.models import Account, Membership, Segment, User
 
@@ -188,6 +189,7 @@ class Command(BaseCommand):
                 )
 
         journeys_created = seed_journeys(rng=rng, now=now)
+        articles_added = seed_help_centre(by=User.objects.filter(is_superuser=True).order_by("pk").first())
 
         if options.get("verbosity", 1) >= 1:
             self.stdout.write(
@@ -203,6 +205,7 @@ class Command(BaseCommand):
                     "added.".format(**journeys_created)
                 )
             )
+            self.stdout.write(self.style.SUCCESS(f"Help centre: {articles_added} articles added."))
             self.stdout.write(demo_logins_text())
 
 
