@@ -6,10 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import translation
 
 from faq.models import Article, ArticleImage, ArticleStep
 from faq.validators import parse_video_url, validate_image, validate_mp4
 from tests.faq.factories import ArticleFactory, CategoryFactory
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English (the source language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
