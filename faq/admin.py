@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -98,9 +99,24 @@ class ArticleStepForm(forms.ModelForm):
         return cleaned
 
 
+class ArticleStepFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            step = form.cleaned_data.get("step")
+            if step in seen:
+                form.add_error("step", _("This step is already linked."))
+            if step:
+                seen.add(step)
+
+
 class ArticleStepInline(admin.TabularInline):
     model = ArticleStep
     form = ArticleStepForm
+    formset = ArticleStepFormSet
     extra = 0
     verbose_name = _("onboarding step it helps with")
     verbose_name_plural = _("onboarding steps it helps with")
@@ -193,8 +209,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
         obj.updated_by = request.user
         if obj.status == Article.Status.PUBLISHED and obj.published_at is None:
-            from django.utils import timezone
-
             obj.published_at = timezone.now()
         elif obj.status == Article.Status.DRAFT:
             obj.published_at = None

@@ -185,3 +185,15 @@ def test_images_upload_under_media_with_their_type_checked(world: World, admin_c
     assert bad.status_code == 200
     with translation.override("en"):
         assert bad.context["adminform"].form.errors["image"] == ["Upload a PNG, JPEG, GIF or WebP image."]
+
+
+def test_linking_the_same_step_twice_is_a_form_error(admin_client: Client, journey_a) -> None:
+    rows = {
+        "steps-TOTAL_FORMS": "2",
+        "steps-0-step": "basics/connect",
+        "steps-1-step": "basics/connect",
+    }
+    response = admin_client.post("/admin/faq/article/add/", article_form(CategoryFactory().pk, **rows))
+    assert response.status_code == 200
+    assert "This step is already linked." in response.content.decode()
+    assert not Article.objects.exists()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+import segno
+from django.conf import settings
 from django.test import Client, override_settings
 
 from faq.models import Article, ArticleView, ArticleVote
@@ -97,6 +100,8 @@ def test_the_short_link_asks_anonymous_visitors_to_sign_in_for_any_hidden_id(she
 
 
 def test_the_qr_code_is_an_svg_of_the_short_link(world: World, shelf: Shelf) -> None:
+    shelf.customers.title = "<script>alert(1)</script>"
+    shelf.customers.save()
     response = client_for(world, "admin").get(f"/help/articles/{shelf.customers.pk}/qr.svg")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
@@ -104,6 +109,10 @@ def test_the_qr_code_is_an_svg_of_the_short_link(world: World, shelf: Shelf) -> 
     svg = response.content.decode()
     assert "<svg" in svg
     assert "<script" not in svg
+    short_link = segno.make_qr(f"{settings.SITE_URL}/h/{shelf.customers.pk}/", error="m")
+    drawn = io.BytesIO()
+    short_link.save(drawn, kind="svg", scale=8, border=4)
+    assert re.search(r' d="([^"]+)"', drawn.getvalue().decode()).group(1) in svg  # the same modules
 
 
 def test_a_tutorial_page_has_contents_breadcrumbs_video_related_articles_steps_and_translation(
