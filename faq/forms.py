@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class VoteForm(forms.Form):
+    label_suffix = ""
+
     helpful = forms.TypedChoiceField(
         label=_("Was this helpful?"),
         choices=[("yes", _("Yes")), ("no", _("No"))],

@@ -116,11 +116,12 @@ def article_steps(*, article: Article) -> list[StepRef]:
     titles: dict[tuple[str, str], str] = {}
     for step in Step.objects.filter(query).select_related("playbook").order_by("-playbook__version"):
         titles.setdefault((step.playbook.key, step.key), step.title)
-    return [
-        StepRef(playbook_key=p, step_key=s, title=titles[(p, s)])
-        for p, s in ((link.playbook_key, link.step_key) for link in links)
-        if (p, s) in titles
-    ]
+    refs: dict[str, StepRef] = {}  # a step shared by several playbooks is listed once
+    for link in links:
+        title = titles.get((link.playbook_key, link.step_key))
+        if title is not None:
+            refs.setdefault(title, StepRef(playbook_key=link.playbook_key, step_key=link.step_key, title=title))
+    return list(refs.values())
 
 
 def user_vote(*, article: Article, user: User, session_key: str | None) -> ArticleVote | None:

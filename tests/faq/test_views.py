@@ -249,3 +249,20 @@ def test_help_is_in_the_navigation_for_everyone(world: World) -> None:
         client = client_for(world, role)
         page = client.get("/help/" if role == "anon" else "/profile/").content.decode()
         assert '<a href="/help/"' in page, role
+
+
+def test_steps_shared_by_several_playbooks_are_listed_once_and_only_to_signed_in_people(
+    world: World, shelf: Shelf, journey_a
+) -> None:
+    from journeys.models import Playbook, Step
+
+    other = Playbook.objects.create(key="other", name="Other", status=Playbook.Status.PUBLISHED)
+    Step.objects.create(playbook=other, key="connect", title="Connect your data")
+    ArticleStepFactory(article=shelf.public, playbook_key="basics", step_key="connect")
+    ArticleStepFactory(article=shelf.public, playbook_key="other", step_key="connect")
+
+    signed_in = client_for(world, "customer_a").get(shelf.public.get_absolute_url()).content.decode()
+    anonymous = Client().get(shelf.public.get_absolute_url()).content.decode()
+
+    assert signed_in.count("Connect your data") == 1
+    assert "Connect your data" not in anonymous
