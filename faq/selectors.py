@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from faq.models import Article, ArticleStep, ArticleVote, Category
-from portal.models import User
-from portal.tenancy import customer_account
+from portal.models import Account, User
 
 LIST_FIELDS = ["category__parent"]
 
@@ -31,13 +30,14 @@ def visible_articles(user: User | None, *, include_drafts: bool = False) -> Quer
     published = articles.filter(status=Article.Status.PUBLISHED)
     if user.is_csm:
         return published
-    allowed = Q(visibility__in=[Article.Visibility.PUBLIC, Article.Visibility.CUSTOMERS])
-    account = customer_account(user=user)
-    if account is not None:
-        # A subquery, not a join: a join on the segments would repeat articles of several segments.
-        in_segment = Article.segments.through.objects.filter(segment_id=account.segment_id).values("article_id")
-        allowed |= Q(visibility=Article.Visibility.SEGMENTS, pk__in=in_segment)
-    return published.filter(allowed)
+    # The account's segment as a subquery, not a join (which would repeat articles of several
+    # segments) and not a query of its own (pages call this several times).
+    their_segment = Account.objects.filter(memberships__user=user).values("segment_id")[:1]
+    in_segment = Article.segments.through.objects.filter(segment_id=Subquery(their_segment)).values("article_id")
+    return published.filter(
+        Q(visibility__in=[Article.Visibility.PUBLIC, Article.Visibility.CUSTOMERS])
+        | Q(visibility=Article.Visibility.SEGMENTS, pk__in=in_segment)
+    )
 
 
 def in_language(articles: QuerySet[Article], *, language: str) -> QuerySet[Article]:
