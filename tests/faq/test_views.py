@@ -266,3 +266,17 @@ def test_steps_shared_by_several_playbooks_are_listed_once_and_only_to_signed_in
 
     assert signed_in.count("Connect your data") == 1
     assert "Connect your data" not in anonymous
+
+
+def test_uploads_are_served_by_the_app_only_in_development(tmp_path) -> None:
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    with override_settings(MEDIA_ROOT=tmp_path, DEBUG=True):
+        served = Client().get("/media/faq/shot.png")
+        escape = Client().get("/media/../secret.txt")
+    with override_settings(MEDIA_ROOT=tmp_path, DEBUG=False):
+        hidden = Client().get("/media/faq/shot.png")
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == b"\x89PNG\r\n\x1a\n"
+    assert escape.status_code == 400  # a path out of MEDIA_ROOT is refused as suspicious
+    assert hidden.status_code == 404
