@@ -11,7 +11,8 @@ Three layers, each usable alone:
   then cumulative sums and products, so 100,000 pairs take a few milliseconds. Its figures equal
   ``lifelines.KaplanMeierFitter`` with default settings (tests cross-check them), except for one
   floating-point artefact of lifelines described at ``kaplan_meier``.
-- ``ttv_rows``: one row per journey, with everything the per-account exports show, from ONE query.
+- ``ttv_rows``: one row per journey, with everything the per-account exports show, from two queries
+  (the milestone of each playbook version, then the journeys), whatever their number.
 - ``ttv_report``: groups of rows with an estimate each, plus the total, and ``Report.as_dict()``
   for the API. In calendar days it reads lean rows (``ttv_sql``: group, duration, reached,
   computed and sorted by the database); in business days, the rows of ``ttv_rows``.
@@ -30,12 +31,11 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys import ttv_sql
-from journeys.models import Achievement, Journey, Milestone
 from portal.models import Account, MilestoneKind, Segment, User
 
 GROUP_BYS = ("segment", "plan", "csm", "playbook_version", "cohort_month", "cohort_quarter")
@@ -46,8 +46,9 @@ Z_95 = 1.959963984540054
 # Percentiles as (name, q as a fraction): the smallest t with S(t) <= q, S the share not reached yet.
 _QUANTILES = (("median", 1, 2), ("p75", 1, 4), ("p90", 1, 10))
 
-# Report curves keep one point per 0.1 percentage point of the share reached (first and last of each).
-CURVE_RESOLUTION = 0.001
+# Report curves keep the first and last point of each 0.5-percentage-point band of the share reached:
+# at most about 400 points to draw, whatever the number of journeys.
+CURVE_RESOLUTION = 0.005
 
 # The float S of a pass differs from the exact product by at most ~2 ulps per event time (2e-11 at
 # 100,000 event times); inside this window the comparison with q is settled in exact integers.
@@ -307,8 +308,9 @@ def ttv_rows(
     business_days: bool = False,
     now: datetime | None = None,
     accounts: QuerySet[Account] | None = None,
+    open_only: bool = False,
 ) -> list[Row]:
-    """Every journey whose playbook version has the milestone, with its time to it: one query.
+    """Every journey whose playbook version has the milestone, with its time to it: two queries.
 
     The milestone of a journey is the first (by position) milestone of ``kind`` in its playbook
     version, or the one keyed ``milestone_key`` (both given: that key, of that kind). It is reached
@@ -320,6 +322,7 @@ def ttv_rows(
     after churn still counts as reached. Durations never go below 0.
 
     ``start_from`` and ``start_to`` are inclusive dates in settings.TIME_ZONE, as are cohorts.
+    ``open_only`` keeps the journeys that have not reached the milestone, of accounts still customers.
     ``accounts`` restricts the rows to those accounts (pass ``visible_accounts(user=...)``).
     An account with two journeys that both have the milestone gives two rows.
 
@@ -338,6 +341,7 @@ def ttv_rows(
         business_days=business_days,
         now=now,
         accounts=accounts,
+        open_only=open_only,
     )
     return rows
 
@@ -373,6 +377,7 @@ def _fetch_rows(
     business_days: bool,
     now: datetime | None,
     accounts: QuerySet[Account] | None,
+    open_only: bool = False,
 ) -> tuple[list[Row], dict[str, tuple[Any, ...]]]:
     """Rows, and per group key the order to sort groups by."""
     _validate(
@@ -381,56 +386,14 @@ def _fetch_rows(
     now = now or timezone.now()
     tz = timezone.get_default_timezone()
 
-    milestones = Milestone.objects.filter(playbook_id=OuterRef("playbook_id"))
-    if kind is not None:
-        milestones = milestones.filter(kind=kind)
-    if milestone_key:
-        milestones = milestones.filter(key=milestone_key)
-    milestones = milestones.order_by("position", "id")
-    journeys = Journey.objects.annotate(
-        ms_key=Subquery(milestones.values("key")[:1]),
-        ms_kind=Value(kind) if kind is not None else Subquery(milestones.values("kind")[:1]),
-        ms_target=Subquery(milestones.values("target_days")[:1]),
-    ).filter(ms_key__isnull=False, started_at__lte=now)
-    journeys = journeys.annotate(
-        achieved_at=Subquery(
-            Achievement.objects.filter(journey_id=OuterRef("pk"), milestone_key=OuterRef("ms_key")).values(
-                "achieved_at"
-            )[:1]
-        ),
-        segment_target=_segment_target(kind),
-    )
-    if start_from is not None:
-        journeys = journeys.filter(started_at__gte=datetime.combine(start_from, time(), tzinfo=tz))
-    if start_to is not None:
-        journeys = journeys.filter(started_at__lt=datetime.combine(start_to + timedelta(days=1), time(), tzinfo=tz))
-    if accounts is not None:
-        journeys = journeys.filter(account_id__in=accounts.values("pk"))
-    raw = list(
-        journeys.order_by("started_at", "pk").values_list(
-            "pk",
-            "account_id",
-            "account__name",
-            "account__slug",
-            "account__segment__name",
-            "account__segment__slug",
-            "account__segment__position",
-            "account__plan",
-            "account__csm_id",
-            "account__csm__name",
-            "account__csm__email",
-            "account__churned_at",
-            "playbook__key",
-            "playbook__version",
-            "playbook__name",
-            "started_at",
-            "ms_key",
-            "ms_kind",
-            "ms_target",
-            "segment_target",
-            "achieved_at",
-            named=True,
-        )
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
+    raw = ttv_sql.full_rows(
+        milestones=milestones,
+        start_from=start_from,
+        start_to=start_to,
+        now=now,
+        accounts=accounts,
+        open_only=open_only,
     )
 
     ends: list[tuple[datetime | None, datetime]] = []  # (achieved as of now, end of observation)
@@ -477,17 +440,6 @@ def _fetch_rows(
             )
         )
     return rows, order
-
-
-def _segment_target(kind: str | None) -> F | Case:
-    """The segment's target for the milestone's kind, as a column."""
-    if kind is not None:
-        return F(f"account__segment__target_{kind}_days")
-    return Case(
-        *[When(ms_kind=k, then=F(f"account__segment__target_{k}_days")) for k in MilestoneKind.values],
-        default=Value(None),
-        output_field=IntegerField(),
-    )
 
 
 def _group_of(group_by: str | None, r: Any, month: str, quarter: str) -> tuple[str, str, tuple[Any, ...]]:
@@ -641,7 +593,7 @@ def ttv_report(
 ) -> Report:
     """Kaplan-Meier TTV per group, for the journeys ``ttv_rows`` selects (same arguments); the same
     number of queries whatever the number of accounts (two in calendar days, plus one for segment
-    or CS manager labels; one in business days).
+    or CS manager labels; two in business days).
 
     A group's target: grouped by segment, the segment's target for the kind; otherwise (or when the
     segment has none) the target every row of the group shares; None when the rows disagree. The
@@ -841,14 +793,59 @@ def expected_reach_days(curve: Sequence[tuple[float, float]], waited: float) -> 
     """When a journey that has waited ``waited`` days is expected to arrive: the median of the
     remaining time on its group's Kaplan-Meier curve, i.e. the first t >= waited where the share not
     yet arrived falls to half of what it was at ``waited``. None when the curve never gets there."""
-    not_arrived = 1.0
-    for t, share in curve:
-        if t > waited:
-            break
-        not_arrived = 1.0 - share
-    if not_arrived <= 0:
-        return None
-    for t, share in curve:
-        if t > waited and 1.0 - share <= not_arrived / 2 + 1e-12:
-            return t
-    return None
+    return expected_reach_days_many(curve, [waited])[0]
+
+
+def expected_reach_days_many(curve: Sequence[tuple[float, float]], waited: Sequence[float]) -> list[float | None]:
+    """``expected_reach_days`` for many waits on one curve at once (two binary searches each)."""
+    times = np.array([t for t, _share in curve], dtype=np.float64)
+    shares = np.array([share for _t, share in curve], dtype=np.float64)
+    waits = np.asarray(waited, dtype=np.float64)
+    not_arrived = 1.0 - shares[np.searchsorted(times, waits, side="right") - 1]
+    # The share not arrived is non-increasing: the first point at or below half of it comes after ``waited``.
+    first = np.searchsorted(shares, 1.0 - (not_arrived / 2 + 1e-12), side="left")
+    return [
+        float(times[index]) if gone > 0 and index < len(times) else None
+        for gone, index in zip(not_arrived.tolist(), first.tolist(), strict=True)
+    ]
+
+
+def reached_durations(
+    *,
+    kind: str,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    business_days: bool = False,
+    accounts: QuerySet[Account] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[float], int]:
+    """The times to ``kind`` of the journeys that reached it, and how many have not (yet)."""
+    now = now or timezone.now()
+    if business_days:
+        rows = ttv_rows(kind=kind, start_from=start_from, start_to=start_to, business_days=True, now=now,
+                        accounts=accounts)  # fmt: skip
+        reached = [row.duration_days for row in rows if not row.censored]
+        return reached, len(rows) - len(reached)
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
+    lean = ttv_sql.lean_rows(
+        milestones=milestones, group_by=None, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    )
+    reached = [row[1] for row in lean if row[2]]
+    return reached, len(lean) - len(reached)
+
+
+def segment_curves(
+    *, kind: str, accounts: QuerySet[Account] | None = None, now: datetime | None = None
+) -> dict[str, list[tuple[float, float]]]:
+    """Per segment slug, the full Kaplan-Meier curve of time to ``kind`` (calendar days), from lean rows."""
+    now = now or timezone.now()
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
+    rows = ttv_sql.lean_rows(
+        milestones=milestones, group_by="segment", start_from=None, start_to=None, now=now, accounts=accounts
+    )
+    runs = [(value, list(members)) for value, members in groupby(rows, key=itemgetter(0))]
+    labels = _db_labels("segment", [value for value, _members in runs], milestones)
+    return {
+        labels[value][0]: kaplan_meier([row[1] for row in members], [row[2] for row in members]).curve
+        for value, members in runs
+    }

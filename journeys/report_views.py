@@ -286,10 +286,9 @@ def funnel(request: HttpRequest) -> HttpResponse:
 def distribution(request: HttpRequest) -> HttpResponse:
     """Histogram of time to the milestone among the journeys that reached it."""
     form, f = _filters(request)
-    rows = measurement.ttv_rows(
+    reached, still_open = measurement.reached_durations(
         kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
     )
-    reached = [row.duration_days for row in rows if not row.censored]
     bins = selectors.duration_histogram(reached)
     kind_label = MilestoneKind(f["kind"]).label
     chart = ""
@@ -309,7 +308,7 @@ def distribution(request: HttpRequest) -> HttpResponse:
             "filters": f,
             "bins": bins,
             "reached": len(reached),
-            "open": len(rows) - len(reached),
+            "open": still_open,
             "kind_label": kind_label,
             "chart": chart,
             "query": request.GET.urlencode(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +11,7 @@ from statistics import median
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
-from journeys.measurement import Row, expected_reach_days, kaplan_meier, ttv_rows
+from journeys.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
 from journeys.models import Achievement, Journey, Milestone, MilestoneFeedback, Playbook, Step, StepState, ValueRecord
 from journeys.rules import day_bounds
 from portal.models import Account, Membership, User
@@ -280,8 +281,7 @@ def duration_histogram(durations: list[float]) -> list[Bin]:
     """Counts of durations (days) in widening bins: 0-1, 1-3, 3-7, 7-14 ... 365 and more."""
     counts = [0] * len(HISTOGRAM_EDGES)
     for value in durations:
-        index = max(i for i, edge in enumerate(HISTOGRAM_EDGES) if value >= edge)
-        counts[index] += 1
+        counts[bisect_right(HISTOGRAM_EDGES, value) - 1] += 1
     return [
         Bin(low=edge, high=HISTOGRAM_EDGES[i + 1] if i + 1 < len(HISTOGRAM_EDGES) else None, count=counts[i])
         for i, edge in enumerate(HISTOGRAM_EDGES)
@@ -304,30 +304,31 @@ class AtRisk:
 def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) -> list[AtRisk]:
     """Open journeys (of accounts still customers) past their target for ``kind``, or expected to
     arrive after it given how long they have waited, on their segment's Kaplan-Meier curve.
-    Two queries."""
-    rows = ttv_rows(kind=kind, group_by="segment", accounts=accounts)
-    churned = set(Account.objects.filter(status=Account.Status.CHURNED).values_list("pk", flat=True))
-    by_segment: dict[str, list] = {}
+    The same few queries whatever the number of accounts: the curves from lean rows, then the open
+    journeys."""
+    now = timezone.now()
+    curves = segment_curves(kind=kind, accounts=accounts, now=now)
+    rows = [
+        row for row in ttv_rows(kind=kind, accounts=accounts, now=now, open_only=True) if row.target_days is not None
+    ]
+    risky = [
+        AtRisk(row=row, waited_days=row.duration_days, target_days=row.target_days, expected_days=None,
+               status="overdue")
+        for row in rows
+        if row.duration_days > row.target_days
+    ]  # fmt: skip
+    waiting: dict[str, list[Row]] = {}
     for row in rows:
-        by_segment.setdefault(row.group_key, []).append(row)
-    curves = {
-        key: kaplan_meier([r.duration_days for r in members], [not r.censored for r in members]).curve
-        for key, members in by_segment.items()
-    }
-    risky = []
-    for row in rows:
-        target = row.target_days
-        if not row.censored or row.account_id in churned or target is None:
-            continue
-        waited = row.duration_days
-        if waited > target:
-            risky.append(AtRisk(row=row, waited_days=waited, target_days=target, expected_days=None, status="overdue"))
-            continue
-        expected = expected_reach_days(curves[row.group_key], waited)
-        if expected is None or expected > target:
-            risky.append(
-                AtRisk(row=row, waited_days=waited, target_days=target, expected_days=expected, status="likely_late")
-            )
+        if row.duration_days <= row.target_days:
+            waiting.setdefault(row.segment_slug, []).append(row)
+    for slug, members in waiting.items():
+        expected = expected_reach_days_many(curves.get(slug, [(0.0, 0.0)]), [row.duration_days for row in members])
+        risky.extend(
+            AtRisk(row=row, waited_days=row.duration_days, target_days=row.target_days, expected_days=days,
+                   status="likely_late")
+            for row, days in zip(members, expected, strict=True)
+            if days is None or days > row.target_days
+        )  # fmt: skip
     return risky
 
 
