@@ -3,8 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class VoteForm(forms.Form):
-    label_suffix = ""
-
     helpful = forms.TypedChoiceField(
         label=_("Was this helpful?"),
         choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -16,6 +14,10 @@ class VoteForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")  # the label is a question; no colon after it
+        super().__init__(*args, **kwargs)
 
 
 class SearchForm(forms.Form):

@@ -280,3 +280,10 @@ def test_uploads_are_served_by_the_app_only_in_development(tmp_path) -> None:
     assert b"".join(served.streaming_content) == b"\x89PNG\r\n\x1a\n"
     assert escape.status_code == 400  # a path out of MEDIA_ROOT is refused as suspicious
     assert hidden.status_code == 404
+
+
+def test_the_feedback_box_reads_in_japanese(world: World, shelf: Shelf) -> None:
+    page = client_for(world, "customer_a").get(shelf.customers.get_absolute_url()).content.decode()
+    assert "この記事は役に立ちましたか？" in page  # noqa: RUF001
+    assert "追加や修正が必要な点があればお知らせください（任意）</label>" in page  # noqa: RUF001
+    assert "コメントは回答と一緒に送信されます。" in page
