@@ -11,8 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from faq.models import Article, ArticleRevision, ArticleStep, ArticleView, ArticleVote
-from portal.models import User
+from faq.models import Article, ArticleRevision, ArticleStep, ArticleView, ArticleVote, Category, Tag
+from portal.models import Segment, User
 
 # The fields a revision keeps, in the order its "what changed" summary lists them.
 SNAPSHOT_FIELDS = [
@@ -109,11 +109,16 @@ def revision_restore(*, revision: ArticleRevision, by: User) -> ArticleRevision:
             _("Revision %(number)s cannot be restored: %(reason)s")
             % {"number": revision.number, "reason": " ".join(error.messages)}
         ) from error
+    if not Category.objects.filter(pk=article.category_id).exists():
+        raise ValidationError(
+            _("Revision %(number)s cannot be restored: its category no longer exists.") % {"number": revision.number}
+        )
     if article.translation_of_id and not Article.objects.filter(pk=article.translation_of_id).exists():
         article.translation_of_id = None
     article.save()
-    article.segments.set(data.get("segments", []))
-    article.tags.set(data.get("tags", []))
+    # Segments and tags deleted since the revision are left out rather than restored.
+    article.segments.set(Segment.objects.filter(pk__in=data.get("segments", [])))
+    article.tags.set(Tag.objects.filter(pk__in=data.get("tags", [])))
     ArticleStep.objects.filter(article=article).delete()
     ArticleStep.objects.bulk_create(
         [ArticleStep(article=article, playbook_key=p, step_key=s) for p, s in data.get("steps", [])]

@@ -89,6 +89,27 @@ def test_a_restore_that_would_clash_with_another_article_is_refused(world: World
     assert article.revisions.count() == 2
 
 
+def test_a_restore_leaves_out_deleted_tags_and_refuses_a_deleted_category(world: World) -> None:
+    from tests.faq.factories import CategoryFactory
+
+    old_category, new_category = CategoryFactory(), CategoryFactory()
+    gone, kept = TagFactory(name="gone"), TagFactory(name="kept")
+    article = ArticleFactory(category=old_category, tags=[gone, kept])
+    old = revision_record(article=article, by=world.admin)
+    article.tags.remove(gone)
+    revision_record(article=article, by=world.admin)
+    gone.delete()
+
+    revision_restore(revision=old, by=world.admin)
+    assert list(article.tags.all()) == [kept]
+
+    article.category = new_category
+    article.save()
+    old_category.delete()
+    with pytest.raises(ValidationError, match="category no longer exists"):
+        revision_restore(revision=old, by=world.admin)
+
+
 def test_publish_and_unpublish_set_the_date_and_keep_revisions(world: World) -> None:
     article = ArticleFactory(draft=True)
     article_publish(article=article, by=world.admin)
