@@ -13,10 +13,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from faq.selectors import step_tutorials
 from journeys import charts, measurement, rollup, selectors
 from journeys.api.reports import rows_csv_response
 from journeys.models import Playbook
@@ -316,27 +317,16 @@ def distribution(request: HttpRequest) -> HttpResponse:
     )
 
 
-AT_RISK_SORTS = {
-    "late": lambda r: -r.days_late,
-    "waited": lambda r: -r.waited_days,
-    "account": lambda r: r.row.account_name,
-    "segment": lambda r: (r.row.segment_name, -r.days_late),
-}
-
-
 @admin_required
 def at_risk(request: HttpRequest) -> HttpResponse:
     """Accounts past a milestone's target without reaching it, or expected to miss it."""
     form, f = _filters(request)
-    items = selectors.accounts_at_risk(kind=f["kind"])
     segment = request.GET.get("segment", "")
     status = request.GET.get("status", "")
-    if segment:
-        items = [i for i in items if i.row.segment_slug == segment]
-    if status in {"overdue", "likely_late"}:
-        items = [i for i in items if i.status == status]
     sort = request.GET.get("sort", "late")
-    items.sort(key=AT_RISK_SORTS.get(sort, AT_RISK_SORTS["late"]))
+    items = selectors.at_risk_view(
+        selectors.accounts_at_risk(kind=f["kind"]), segment=segment, status=status, sort=sort
+    )
     page = Paginator(items, 25).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -363,9 +353,16 @@ def bottlenecks(request: HttpRequest) -> HttpResponse:
     form, f = _filters(request)
     playbooks, playbook_key = _chosen_playbook(request)
     journeys, steps = (0, [])
+    tutorials = {}
     if playbook_key:
         journeys, steps = selectors.step_bottlenecks(
             playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+        )
+        tutorials = step_tutorials(
+            user=request.user,
+            playbook_key=playbook_key,
+            step_keys=[s.key for s in steps if s.worst],
+            language=get_language(),
         )
     chart = ""
     if any(s.median_days is not None for s in steps):
@@ -386,6 +383,7 @@ def bottlenecks(request: HttpRequest) -> HttpResponse:
             "playbook_key": playbook_key,
             "journeys": journeys,
             "steps": steps,
+            "rows": [(step, tutorials.get(step.key, [])) for step in steps],
             "chart": chart,
             "query": request.GET.urlencode(),
         },

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
@@ -225,7 +227,11 @@ class FunnelStage:
 
 
 def milestone_funnel(
-    *, playbook_key: str, start_from: date | None = None, start_to: date | None = None
+    *,
+    playbook_key: str,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    accounts: QuerySet[Account] | None = None,
 ) -> tuple[int, list[FunnelStage]]:
     """How many journeys on a playbook reached each of its milestones, in the playbook's order.
 
@@ -233,6 +239,8 @@ def milestone_funnel(
     (achievements are matched by milestone key). Three queries, whatever the number of journeys.
     """
     journeys = Journey.objects.filter(playbook_key=playbook_key)
+    if accounts is not None:
+        journeys = journeys.filter(account__in=accounts)
     if start_from:
         journeys = journeys.filter(started_at__gte=day_bounds(start_from)[0])
     if start_to:
@@ -332,6 +340,23 @@ def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) ->
     return risky
 
 
+AT_RISK_SORTS: dict[str, Callable[[AtRisk], Any]] = {
+    "late": lambda r: -r.days_late,
+    "waited": lambda r: -r.waited_days,
+    "account": lambda r: r.row.account_name,
+    "segment": lambda r: (r.row.segment_name, -r.days_late),
+}
+
+
+def at_risk_view(items: list[AtRisk], *, segment: str = "", status: str = "", sort: str = "late") -> list[AtRisk]:
+    """At-risk journeys of one segment (slug) and status when given, sorted (most late first by default)."""
+    if segment:
+        items = [i for i in items if i.row.segment_slug == segment]
+    if status in {"overdue", "likely_late"}:
+        items = [i for i in items if i.status == status]
+    return sorted(items, key=AT_RISK_SORTS.get(sort, AT_RISK_SORTS["late"]))
+
+
 @dataclass(frozen=True)
 class StepBottleneck:
     key: str
@@ -346,12 +371,18 @@ class StepBottleneck:
 
 
 def step_bottlenecks(
-    *, playbook_key: str, start_from: date | None = None, start_to: date | None = None
+    *,
+    playbook_key: str,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    accounts: QuerySet[Account] | None = None,
 ) -> tuple[int, list[StepBottleneck]]:
     """Where journeys on a playbook lose time: per step, the time spent before it was done (from the
     previous completion in that journey, or its start), the share of journeys stalled on it now
     (open past due), and its part of the total time; worst first. Two queries."""
     states = StepState.objects.filter(journey__playbook_key=playbook_key, step__playbook_id=F("journey__playbook_id"))
+    if accounts is not None:
+        states = states.filter(journey__account__in=accounts)
     if start_from:
         states = states.filter(journey__started_at__gte=day_bounds(start_from)[0])
     if start_to:

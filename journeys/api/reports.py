@@ -1,4 +1,5 @@
-"""TTV reports as JSON (and per-account rows as JSON or CSV), for staff.
+"""TTV reports as JSON (and per-account rows as JSON or CSV), for staff: Kaplan-Meier figures per
+group, funnel, bottlenecks, at-risk accounts and distribution.
 
 Admins see every account; a CS manager sees the accounts assigned to them.
 """
@@ -9,7 +10,9 @@ import csv
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -18,7 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys import measurement
+from faq.selectors import step_tutorials
+from journeys import measurement, selectors
+from journeys.models import Playbook
 from portal.models import MilestoneKind
 from portal.tenancy import visible_accounts
 
@@ -211,3 +216,265 @@ class TTVRowsView(APIView):
         paginator = RowsPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(RowSerializer(page, many=True).data)
+
+
+# --- Funnel, bottlenecks, at-risk and distribution ------------------------------------------------
+
+
+class PeriodQuery(serializers.Serializer):
+    start_from = serializers.DateField(required=False, help_text="Journeys started on or after this date.")
+    start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("start_from") and attrs.get("start_to") and attrs["start_from"] > attrs["start_to"]:
+            raise serializers.ValidationError({"start_to": ["The end of the range is before its start."]})
+        return attrs
+
+
+class PlaybookQuery(PeriodQuery):
+    playbook = serializers.SlugField(help_text="A playbook key (every version counts).")
+
+    def validate_playbook(self, value: str) -> str:
+        if not Playbook.objects.filter(key=value).exclude(status=Playbook.Status.DRAFT).exists():
+            raise serializers.ValidationError("No published playbook has this key.")
+        return value
+
+
+class KindQuery(PeriodQuery):
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    business_days = serializers.BooleanField(required=False, default=False)
+
+
+class AtRiskQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    segment = serializers.SlugField(required=False, help_text="A segment's slug.")
+    status = serializers.ChoiceField(choices=["overdue", "likely_late"], required=False)
+    sort = serializers.ChoiceField(choices=list(selectors.AT_RISK_SORTS), required=False, default="late")
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("start_from", str, description="YYYY-MM-DD, inclusive (journey start, Asia/Tokyo)."),
+    OpenApiParameter("start_to", str, description="YYYY-MM-DD, inclusive."),
+]
+PLAYBOOK_PARAMETER = OpenApiParameter("playbook", str, required=True, description="A published playbook's key.")
+KIND_PARAMETER = OpenApiParameter("kind", str, required=True, enum=MilestoneKind.values)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class FunnelStageSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    reached = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Share of the playbook's journeys that reached it.")
+
+
+class FunnelSerializer(serializers.Serializer):
+    playbook = serializers.CharField()
+    journeys = serializers.IntegerField()
+    stages = FunnelStageSerializer(many=True)
+
+
+class FunnelView(APIView):
+    """Share of journeys on a playbook reaching each of its milestones, in the playbook's order."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[PLAYBOOK_PARAMETER, *PERIOD_PARAMETERS], responses={200: FunnelSerializer, 400: OpenApiResponse()}
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(PlaybookQuery, request)
+        journeys, stages = selectors.milestone_funnel(
+            playbook_key=q["playbook"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            accounts=visible_accounts(user=request.user),
+        )
+        return Response(
+            {
+                "playbook": q["playbook"],
+                "journeys": journeys,
+                "stages": [
+                    {"key": s.key, "name": s.name, "kind": s.kind, "reached": s.reached, "share": round(s.share, 3)}
+                    for s in stages
+                ],
+            }
+        )
+
+
+class TutorialSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class BottleneckSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    position = serializers.IntegerField()
+    done = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True, help_text="Median time spent before it was done.")
+    stalled = serializers.IntegerField(help_text="Journeys with this step open past its due date now.")
+    stalled_share = serializers.FloatField()
+    ttv_share = serializers.FloatField(help_text="Its part of all the time spent on the playbook's steps.")
+    worst = serializers.BooleanField()
+    tutorials = TutorialSerializer(many=True)
+
+
+class BottlenecksSerializer(serializers.Serializer):
+    playbook = serializers.CharField()
+    journeys = serializers.IntegerField()
+    steps = BottleneckSerializer(many=True, help_text="Worst first.")
+
+
+class BottlenecksView(APIView):
+    """Where journeys on a playbook lose time, step by step, worst first, with the steps' tutorials."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[PLAYBOOK_PARAMETER, *PERIOD_PARAMETERS],
+        responses={200: BottlenecksSerializer, 400: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(PlaybookQuery, request)
+        journeys, steps = selectors.step_bottlenecks(
+            playbook_key=q["playbook"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            accounts=visible_accounts(user=request.user),
+        )
+        tutorials = step_tutorials(
+            user=request.user, playbook_key=q["playbook"], step_keys=[s.key for s in steps], language=get_language()
+        )
+        return Response(
+            {
+                "playbook": q["playbook"],
+                "journeys": journeys,
+                "steps": [
+                    {
+                        "key": s.key,
+                        "title": s.title,
+                        "position": s.position,
+                        "done": s.done,
+                        "median_days": None if s.median_days is None else round(s.median_days, 1),
+                        "stalled": s.stalled,
+                        "stalled_share": round(s.stalled_share, 3),
+                        "ttv_share": round(s.ttv_share, 3),
+                        "worst": s.worst,
+                        "tutorials": [
+                            {"title": a.title, "url": request.build_absolute_uri(a.get_absolute_url())}
+                            for a in tutorials.get(s.key, [])
+                        ],
+                    }
+                    for s in steps
+                ],
+            }
+        )
+
+
+class AtRiskSerializer(serializers.Serializer):
+    account_slug = serializers.CharField()
+    account_name = serializers.CharField()
+    account_url = serializers.CharField()
+    segment = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    waited_days = serializers.FloatField()
+    target_days = serializers.IntegerField()
+    expected_days = serializers.FloatField(
+        allow_null=True, help_text="Expected arrival (days from start) on the segment's curve; null when overdue."
+    )
+    days_late = serializers.FloatField(help_text="Days past the target (negative: still before it).")
+    status = serializers.ChoiceField(choices=["overdue", "likely_late"])
+
+
+class AtRiskView(APIView):
+    """Accounts past a milestone's target without reaching it, or expected to miss it; paginated."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[
+            KIND_PARAMETER,
+            OpenApiParameter("segment", str, description="A segment's slug."),
+            OpenApiParameter("status", str, enum=["overdue", "likely_late"]),
+            OpenApiParameter("sort", str, enum=list(selectors.AT_RISK_SORTS)),
+        ],
+        responses={200: AtRiskSerializer(many=True), 400: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(AtRiskQuery, request)
+        items = selectors.accounts_at_risk(kind=q["kind"], accounts=visible_accounts(user=request.user))
+        items = selectors.at_risk_view(items, segment=q.get("segment", ""), status=q.get("status", ""), sort=q["sort"])
+        paginator = RowsPagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(
+            [
+                {
+                    "account_slug": i.row.account_slug,
+                    "account_name": i.row.account_name,
+                    "account_url": request.build_absolute_uri(reverse("account_detail", args=[i.row.account_slug])),
+                    "segment": i.row.segment_slug,
+                    "started_at": i.row.started_at.isoformat(),
+                    "waited_days": round(i.waited_days, 1),
+                    "target_days": i.target_days,
+                    "expected_days": None if i.expected_days is None else round(i.expected_days, 1),
+                    "days_late": round(i.days_late, 1),
+                    "status": i.status,
+                }
+                for i in page
+            ]
+        )
+
+
+class BinSerializer(serializers.Serializer):
+    low = serializers.FloatField()
+    high = serializers.FloatField(allow_null=True, help_text="null: and more.")
+    count = serializers.IntegerField()
+
+
+class DistributionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    business_days = serializers.BooleanField()
+    reached = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Journeys that have not reached it (not in the histogram).")
+    bins = BinSerializer(many=True)
+
+
+class DistributionView(APIView):
+    """Histogram of the time to a milestone among the journeys that reached it."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[
+            KIND_PARAMETER,
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("business_days", bool, description="Durations in business days."),
+        ],
+        responses={200: DistributionSerializer, 400: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(KindQuery, request)
+        reached, still_open = measurement.reached_durations(
+            kind=q["kind"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            business_days=q["business_days"],
+            accounts=visible_accounts(user=request.user),
+        )
+        bins = selectors.duration_histogram(reached)
+        return Response(
+            {
+                "kind": q["kind"],
+                "business_days": q["business_days"],
+                "reached": len(reached),
+                "open": still_open,
+                "bins": [{"low": b.low, "high": b.high, "count": b.count} for b in bins],
+            }
+        )

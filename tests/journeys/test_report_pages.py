@@ -169,6 +169,19 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
     assert steps["b"].ttv_share == pytest.approx(6 / 10)
     assert response.context["steps"][0].key == "b" and steps["b"].worst
     assert "row-worst" in response.content.decode()
+    assert "No tutorial helps with this step yet." in response.content.decode()
+
+    from faq.models import Article, ArticleStep
+    from tests.faq.factories import ArticleFactory
+
+    tutorial = ArticleFactory(kind=Article.Kind.TUTORIAL, language="en", title="Finishing step B")
+    ArticleStep.objects.create(article=tutorial, playbook_key="flow", step_key="b")
+    hidden = ArticleFactory(kind=Article.Kind.TUTORIAL, language="ja", title="ステップBの手順", translation_of=tutorial)
+    ArticleStep.objects.create(article=hidden, playbook_key="flow", step_key="b")
+    page = admin(world).get("/reports/bottlenecks/", {"playbook": "flow"}, HTTP_ACCEPT_LANGUAGE="en")
+    content = page.content.decode()
+    assert f'href="{tutorial.get_absolute_url()}"' in content and "Finishing step B" in content
+    assert "ステップBの手順" not in content  # its translation, in the reader's language, stands for it
 
 
 @pytest.mark.parametrize(

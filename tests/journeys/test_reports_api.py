@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from journeys.models import Playbook
 from journeys.services.journeys import journey_start
@@ -89,3 +91,112 @@ def test_report_query_count_does_not_grow_with_accounts(measured: World) -> None
         body = client.get("/api/v1/reports/ttv/", params).json()
     assert body["groups"][0]["n"] == 27
     assert len(few) == len(many)
+
+
+# --- Funnel, bottlenecks, at-risk and distribution ------------------------------------------------
+
+
+def test_funnel_bottlenecks_and_distribution_as_json(measured: World) -> None:
+    client = signed_in(measured.admin)
+    funnel = client.get("/api/v1/reports/funnel/", {"playbook": "pb"}).json()
+    assert funnel == {
+        "playbook": "pb",
+        "journeys": 2,
+        "stages": [{"key": "fv", "name": "First value", "kind": "first_value", "reached": 1, "share": 0.5}],
+    }
+    bottlenecks = client.get("/api/v1/reports/bottlenecks/", {"playbook": "pb"}).json()
+    assert bottlenecks["journeys"] == 2
+    (send,) = bottlenecks["steps"]
+    assert (send["key"], send["done"], send["median_days"], send["ttv_share"]) == ("send", 1, 4.0, 1.0)
+    assert send["tutorials"] == []
+    distribution = client.get("/api/v1/reports/distribution/", {"kind": "first_value"}).json()
+    assert (distribution["reached"], distribution["open"]) == (1, 1)
+    assert [b["count"] for b in distribution["bins"] if b["count"]] == [1]
+    assert next(b for b in distribution["bins"] if b["count"])["low"] == 3  # 4 days: the 3-7 bin
+
+
+def test_bottlenecks_link_the_steps_tutorials(measured: World) -> None:
+    from faq.models import Article, ArticleStep
+    from tests.faq.factories import ArticleFactory
+
+    tutorial = ArticleFactory(kind=Article.Kind.TUTORIAL, language="en", title="Sending your first campaign")
+    ArticleStep.objects.create(article=tutorial, playbook_key="pb", step_key="send")
+    measured.admin.language = "en"
+    measured.admin.save()
+    body = signed_in(measured.admin).get("/api/v1/reports/bottlenecks/", {"playbook": "pb"}).json()
+    (link,) = body["steps"][0]["tutorials"]
+    assert link["title"] == "Sending your first campaign" and link["url"].endswith(tutorial.get_absolute_url())
+
+
+def test_at_risk_as_json(measured: World) -> None:
+    account_b = measured.account_b
+    journey = account_b.journeys.get()
+    journey.started_at = timezone.now() - timedelta(days=30)  # past the 21-day target without first value
+    journey.save(update_fields=["started_at"])
+    body = signed_in(measured.admin).get("/api/v1/reports/at-risk/", {"kind": "first_value"}).json()
+    assert body["count"] == 1
+    (item,) = body["results"]
+    assert (item["account_slug"], item["status"], item["target_days"]) == ("beta", "overdue", 21)
+    assert item["waited_days"] == pytest.approx(30, abs=0.1) and item["days_late"] == pytest.approx(9, abs=0.1)
+    assert item["account_url"].endswith("/accounts/beta/")
+    none = signed_in(measured.admin).get("/api/v1/reports/at-risk/", {"kind": "first_value", "status": "likely_late"})
+    assert none.json()["count"] == 0
+
+
+def test_a_csm_sees_only_their_accounts_in_every_report(measured: World) -> None:
+    journey = measured.account_b.journeys.get()
+    journey.started_at = timezone.now() - timedelta(days=30)
+    journey.save(update_fields=["started_at"])
+    csm_a, csm_b = signed_in(measured.csm_a), signed_in(measured.csm_b)
+    assert csm_a.get("/api/v1/reports/funnel/", {"playbook": "pb"}).json()["journeys"] == 1
+    assert csm_a.get("/api/v1/reports/funnel/", {"playbook": "pb"}).json()["stages"][0]["reached"] == 1
+    assert csm_b.get("/api/v1/reports/funnel/", {"playbook": "pb"}).json()["stages"][0]["reached"] == 0
+    assert csm_b.get("/api/v1/reports/bottlenecks/", {"playbook": "pb"}).json()["steps"][0]["done"] == 0
+    assert csm_a.get("/api/v1/reports/at-risk/", {"kind": "first_value"}).json()["count"] == 0  # beta is B's
+    assert csm_b.get("/api/v1/reports/at-risk/", {"kind": "first_value"}).json()["count"] == 1
+    assert csm_b.get("/api/v1/reports/distribution/", {"kind": "first_value"}).json()["reached"] == 0
+    for path, params in REPORTS:
+        assert signed_in(measured.customer_a).get(path, params).status_code == 403
+        assert Client().get(path, params).status_code == 403
+
+
+REPORTS = [
+    ("/api/v1/reports/funnel/", {"playbook": "pb"}),
+    ("/api/v1/reports/bottlenecks/", {"playbook": "pb"}),
+    ("/api/v1/reports/at-risk/", {"kind": "first_value"}),
+    ("/api/v1/reports/distribution/", {"kind": "first_value"}),
+]
+
+
+def test_bad_report_parameters_are_field_errors(measured: World) -> None:
+    client = signed_in(measured.admin)
+    unknown = client.get("/api/v1/reports/funnel/", {"playbook": "nope", "start_from": "soon"})
+    assert unknown.status_code == 400 and set(unknown.json()) == {"playbook", "start_from"}
+    assert set(client.get("/api/v1/reports/bottlenecks/").json()) == {"playbook"}
+    risk = client.get("/api/v1/reports/at-risk/", {"kind": "first_value", "status": "doomed", "sort": "random"})
+    assert risk.status_code == 400 and set(risk.json()) == {"status", "sort"}
+    flipped = client.get(
+        "/api/v1/reports/distribution/", {"kind": "first_value", "start_from": "2026-05-01", "start_to": "2026-04-01"}
+    )
+    assert flipped.json() == {"start_to": ["The end of the range is before its start."]}
+
+
+def test_report_endpoints_query_counts_do_not_grow_with_accounts(measured: World) -> None:
+    client = signed_in(measured.admin)
+
+    def counts() -> list[int]:
+        result = []
+        for path, params in REPORTS:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path, params).status_code == 200
+            result.append(len(queries))
+        return result
+
+    few = counts()
+    playbook = Playbook.objects.get()
+    for account in AccountFactory.create_batch(25, segment=measured.account_a.segment):
+        journey = journey_start(account=account, playbook=playbook)
+        journey.started_at = timezone.now() - timedelta(days=40)
+        journey.save(update_fields=["started_at"])
+    assert client.get("/api/v1/reports/at-risk/", {"kind": "first_value"}).json()["count"] == 26  # and beta
+    assert counts() == few

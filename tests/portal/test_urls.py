@@ -78,6 +78,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Reports need a kind: 400 means "past the role check" for staff.
     "api_ttv_report": row(403, 403, 403, 403, 400, 400, 400),
     "api_ttv_rows": row(403, 403, 403, 403, 400, 400, 400),
+    "api_report_funnel": row(403, 403, 403, 403, 400, 400, 400),
+    "api_report_bottlenecks": row(403, 403, 403, 403, 400, 400, 400),
+    "api_report_at_risk": row(403, 403, 403, 403, 400, 400, 400),
+    "api_report_distribution": row(403, 403, 403, 403, 400, 400, 400),
     "api_schema": same(200),
     "api_docs": same(200),
     # Help centre: a public category and article "alpha"; the short link and QR code are of a
