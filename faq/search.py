@@ -7,29 +7,39 @@ without changing its signature or callers.
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from functools import reduce
+from operator import add, or_
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from faq.models import Article
 from faq.selectors import in_language, visible_articles
 from portal.models import User
 
 MAX_QUERY_CHARS = 200
+MAX_WORDS = 10
+TITLE_WEIGHT = 3  # a word in the title counts three times a word in the summary or body
 
 
 def search_articles(query: str, *, user: User, language: str) -> QuerySet[Article]:
-    """Articles ``user`` may read matching every word of ``query``, best matches first
-    (title hits before body hits). An empty query finds nothing."""
-    words = (query or "").strip()[:MAX_QUERY_CHARS].split()
+    """Articles ``user`` may read that contain any word of ``query``, those matching more words (and in
+    their title) first. An empty query finds nothing."""
+    words = list(dict.fromkeys((query or "").strip()[:MAX_QUERY_CHARS].split()))[:MAX_WORDS]
     if not words:
         return Article.objects.none()
-    articles = in_language(visible_articles(user), language=language)
-    for word in words[:10]:
-        articles = articles.filter(Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word))
-    title_hit = Q()
-    for word in words[:10]:
-        title_hit &= Q(title__icontains=word)
+    matches = [Q(title__icontains=w) | Q(summary__icontains=w) | Q(body__icontains=w) for w in words]
+    score = reduce(
+        add,
+        [
+            Case(When(title__icontains=w, then=Value(TITLE_WEIGHT)), default=Value(0), output_field=IntegerField())
+            + Case(When(matches[i], then=Value(1)), default=Value(0), output_field=IntegerField())
+            for i, w in enumerate(words)
+        ],
+    )
     return (
-        articles.select_related("category__parent")
-        .annotate(title_hit=Case(When(title_hit, then=Value(True)), default=Value(False), output_field=BooleanField()))
-        .order_by("-title_hit", "-view_count", "title")
+        in_language(visible_articles(user), language=language)
+        .filter(reduce(or_, matches))
+        .select_related("category__parent")
+        .annotate(score=score)
+        .order_by("-score", "-view_count", "title")
     )

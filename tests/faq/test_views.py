@@ -287,3 +287,20 @@ def test_the_feedback_box_reads_in_japanese(world: World, shelf: Shelf) -> None:
     assert "この記事は役に立ちましたか？" in page  # noqa: RUF001
     assert "追加や修正が必要な点があればお知らせください（任意）</label>" in page  # noqa: RUF001
     assert "コメントは回答と一緒に送信されます。" in page
+
+
+def test_search_ranks_articles_matching_more_words_and_in_the_title_first(world: World, shelf: Shelf) -> None:
+    title_hit = ArticleFactory(category=shelf.category, title="送信ドメイン認証を設定する", body="DNS", slug="t1")
+    body_hit = ArticleFactory(category=shelf.category, title="到達率", body="送信ドメイン認証 の設定", slug="t2")
+    ArticleFactory(category=shelf.category, title="請求書", body="関係なし", slug="t3")
+
+    page = client_for(world, "customer_a").get("/help/search/", {"q": "送信ドメイン認証 の設定"})
+
+    assert [a.slug for a in page.context["results"]] == [title_hit.slug, body_hit.slug]
+
+
+def test_a_search_too_long_is_a_form_error(world: World, shelf: Shelf) -> None:
+    page = client_for(world, "customer_a").get("/help/search/", {"q": "x" * 201})
+    assert page.status_code == 200
+    assert page.context["results"] == []
+    assert page.context["form"].errors["q"]
