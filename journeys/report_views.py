@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -128,22 +129,26 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def refresh(request: HttpRequest) -> HttpResponse:
-    """Recompute the kept overview now (in the background)."""
+    """Recompute the kept reports now (in the background), then back to the report the admin was on."""
     transaction.on_commit(journeys_refresh_reports.delay)
     messages.success(request, _("The figures are being recomputed; reload the page in a moment."))
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("admin_home")
 
 
 @admin_required
 def cohorts(request: HttpRequest) -> HttpResponse:
     form, f = _filters(request)
-    report = measurement.ttv_report(
+    kept = rollup.cohorts_for(
         kind=f["kind"],
         group_by=f["cohort"],
         start_from=f["start_from"],
         start_to=f["start_to"],
         business_days=f["business_days"],
     )
+    report = kept.report
     labels = [g.label for g in report.groups]
     kind_label = MilestoneKind(f["kind"]).label
     chart = charts.trend_chart(
@@ -163,6 +168,7 @@ def cohorts(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": f,
             "report": report,
+            "kept": kept,
             "kind_label": kind_label,
             "chart": chart,
             "query": request.GET.urlencode(),

@@ -1,6 +1,6 @@
-"""The overview report, precomputed: Celery refreshes it (and an admin can), the page reads one row.
-
-Any other period or option is computed on the fly, from one query per figure.
+"""The reports people open first, precomputed: Celery refreshes them (and an admin can), a page reads
+one row. Kept: the overview and the cohort reports (every kind, by month and by quarter) of the default
+period, in calendar days. Any other period or option is computed on the fly.
 """
 
 from __future__ import annotations
@@ -11,12 +11,15 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from journeys import measurement
 from journeys.models import ReportSnapshot
 from portal.models import MilestoneKind
 
 OVERVIEW_KEY = "overview"
+COHORTS_KEY = "cohorts"
+COHORT_GROUPINGS = ("cohort_month", "cohort_quarter")
 DEFAULT_DAYS = 365
 
 
@@ -111,14 +114,79 @@ def _from_json(snapshot: ReportSnapshot) -> Overview:
 
 @transaction.atomic
 def overview_refresh() -> ReportSnapshot:
-    """Compute the default overview (the last twelve months, calendar days) and keep it."""
+    """Compute the default overview and cohort reports (the last twelve months, calendar days) and keep
+    them. Returns the overview's snapshot."""
     start_from, start_to = default_period()
     overview = overview_compute(start_from=start_from, start_to=start_to)
     snapshot, _created = ReportSnapshot.objects.update_or_create(
         key=OVERVIEW_KEY,
         defaults={"payload": _to_json(overview), "computed_at": overview.computed_at, "seconds": overview.seconds},
     )
+    started = time.perf_counter()
+    reports = {
+        f"{kind}:{group_by}": _report_to_json(
+            measurement.ttv_report(kind=kind, group_by=group_by, start_from=start_from, start_to=start_to)
+        )
+        for kind in MilestoneKind.values
+        for group_by in COHORT_GROUPINGS
+    }
+    ReportSnapshot.objects.update_or_create(
+        key=COHORTS_KEY,
+        defaults={
+            "payload": {"start_from": start_from.isoformat(), "start_to": start_to.isoformat(), "reports": reports},
+            "computed_at": timezone.now(),
+            "seconds": time.perf_counter() - started,
+        },
+    )
     return snapshot
+
+
+def _report_to_json(report: measurement.Report) -> dict:
+    # Cohort pages draw medians, not curves: the curves are left out.
+    def group(g: measurement.Group) -> list:
+        return [g.key, g.label, {**asdict(g.estimate), "curve": []}]
+
+    return {
+        "generated_at": report.generated_at.isoformat(),
+        "groups": [group(g) for g in report.groups],
+        "total": group(report.total),
+    }
+
+
+@dataclass(frozen=True)
+class KeptReport:
+    report: measurement.Report
+    cached: bool
+    computed_at: datetime
+
+
+def cohorts_for(*, kind: str, group_by: str, start_from: date, start_to: date, business_days: bool) -> KeptReport:
+    """The kept cohort report when it covers exactly this period, else computed now."""
+    kept = None
+    if not business_days and group_by in COHORT_GROUPINGS and (start_from, start_to) == default_period():
+        kept = ReportSnapshot.objects.filter(key=COHORTS_KEY).first()
+    period = {"start_from": start_from.isoformat(), "start_to": start_to.isoformat()}
+    data = None
+    if kept is not None and all(kept.payload.get(name) == value for name, value in period.items()):
+        data = kept.payload["reports"].get(f"{kind}:{group_by}")
+    if data is None:
+        report = measurement.ttv_report(
+            kind=kind, group_by=group_by, start_from=start_from, start_to=start_to, business_days=business_days
+        )
+        return KeptReport(report=report, cached=False, computed_at=report.generated_at)
+    groups = [measurement.Group(key=key, label=label, estimate=_estimate(e)) for key, label, e in data["groups"]]
+    report = measurement.Report(
+        generated_at=datetime.fromisoformat(data["generated_at"]),
+        kind=kind,
+        milestone_key=None,
+        group_by=group_by,
+        business_days=False,
+        start_from=start_from,
+        start_to=start_to,
+        groups=groups,
+        total=measurement.Group(key="all", label=_("All"), estimate=_estimate(data["total"][2])),
+    )
+    return KeptReport(report=report, cached=True, computed_at=kept.computed_at)
 
 
 def overview_for(*, start_from: date, start_to: date, business_days: bool, kind: str) -> Overview:

@@ -74,3 +74,31 @@ def test_an_admin_refreshes_the_figures(measured: World, django_capture_on_commi
     assert response.status_code == 302
     assert len(callbacks) == 1
     assert ReportSnapshot.objects.get(key="overview").payload["current"]["first_value"]["reached"] == 1
+
+
+def test_the_kept_cohort_reports_equal_the_computed_ones(measured: World) -> None:
+    client = admin_client(measured)
+    with CaptureQueriesContext(connection) as live:
+        page = client.get("/reports/cohorts/", {"kind": "first_value", "cohort": "cohort_quarter"})
+    assert page.context["kept"].cached is False
+    fresh = page.context["report"]
+    overview_refresh()
+    with CaptureQueriesContext(connection) as kept:
+        page = client.get("/reports/cohorts/", {"kind": "first_value", "cohort": "cohort_quarter"})
+    assert page.context["kept"].cached is True and len(kept) < len(live)
+    report = page.context["report"]
+    assert [(g.key, g.label) for g in report.groups] == [(g.key, g.label) for g in fresh.groups]
+    assert [figures({g.key: g.estimate}) for g in report.groups] == [figures({g.key: g.estimate}) for g in fresh.groups]
+    assert figures({"all": report.total.estimate}) == figures({"all": fresh.total.estimate})
+    assert "15" in page.content.decode()
+    # Another period, or business days, is computed on the fly.
+    other = client.get("/reports/cohorts/", {"kind": "first_value", "business_days": "on"})
+    assert other.context["kept"].cached is False
+
+
+def test_refreshing_returns_to_the_report_and_never_elsewhere(measured: World) -> None:
+    client = admin_client(measured)
+    back = client.post("/reports/refresh/", {"next": "/reports/cohorts/?kind=roi"})
+    assert back["Location"] == "/reports/cohorts/?kind=roi"
+    away = client.post("/reports/refresh/", {"next": "https://evil.example/"})
+    assert away["Location"] == "/reports/"
