@@ -151,6 +151,7 @@ def trend_chart(
             x_labels_major_every=max(1, len(labels) // 12) if len(labels) > 14 else None,
             show_minor_x_labels=len(labels) <= 14,
             value_formatter=lambda y: f"{y:.1f}",
+            margin_bottom=28,  # room for the legend under the cohort labels
         )
     )
     chart.x_labels = list(labels)
