@@ -78,11 +78,31 @@ def lean_rows(
     kind; the segment target is the segment's for the kind."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
-    sql, params = _statement(
-        milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    moment = connection.ops.adapt_datetimefield_value(now)
+    group_sql, group_params = _group_expression(group_by)
+    from_where, params = _from_where(
+        milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
     )
+    # The end of observation: the achievement as of now, else churn if earlier than now, else now.
+    end = "CASE WHEN a.id IS NOT NULL THEN a.achieved_at WHEN acc.churned_at < %s THEN acc.churned_at ELSE %s END"
+    if connection.vendor == "postgresql":
+        elapsed = f"DATE_PART('epoch', ({end}) - j.started_at) / 86400"
+    else:  # SQLite: Django's function gives whole microseconds, exactly
+        elapsed = f"CAST(django_timestamp_diff({end}, j.started_at) AS DOUBLE PRECISION) / 1000000 / 86400"
+    segment_target = _segment_target()
+    sql = f"""
+        SELECT g, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target, seg_target
+        FROM (
+            SELECT {group_sql} AS g, {elapsed} AS elapsed,
+                   CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
+                   COALESCE(m.target_days, {segment_target}) AS row_target,
+                   {segment_target} AS seg_target
+            {from_where}
+        ) r
+        ORDER BY g, duration
+    """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*group_params, moment, moment, *params])
         return cursor.fetchall()
 
 
@@ -139,41 +159,6 @@ def _segment_target() -> str:
     """The segment's target for the milestone's kind, as SQL."""
     whens = " ".join(f"WHEN '{kind}' THEN seg.target_{kind}_days" for kind in MilestoneKind.values)
     return f"CASE m.kind {whens} END"
-
-
-def _statement(
-    *,
-    milestones: Sequence[MeasuredMilestone],
-    group_by: str | None,
-    start_from: date | None,
-    start_to: date | None,
-    now: datetime,
-    accounts: QuerySet[Account] | None,
-) -> tuple[str, list[Any]]:
-    moment = connection.ops.adapt_datetimefield_value(now)
-    group_sql, group_params = _group_expression(group_by)
-    from_where, params = _from_where(
-        milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
-    )
-    # The end of observation: the achievement as of now, else churn if earlier than now, else now.
-    end = "CASE WHEN a.id IS NOT NULL THEN a.achieved_at WHEN acc.churned_at < %s THEN acc.churned_at ELSE %s END"
-    if connection.vendor == "postgresql":
-        elapsed = f"DATE_PART('epoch', ({end}) - j.started_at) / 86400"
-    else:  # SQLite: Django's function gives whole microseconds, exactly
-        elapsed = f"CAST(django_timestamp_diff({end}, j.started_at) AS DOUBLE PRECISION) / 1000000 / 86400"
-    segment_target = _segment_target()
-    sql = f"""
-        SELECT g, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target, seg_target
-        FROM (
-            SELECT {group_sql} AS g, {elapsed} AS elapsed,
-                   CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
-                   COALESCE(m.target_days, {segment_target}) AS row_target,
-                   {segment_target} AS seg_target
-            {from_where}
-        ) r
-        ORDER BY g, duration
-    """  # noqa: S608
-    return sql, [*group_params, moment, moment, *params]
 
 
 FULL_COLUMNS = (
