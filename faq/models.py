@@ -347,3 +347,42 @@ class ArticleVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article}: {'+' if self.helpful else '-'}"
+
+
+class SearchLog(models.Model):
+    """One search of the help centre (page, as-you-type or API): what was asked, how many articles
+    answered, by whom. Searches that find nothing show the content the help centre lacks."""
+
+    class Source(models.TextChoices):
+        PAGE = "page", _("Search page")
+        LIVE = "live", _("Search as you type")
+        API = "api", _("API")
+
+    query = models.CharField(_("query"), max_length=200)
+    results = models.PositiveIntegerField(_("results"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for an anonymous visitor."),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.PAGE)
+    created_at = models.DateTimeField(_("searched at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="searchlog_created"),
+            models.Index(fields=["query", "created_at"], name="searchlog_query_created"),
+            # Content gaps: searches without results of the last days, grouped by query.
+            models.Index(fields=["created_at", "query"], condition=Q(results=0), name="searchlog_no_results_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.query
