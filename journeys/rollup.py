@@ -198,3 +198,17 @@ def overview_for(*, start_from: date, start_to: date, business_days: bool, kind:
             if (kept.start_from, kept.start_to) == (start_from, start_to):
                 return kept
     return overview_compute(start_from=start_from, start_to=start_to, business_days=business_days, segment_kinds=[kind])
+
+
+def first_value_curves() -> dict[str, list[tuple[float, float]]]:
+    """Per segment slug, the Kaplan-Meier curve of time to first value: from the kept overview when
+    there is one (the last twelve months), else computed now."""
+    snapshot = ReportSnapshot.objects.filter(key=OVERVIEW_KEY).first()
+    if snapshot is not None:
+        groups = snapshot.payload.get("by_segment", {}).get(MilestoneKind.FIRST_VALUE, [])
+        return {key: [tuple(point) for point in data["curve"]] for key, _label, data in groups}
+    start_from, start_to = default_period()
+    report = measurement.ttv_report(
+        kind=MilestoneKind.FIRST_VALUE, group_by="segment", start_from=start_from, start_to=start_to
+    )
+    return {group.key: group.estimate.curve for group in report.groups}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,16 +16,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from journeys import portfolio as journeys_portfolio
+from journeys import rollup
 from journeys import selectors as journey_selectors
 from journeys.forms import JourneyStartForm, ValueRecordForm
 from journeys.views import checklist_context
 from portal import selectors, services
 from portal.access import customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
-from portal.models import Account, Invitation, Segment
+from portal.models import Account, Invitation, MilestoneKind, Segment
 from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
 
 PAGE_SIZE = 25
@@ -109,18 +114,94 @@ def _paginate(request: HttpRequest, queryset: object) -> object:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+PORTFOLIO_RISKS = [
+    ("stuck", gettext_lazy("Stuck")),
+    ("behind", gettext_lazy("Behind")),
+    ("on_track", gettext_lazy("On track")),
+    ("reached", gettext_lazy("All reached")),
+    ("churned", gettext_lazy("Churned")),
+]
+PORTFOLIO_SORTS = [
+    ("risk", gettext_lazy("Most at risk")),
+    ("name", gettext_lazy("Name")),
+    ("progress", gettext_lazy("Progress")),
+    ("started", gettext_lazy("Longest on the way")),
+    ("first_value", gettext_lazy("Expected first value")),
+    ("activity", gettext_lazy("Least recent activity")),
+]
+
+
 @staff_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    """A CS manager's accounts. An admin can look at any CS manager's portfolio."""
+    """A CS manager's accounts with where each stands. An admin can look at any CS manager's portfolio."""
     csm = request.user
     csms = []
     if request.user.is_admin:
         csms = list(selectors.csm_list())
         chosen = request.GET.get("csm", "")
         csm = next((c for c in csms if str(c.pk) == chosen), None)
-    accounts = selectors.account_list(user=request.user, csm_id=csm.pk) if csm is not None else Account.objects.none()
-    page = _paginate(request, accounts)
-    return render(request, "portal/portfolio.html", {"page": page, "csm": csm, "csms": csms})
+    filters = {name: request.GET.get(name, "").strip() for name in ("segment", "status", "risk", "milestone", "q")}
+    sort = request.GET.get("sort", "risk")
+    figures = None
+    if csm is not None:
+        figures = journeys_portfolio.portfolio(
+            accounts=selectors.account_list(user=request.user, csm_id=csm.pk),
+            segment=filters["segment"],
+            status=filters["status"],
+            risk=filters["risk"],
+            milestone=filters["milestone"],
+            search=filters["q"],
+            sort=sort,
+            curves=rollup.first_value_curves(),
+        )
+        if request.GET.get("format") == "csv":
+            return _portfolio_csv(figures)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "portal/portfolio.html",
+        {
+            "csm": csm,
+            "csms": csms,
+            "figures": figures,
+            "page": Paginator(figures.rows if figures else [], PAGE_SIZE).get_page(request.GET.get("page")),
+            "filters": filters,
+            "sort": sort,
+            "segments": Segment.objects.order_by("position", "name"),
+            "statuses": Account.Status.choices,
+            "risks": PORTFOLIO_RISKS,
+            "sorts": PORTFOLIO_SORTS,
+            "kinds": MilestoneKind.choices,
+            "query": params.urlencode(),
+        },
+    )
+
+
+def _portfolio_csv(figures: journeys_portfolio.Portfolio) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kachi-portfolio-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read Japanese names as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        ["account", "segment", "status", "risk", "progress_percent", "current_step", "days_since_start",
+         "first_value_days", "first_value_reached", "first_value_target_days", "open_overdue", "last_activity",
+         *[f"milestone:{kind}" for kind in MilestoneKind.values]]
+    )  # fmt: skip
+    for row in figures.rows:
+        by_kind = {}
+        for chip in row.chips:
+            by_kind.setdefault(chip.kind, chip.status)
+        writer.writerow(
+            [row.account.slug, row.account.segment.name, row.account.status, row.risk, row.percent, row.current_step,
+             "" if row.days_since_start is None else row.days_since_start,
+             "" if row.first_value_days is None else f"{row.first_value_days:.1f}",
+             "1" if row.first_value_reached else "0",
+             "" if row.first_value_target is None else row.first_value_target, row.open_overdue,
+             row.last_activity.isoformat() if row.last_activity else "",
+             *[by_kind.get(kind, "") for kind in MilestoneKind.values]]
+        )  # fmt: skip
+    return response
 
 
 @staff_required

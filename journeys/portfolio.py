@@ -1,0 +1,323 @@
+"""A CS manager's portfolio: every account with its journey's progress, where each milestone stands
+(reached, on track, behind, stuck) and why, expected time to first value against its target, and the
+customer's last activity. The same number of queries for 5 accounts as for 500.
+
+The rule, per milestone the journey has not reached yet:
+- **stuck** when nothing has moved in the journey (no step changed, from its start) for
+  ``stuck_after_days`` days;
+- **behind** when one of its steps is open past its due date plus ``behind_grace_days``, or its
+  target date (start + target days) has passed;
+- **on track** otherwise.
+An account is as bad as its worst milestone still to reach. A churned account is neither: its
+milestones still to reach are "closed".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import F, Max, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from journeys.measurement import expected_reach_days_many
+from journeys.models import Achievement, DailyEventCount, Journey, Milestone, StepEvent, StepState
+from portal.models import Account, MilestoneKind, User
+
+RISK_ORDER = {"stuck": 0, "behind": 1, "on_track": 2, "reached": 3, "churned": 4, "no_journey": 5}
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    stuck_after_days: int = 14
+    behind_grace_days: int = 0
+
+
+def risk_rules() -> RiskRules:
+    """The admin's settings when they exist, else the defaults from settings.KACHI_RISK_RULES."""
+    defaults = RiskRules(**getattr(settings, "KACHI_RISK_RULES", {}))
+    try:
+        from journeys.models import AutomationSettings
+    except ImportError:
+        return defaults
+    current = AutomationSettings.objects.first()
+    if current is None:
+        return defaults
+    return RiskRules(
+        stuck_after_days=getattr(current, "stuck_after_days", defaults.stuck_after_days),
+        behind_grace_days=getattr(current, "behind_grace_days", defaults.behind_grace_days),
+    )
+
+
+@dataclass(frozen=True)
+class Chip:
+    key: str
+    name: str
+    kind: str
+    status: str  # reached, on_track, behind, stuck, closed (churned)
+    why: str  # the rule, in words, for the hover text
+
+
+@dataclass
+class PortfolioRow:
+    account: Account
+    journey: Journey | None = None
+    total: int = 0
+    closed: int = 0
+    current_step: str = ""
+    open_overdue: int = 0
+    chips: list[Chip] = field(default_factory=list)
+    risk: str = "no_journey"
+    first_value_days: float | None = None  # reached: actual; else expected on the segment's curve
+    first_value_reached: bool = False
+    first_value_at: dt.datetime | None = None
+    first_value_target: int | None = None
+    last_activity: dt.datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.closed / self.total) if self.total else 0
+
+    @property
+    def days_since_start(self) -> int | None:
+        return None if self.journey is None else (timezone.now() - self.journey.started_at).days
+
+    @property
+    def first_value_late(self) -> bool:
+        return (
+            self.first_value_days is not None
+            and self.first_value_target is not None
+            and self.first_value_days > self.first_value_target
+        )
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    rows: list[PortfolioRow]
+    onboarding: int
+    behind: int
+    stuck: int
+    first_value_this_month: int
+    rules: RiskRules
+
+
+SORTS = {
+    "risk": lambda r: (RISK_ORDER[r.risk], r.account.name),
+    "name": lambda r: r.account.name.casefold(),
+    "progress": lambda r: (r.percent, r.account.name),
+    "started": lambda r: (-(r.days_since_start or -1), r.account.name),
+    "activity": lambda r: (r.last_activity or dt.datetime.min.replace(tzinfo=dt.UTC), r.account.name),
+    "first_value": lambda r: (r.first_value_days is None, -(r.first_value_days or 0), r.account.name),
+}
+
+
+def portfolio(
+    *,
+    accounts: QuerySet[Account],
+    segment: str = "",
+    status: str = "",
+    risk: str = "",
+    milestone: str = "",
+    search: str = "",
+    sort: str = "risk",
+    curves: dict[str, Sequence[tuple[float, float]]] | None = None,
+    now: dt.datetime | None = None,
+) -> Portfolio:
+    """The rows of ``accounts`` (already scoped to the viewer) filtered and sorted, and the counts at
+    the top (over the unfiltered accounts). ``risk`` keeps accounts whose worst milestone is that;
+    with ``milestone`` (a kind), the risk of that kind's milestone decides instead. ``curves``:
+    per segment slug, the Kaplan-Meier curve of time to first value, for the expected time."""
+    now = now or timezone.now()
+    rules = risk_rules()
+    accounts = accounts.select_related("segment", "csm").order_by("name")
+    rows = _rows(list(accounts), rules=rules, curves=curves or {}, now=now)
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    counts = {
+        "onboarding": sum(1 for r in rows if r.account.status == Account.Status.ONBOARDING),
+        "behind": sum(1 for r in rows if r.risk == "behind"),
+        "stuck": sum(1 for r in rows if r.risk == "stuck"),
+        "first_value_this_month": sum(1 for r in rows if r.first_value_at and r.first_value_at >= month_start),
+    }
+    if search:
+        needle = search.casefold()
+        rows = [r for r in rows if needle in r.account.name.casefold() or needle in r.account.slug]
+    if segment:
+        rows = [r for r in rows if r.account.segment.slug == segment]
+    if status:
+        rows = [r for r in rows if r.account.status == status]
+    if risk:
+        if milestone:
+            rows = [r for r in rows if any(c.kind == milestone and c.status == risk for c in r.chips)]
+        else:
+            rows = [r for r in rows if r.risk == risk]
+    elif milestone:
+        rows = [r for r in rows if any(c.kind == milestone for c in r.chips)]
+    rows.sort(key=SORTS.get(sort, SORTS["risk"]))
+    return Portfolio(rows=rows, rules=rules, **counts)
+
+
+def _rows(
+    accounts: list[Account], *, rules: RiskRules, curves: dict[str, Sequence[tuple[float, float]]], now: dt.datetime
+) -> list[PortfolioRow]:
+    rows = {a.pk: PortfolioRow(account=a) for a in accounts}
+    journeys: dict[int, Journey] = {}
+    for journey in (
+        Journey.objects.filter(account_id__in=rows).select_related("playbook").order_by("account_id", "-started_at")
+    ):
+        journeys.setdefault(journey.account_id, journey)  # the latest started
+    by_journey = {j.pk: j for j in journeys.values()}
+
+    states: dict[int, list[dict]] = {}
+    for s in (
+        StepState.objects.filter(journey_id__in=by_journey, step__playbook_id=F("journey__playbook_id"))
+        .order_by("step__position", "step__id")
+        .values("journey_id", "step_id", "status", "due_at", "step__title", "step__required")
+    ):
+        states.setdefault(s["journey_id"], []).append(s)
+    milestones: dict[int, list[Milestone]] = {}
+    for m in (
+        Milestone.objects.filter(playbook_id__in={j.playbook_id for j in by_journey.values()})
+        .prefetch_related("steps")
+        .order_by("position", "id")
+    ):
+        milestones.setdefault(m.playbook_id, []).append(m)
+    reached = {
+        (a["journey_id"], a["milestone_key"]): a["achieved_at"]
+        for a in Achievement.objects.filter(journey_id__in=by_journey).values(
+            "journey_id", "milestone_key", "achieved_at"
+        )
+    }
+    moved = dict(
+        StepEvent.objects.filter(journey_id__in=by_journey)
+        .values("journey_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("journey_id", "last")
+    )
+    customer_moves = dict(
+        StepEvent.objects.filter(journey__account_id__in=rows, actor__role=User.Role.CUSTOMER)
+        .values("journey__account_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("journey__account_id", "last")
+    )
+    event_days = dict(
+        DailyEventCount.objects.filter(account_id__in=rows, filter_key="")
+        .values("account_id")
+        .annotate(last=Max("day"))
+        .values_list("account_id", "last")
+    )
+
+    waiting: dict[str, list[PortfolioRow]] = {}
+    for account_id, row in rows.items():
+        last = [t for t in (customer_moves.get(account_id), _end_of(event_days.get(account_id))) if t is not None]
+        row.last_activity = max(last) if last else None
+        journey = journeys.get(account_id)
+        if journey is None:
+            continue
+        row.journey = journey
+        steps = states.get(journey.pk, [])
+        open_steps = [s for s in steps if s["status"] not in StepState.CLOSED]
+        row.total, row.closed = len(steps), len(steps) - len(open_steps)
+        row.current_step = open_steps[0]["step__title"] if open_steps else ""
+        row.open_overdue = sum(1 for s in open_steps if s["due_at"] < now)
+        last_move = max(journey.started_at, moved.get(journey.pk) or journey.started_at)
+        stuck = now - last_move > dt.timedelta(days=rules.stuck_after_days)
+        churned = row.account.status == Account.Status.CHURNED
+        for milestone in milestones.get(journey.playbook_id, []):
+            achieved_at = reached.get((journey.pk, milestone.key))
+            target = milestone.target_days
+            if target is None:
+                target = getattr(row.account.segment, f"target_{milestone.kind}_days", None)
+            chip = _chip(
+                milestone, achieved_at=achieved_at, journey=journey, steps=steps, target=target, stuck=stuck,
+                last_move=last_move, rules=rules, now=now, churned=churned,
+            )  # fmt: skip
+            row.chips.append(chip)
+            if milestone.kind == MilestoneKind.FIRST_VALUE and row.first_value_target is None:
+                row.first_value_target = target
+                if achieved_at is not None:
+                    row.first_value_reached = True
+                    row.first_value_days = (achieved_at - journey.started_at).total_seconds() / 86400
+                    row.first_value_at = achieved_at
+                elif not churned:
+                    waiting.setdefault(row.account.segment.slug, []).append(row)
+        pending = [c.status for c in row.chips if c.status != "reached"]
+        if churned:
+            row.risk = "churned"
+        else:
+            row.risk = min(pending, key=RISK_ORDER.__getitem__) if pending else ("reached" if row.chips else "on_track")
+
+    for slug, members in waiting.items():
+        curve = curves.get(slug)
+        if not curve:
+            continue
+        waited = [(now - r.journey.started_at).total_seconds() / 86400 for r in members]
+        for r, days in zip(members, expected_reach_days_many(curve, waited), strict=True):
+            r.first_value_days = days
+    return list(rows.values())
+
+
+def _short_date(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def _end_of(day: dt.date | None) -> dt.datetime | None:
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def _chip(
+    milestone: Milestone,
+    *,
+    achieved_at: dt.datetime | None,
+    journey: Journey,
+    steps: list[dict],
+    target: int | None,
+    stuck: bool,
+    last_move: dt.datetime,
+    rules: RiskRules,
+    now: dt.datetime,
+    churned: bool = False,
+) -> Chip:
+    def chip(status: str, why: str) -> Chip:
+        return Chip(key=milestone.key, name=milestone.name, kind=milestone.kind, status=status, why=why)
+
+    if achieved_at is not None:
+        days = (achieved_at - journey.started_at).total_seconds() / 86400
+        return chip("reached", _("Reached on day %(days)s.") % {"days": f"{days:.0f}"})
+    if churned:
+        return chip("closed", _("Not reached before the account churned."))
+    if stuck:
+        return chip(
+            "stuck",
+            _("Nothing has moved since %(date)s: more than %(days)s days.")
+            % {"date": _short_date(last_move), "days": rules.stuck_after_days},
+        )
+    chosen = {s.pk for s in milestone.steps.all()}
+    relevant = [s for s in steps if (s["step_id"] in chosen if chosen else s["step__required"])]
+    if milestone.rule != Milestone.Rule.STEPS:
+        relevant = []
+    grace = dt.timedelta(days=rules.behind_grace_days)
+    late = [s for s in relevant if s["status"] not in StepState.CLOSED and s["due_at"] + grace < now]
+    if late:
+        first = min(late, key=lambda s: s["due_at"])
+        return chip(
+            "behind",
+            _("“%(step)s” was due on %(date)s.")
+            % {
+                "step": first["step__title"],
+                "date": date_format(timezone.localtime(first["due_at"]), "SHORT_DATE_FORMAT"),
+            },
+        )
+    if target is not None and journey.started_at + dt.timedelta(days=target) < now:
+        return chip("behind", _("Past its %(days)s-day target.") % {"days": target})
+    if target is not None:
+        due = timezone.localtime(journey.started_at + dt.timedelta(days=target))
+        return chip(
+            "on_track", _("On track for its target, %(date)s.") % {"date": date_format(due, "SHORT_DATE_FORMAT")}
+        )
+    return chip("on_track", _("On track: no step is late."))
