@@ -605,4 +605,5 @@ class ReportSnapshotAdmin(ReadOnlyAdmin):
     exclude = ["payload"]
 
 
-from journeys import admin_api_keys  # noqa: E402,F401 - API keys and usage events
+# Registered beside this module: API keys and usage events; nudges, notifications and failed tasks.
+from journeys import admin_api_keys, admin_automation  # noqa: E402,F401

@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from journeys.services.journeys import journey_start_default
-from portal.models import Account, Invitation, Membership, Segment, User
+from portal.models import Account, Invitation, Membership, NotificationPreferences, Segment, User
 
 
 class KachiUserChangeForm(UserChangeForm):
@@ -116,3 +116,13 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Invitations are sent from the account page, which e-mails the one-time link.
         return False
+
+
+@admin.register(NotificationPreferences)
+class NotificationPreferencesAdmin(admin.ModelAdmin):
+    list_display = ["user", "nudges", "milestones", "account_alerts", "digest", "digest_weekday", "updated_at"]
+    list_filter = ["nudges", "milestones", "account_alerts", "digest", "digest_weekday"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["updated_at"]

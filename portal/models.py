@@ -286,3 +286,51 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class NotificationPreferences(models.Model):
+    """Which automatic e-mails a person gets. Created the first time it is needed; no row means all of them."""
+
+    class Category(models.TextChoices):
+        NUDGES = "nudges", _("Reminders about overdue steps")
+        MILESTONES = "milestones", _("Milestones reached and congratulations")
+        ACCOUNT_ALERTS = "account_alerts", _("Accounts that fall behind or get stuck")
+        DIGEST = "digest", _("Weekly digest of my accounts")
+
+    WEEKDAYS = [
+        (0, _("Monday")),
+        (1, _("Tuesday")),
+        (2, _("Wednesday")),
+        (3, _("Thursday")),
+        (4, _("Friday")),
+        (5, _("Saturday")),
+        (6, _("Sunday")),
+    ]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    nudges = models.BooleanField(_("reminders about overdue steps"), default=True)
+    milestones = models.BooleanField(_("milestones reached and congratulations"), default=True)
+    account_alerts = models.BooleanField(_("accounts that fall behind or get stuck"), default=True)
+    digest = models.BooleanField(_("weekly digest of my accounts"), default=True)
+    digest_weekday = models.PositiveSmallIntegerField(_("digest day"), choices=WEEKDAYS, default=0)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification preferences")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_weekday__gte=0, digest_weekday__lte=6), name="notification_digest_weekday_0_to_6"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def wants(self, category: str) -> bool:
+        return bool(getattr(self, self.Category(category).value))
