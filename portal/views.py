@@ -24,6 +24,8 @@ from journeys import portfolio as journeys_portfolio
 from journeys import rollup
 from journeys import selectors as journey_selectors
 from journeys.forms import JourneyStartForm, ValueRecordForm
+from journeys.timeline import DEFAULT_DAYS as TIMELINE_DAYS
+from journeys.timeline import account_timeline
 from journeys.views import checklist_context
 from portal import selectors, services
 from portal.access import customer_required, staff_required
@@ -239,6 +241,8 @@ def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "value_summary": journey_selectors.account_value(account=account),
         "value_form": ValueRecordForm(),
         "start_form": JourneyStartForm(playbooks=journey_selectors.startable_playbooks(account=account)),
+        "timeline": account_timeline(account=account),
+        "timeline_days": TIMELINE_DAYS,
     }
     if journey is not None:
         context.update(checklist_context(request, journey))

@@ -1,0 +1,65 @@
+"""An account's timeline for its CS manager: what happened, newest first, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from journeys.models import DailyEventCount
+from journeys.services.journeys import step_set_status, value_record_create
+from journeys.timeline import account_timeline
+from tests.conftest import World
+from tests.factories import InvitationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_timeline_tells_what_happened_newest_first(measured: World) -> None:
+    account = measured.account_a
+    value_record_create(account=account, amount=500_000, occurred_on=timezone.localdate(), note="Saved a day a week",
+                        by=measured.csm_a)  # fmt: skip
+    today = timezone.localdate()
+    DailyEventCount.objects.create(
+        account=account, name="campaign_sent", day=today, count=3, first_at=timezone.now(), last_at=timezone.now()
+    )
+    InvitationFactory(account=account, email="new@alpha.example", invited_by=measured.customer_admin_a)
+    with translation.override("en"):
+        entries = account_timeline(account=account)
+    kinds = [entry.kind for entry in entries]
+    assert {"journey", "step", "milestone", "usage", "value", "invitation"} <= set(kinds)
+    assert [entry.at for entry in entries] == sorted((entry.at for entry in entries), reverse=True)
+    step = next(entry for entry in entries if entry.kind == "step")
+    assert step.title == "Send" and step.detail.endswith("Done") and step.actor == "CSM A"
+    assert next(e for e in entries if e.kind == "usage").detail == "campaign_sent (3)"
+    assert next(e for e in entries if e.kind == "value").detail == "Saved a day a week"
+    # The steps' creation is not repeated: "Journey started" says it once.
+    assert sum(1 for e in entries if e.kind == "step") == 1
+
+
+def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(measured: World) -> None:
+    client = Client()
+    client.force_login(measured.csm_a)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get("/accounts/alpha/")
+    assert "Timeline" in page.content.decode() or "タイムライン" in page.content.decode()
+    state = measured.account_a.journeys.get().step_states.get()
+    for i in range(15):
+        step_set_status(state=state, status="todo" if i % 2 == 0 else "done", by=measured.csm_a)
+        value_record_create(account=measured.account_a, amount=1000 + i, occurred_on=timezone.localdate(), note=f"n{i}",
+                            by=measured.csm_a)  # fmt: skip
+        DailyEventCount.objects.create(
+            account=measured.account_a, name="login", day=timezone.localdate() - timedelta(days=i), count=1,
+            first_at=timezone.now(), last_at=timezone.now(),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/accounts/alpha/")
+    assert len(page.context["timeline"]) > 40
+    assert len(many) == len(few)
+    other = Client()
+    other.force_login(measured.csm_b)
+    assert other.get("/accounts/alpha/").status_code == 404
