@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import AutomationSettings, FailedTask, Notification, Nudge
@@ -12,16 +11,14 @@ from journeys.models import AutomationSettings, FailedTask, Notification, Nudge
 
 @admin.register(AutomationSettings)
 class AutomationSettingsAdmin(admin.ModelAdmin):
-    """One row: the list page opens it."""
+    """One row (created by a migration, or when first needed)."""
 
     fieldsets = [
         (_("Overdue-step nudges"), {"fields": ["nudge_delay_hours", "nudge_repeat_days", "nudge_max"]}),
         (_("Accounts"), {"fields": ["stuck_after_days"]}),
     ]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        settings_row = AutomationSettings.load()
-        return HttpResponseRedirect(reverse("admin:journeys_automationsettings_change", args=[settings_row.pk]))
+    list_display = ["__str__", "nudge_delay_hours", "nudge_repeat_days", "nudge_max", "stuck_after_days"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

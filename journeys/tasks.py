@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.signals import task_failure
 from django.conf import settings
 
 from journeys.models import Journey, Milestone, Playbook, Step
@@ -12,6 +14,8 @@ from journeys.rollup import overview_refresh
 from journeys.services.events import daily_counts_backfill, events_prune
 from journeys.services.journeys import accounts_evaluate
 from portal.celery import RETRY_POLICY
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(**RETRY_POLICY)
@@ -51,3 +55,79 @@ def journeys_backfill_counts(playbook_id: int) -> int:
 def journeys_refresh_reports() -> float:
     """Recompute the kept overview report. Returns the seconds it took."""
     return overview_refresh().seconds
+
+
+# --- Automation: nudges, milestone notices, digests ---------------------------------
+
+
+@shared_task(**RETRY_POLICY)
+def nudges_scan() -> int:
+    """Claim the overdue-step nudges due now and enqueue one ``nudge_send`` each. Returns how many."""
+    from journeys.services.nudges import nudges_scan as scan
+
+    return len(scan())
+
+
+@shared_task(**RETRY_POLICY)
+def nudge_send(nudge_id: int) -> bool:
+    """Send one claimed nudge, at most once. Returns whether a message went out."""
+    from journeys.services.nudges import nudge_deliver
+
+    return nudge_deliver(nudge_id=nudge_id)
+
+
+@shared_task(**RETRY_POLICY)
+def achievement_notify(achievement_id: int) -> int:
+    """A milestone was reached: queue the CS manager's notice and the customer's congratulations."""
+    from journeys.services.notifications import achievement_notify as notify
+
+    return len(notify(achievement_id=achievement_id))
+
+
+@shared_task(**RETRY_POLICY)
+def digests_scan() -> int:
+    """Queue the weekly digests due today. Returns how many."""
+    from journeys.services.notifications import digests_claim
+
+    return len(digests_claim())
+
+
+@shared_task(**RETRY_POLICY)
+def notification_send(notification_id: int) -> bool:
+    """Send one queued notification (milestone, congratulation, digest), at most once."""
+    from journeys.services.notifications import notification_deliver
+
+    return notification_deliver(notification_id=notification_id)
+
+
+@task_failure.connect
+def failed_task_record(
+    sender: Task | None = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    args: tuple | None = None,
+    kwargs: dict | None = None,
+    einfo: object = None,
+    **extra: object,
+) -> None:
+    """A task that failed for good (retries exhausted) is listed for admins (Settings → Failed tasks)."""
+    from journeys.models import FailedTask
+
+    try:
+        FailedTask.objects.create(
+            task_name=getattr(sender, "name", "") or "",
+            task_id=task_id or "",
+            args=_json_safe(list(args or [])),
+            kwargs=_json_safe(dict(kwargs or {})),
+            exception=f"{type(exception).__name__}: {exception}"[:5000] if exception else "",
+            traceback=str(getattr(einfo, "traceback", "") or "")[:20000],
+        )
+    except Exception:
+        logger.exception("could not record the failure of task %s", task_id)
+
+
+def _json_safe(value: object) -> object:
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return repr(value)

@@ -7,7 +7,7 @@ from faq import views as faq_views
 from faq.sitemaps import PublicArticleSitemap
 from journeys import report_views
 from journeys import views as journey_views
-from portal import views
+from portal import preference_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,6 +28,8 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("profile/", views.profile, name="profile"),
+    path("settings/notifications/", preference_views.notification_settings, name="notification_settings"),
+    path("unsubscribe/<str:token>/", preference_views.unsubscribe_link, name="unsubscribe"),
     path("language/", views.set_language, name="set_language"),
     # Customers
     path("app/", journey_views.checklist, name="customer_home"),
@@ -36,6 +38,7 @@ urlpatterns = [
     # Journey actions (customers and staff, scoped to their accounts)
     path("steps/<int:pk>/status/", journey_views.step_status, name="step_status"),
     path("steps/<int:pk>/assign/", journey_views.step_assign, name="step_assign"),
+    path("steps/<int:pk>/reschedule/", journey_views.step_reschedule, name="step_reschedule"),
     path("achievements/<int:pk>/feedback/", journey_views.feedback, name="milestone_feedback"),
     # CS managers and admins
     path("portfolio/", views.portfolio, name="portfolio"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -112,6 +113,12 @@ def _enqueue_evaluation(account_ids: list[int]) -> None:
     from journeys.tasks import journeys_evaluate_accounts
 
     journeys_evaluate_accounts.delay(account_ids)
+
+
+def _enqueue_achievement_notice(achievement_id: int) -> None:
+    from journeys.tasks import achievement_notify
+
+    achievement_notify.delay(achievement_id)
 
 
 # --- Step changes -------------------------------------------------------------
@@ -310,6 +317,7 @@ def journey_evaluate(*, journey: Journey, include_events: bool = True) -> Evalua
         except IntegrityError:
             continue  # recorded meanwhile by a concurrent evaluation: once is enough
         result.achievements.append(achievement)
+        transaction.on_commit(partial(_enqueue_achievement_notice, achievement.pk))
     if journey.completed_at is None and states and all(s.is_closed for s in states.values()):
         journey.completed_at = max(s.completed_at for s in states.values())
         journey.save(update_fields=["completed_at"])

@@ -50,12 +50,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "invitation_accept": same(200),
     "invitation_revoke": same(405),
     "profile": signed_in(302, 200),
+    "notification_settings": signed_in(302, 200),
+    "unsubscribe": same(404),  # the sample token is not a signed one: answered like a missing page
     "set_language": same(405),
     "customer_home": row(302, 200, 200, 200, 403, 403, 403),
     "team": row(302, 200, 200, 200, 403, 403, 403),
     "value": row(302, 200, 200, 200, 403, 403, 403),
     "step_status": same(405),
     "step_assign": same(405),
+    "step_reschedule": same(405),
     "milestone_feedback": same(405),
     "account_value_create": same(405),
     "journey_start": same(405),
@@ -82,6 +85,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_report_bottlenecks": row(403, 403, 403, 403, 400, 400, 400),
     "api_report_at_risk": row(403, 403, 403, 403, 400, 400, 400),
     "api_report_distribution": row(403, 403, 403, 403, 400, 400, 400),
+    # The help centre's API answers anyone, with what they may read; the article is customers-only.
+    "api_article_list": same(200),
+    "api_article_detail": signed_in(404, 200),
+    "api_category_list": same(200),
     "api_schema": same(200),
     "api_docs": same(200),
     # Help centre: a public category and article "alpha"; the short link and QR code are of a
@@ -106,6 +113,7 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
     "step_status": row(302, 400, 400, 404, 400, 404, 400),
     "step_assign": row(302, 404, 302, 404, 302, 404, 302),
+    "step_reschedule": row(302, 403, 403, 403, 302, 404, 302),
     "milestone_feedback": row(302, 302, 302, 404, 302, 404, 302),
     "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
     "journey_start": row(302, 403, 403, 403, 302, 404, 302),
@@ -192,9 +200,11 @@ def test_role_url_matrix(world: World, journey_a) -> None:
         "invitation_revoke": invitation.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,
         "step_assign": journey_a.step_states.get(step_key="connect").pk,
+        "step_reschedule": journey_a.step_states.get(step_key="connect").pk,
         "milestone_feedback": journey_a.achievements.get().pk,
         "faq:short": customers_only.pk,
         "faq:qr": customers_only.pk,
+        "api_article_detail": customers_only.pk,
     }
     users = {
         "anon": None,
