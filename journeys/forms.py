@@ -12,6 +12,11 @@ class StepStatusForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False)
 
 
+class StepRescheduleForm(forms.Form):
+    due_on = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Why"), max_length=500, required=False)
+
+
 class ValueRecordForm(forms.ModelForm):
     class Meta:
         model = ValueRecord

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from faq.selectors import step_tutorials
 from journeys import selectors
-from journeys.forms import FeedbackForm, JourneyStartForm, StepStatusForm, ValueRecordForm
+from journeys.forms import FeedbackForm, JourneyStartForm, StepRescheduleForm, StepStatusForm, ValueRecordForm
 from journeys.models import Achievement, StepState
 from journeys.services import journeys as services
+from journeys.services import steps as step_services
 from portal.access import customer_required, staff_required
 from portal.models import User
 from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
@@ -64,6 +65,7 @@ def checklist_context(request: HttpRequest, journey, **extra: object) -> dict:
         "members": selectors.account_members_for_assignment(account=account) if can_assign else [],
         "can_assign": can_assign,
         "is_staff_view": request.user.is_admin or request.user.is_csm,
+        "step_statuses": StepState.Status.choices,
         **extra,
     }
 
@@ -106,6 +108,32 @@ def step_status(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Milestone reached: %(name)s!") % {"name": achievement.milestone.name})
         return _back(request, f"/app/#step-{state.pk}")
     context = checklist_context(request, journey, reached=reached, step_error=error, changed_pk=state.pk)
+    return render(request, "journeys/_checklist_update.html", context)
+
+
+@require_POST
+@staff_required
+def step_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """A CS manager moves an open step's due date (with htmx, the checklist is answered in place)."""
+    state = _visible_state(request, pk)
+    form = StepRescheduleForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            step_services.step_reschedule(
+                state=state, due_on=form.cleaned_data["due_on"], reason=form.cleaned_data["reason"], by=request.user
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(message for messages_ in form.errors.values() for message in messages_)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return _back(request, f"/accounts/{state.journey.account.slug}/#step-{state.pk}")
+    context = checklist_context(request, state.journey, step_error=error, changed_pk=state.pk)
     return render(request, "journeys/_checklist_update.html", context)
 
 
