@@ -212,7 +212,7 @@ GETTING_STARTED = [
                 - **全件に一斉配信してしまう**: 最初は小さなセグメントで試し、結果を見てから広げましょう。
                 - **ひとりで抱え込む**: チームメンバーを2名以上招待すると、立ち上がりが早くなります。
 
-                困ったときは、チェックリストの「解決しない場合」からこのヘルプセンターを検索するか、
+                困ったときは、各ステップの下にある「まだ解決しませんか?ヘルプセンターを検索」を押すか、
                 担当 CSM にご連絡ください。
                 """
             ),
@@ -256,7 +256,7 @@ GETTING_STARTED = [
                 - **Sending to everyone at once**: try a small segment first and widen after you see results.
                 - **Doing it alone**: invite at least two colleagues; teams get going faster.
 
-                Stuck? Use "Still stuck?" on the checklist to search this help centre, or contact your CSM.
+                Stuck? Use "Still stuck? Search the help centre" under any step, or contact your CSM.
                 """
             ),
             video_url="https://vimeo.com/900000101",
@@ -397,7 +397,7 @@ GETTING_STARTED = [
 
                 ## How to check it worked
 
-                Your home page shows the onboarding checklist, and "Create the administrator account" has a green
+                Your home page shows the onboarding checklist, and the administrator account step has a green
                 tick. Your first sign-in completes it automatically.
 
                 ## Common mistakes
@@ -444,7 +444,7 @@ GETTING_STARTED = [
 
                 ## 確認方法
 
-                チーム画面で状態が「招待中」から「参加済み」に変わります。2名が参加すると、チェックリストの
+                チーム画面で状態が「招待中」から「参加済み」に変わります。2名を招待すると、チェックリストの
                 「チームメンバーの招待」が自動で完了します。
 
                 ## よくあるつまずき
@@ -475,14 +475,14 @@ GETTING_STARTED = [
                 2. Enter the address and choose a role:
                    - **Administrator**: invites, settings, billing
                    - **Member**: creates campaigns, reads reports
-                3. If useful, assign them an onboarding step (e.g. "Sender domain authentication" to whoever
-                   manages DNS).
+                3. If useful, assign them an onboarding step (e.g. the sender domain step to whoever manages
+                   DNS).
                 4. Click "Send invitation". The link is valid for 7 days.
 
                 ## How to check it worked
 
                 On the Team page their status changes from "Invited" to "Joined". Once two people have been
-                invited, the checklist step "Invite your team" completes by itself.
+                invited, the checklist step for inviting your team completes by itself.
 
                 ## Common mistakes
 
@@ -591,6 +591,40 @@ GETTING_STARTED = [
                 """
             ),
             video_url="https://www.youtube.com/watch?v=KachiDemo02",
+        ),
+        en=Text(
+            "Take the administrator training (recording available)",
+            "How to book the 60-minute online course, what to prepare, and how to share the recording.",
+            md(
+                """
+                The administrator training walks you through sending settings, roles and reports in 60 minutes.
+                Companies that take it tend to reach their first campaign sooner than those that do not.
+
+                ## Before you start
+
+                - You can sign in with your administrator account
+                - A computer for each participant (you cannot practise on a phone)
+
+                ## Steps
+
+                1. Open "Administrator training" on your onboarding checklist.
+                2. Pick one of the dates your CSM offers.
+                3. Prepare **a test segment** (just you and a few colleagues) so you can send a real test during
+                   the course.
+                4. Afterwards, share the recording with everyone who could not attend.
+
+                ## How to check it worked
+
+                Your CSM completes the step after the course. The test segment and template you built are ready
+                to reuse for your first real campaign.
+
+                ## Common mistakes
+
+                - **Only watching**: the course is hands-on; a test segment makes it worth much more.
+                - **Not sharing the recording**: people who join later ask the same questions. Share the recording
+                  and a link to this help centre inside your company.
+                """
+            ),
         ),
         steps=["training"],
         tags=["admin"],
@@ -815,7 +849,7 @@ DATA = [
                 ## 前提条件
 
                 - Shopify ストアのオーナー、またはアプリを追加できるスタッフ権限
-                - 顧客のマーケティングメール同意(`accepts_marketing`)を Shopify で管理していること
+                - 顧客の「マーケティングメールの受信への同意」を Shopify で管理していること
 
                 ## 手順
 
@@ -935,6 +969,45 @@ SENDING = [
                 """
             ),
         ),
+        en=Text(
+            "Choose who hears from you first: preparing the segment workshop",
+            "How to narrow your first campaign to a small segment that is likely to respond.",
+            md(
+                """
+                The quickest way to a first success is to **send to people who are likely to respond**. Before
+                the 60-minute workshop with your CSM, think of two or three candidates.
+
+                ## Before you start
+
+                - Your contacts are in (CSV import or data integration)
+                - At least one date field, such as last purchase or sign-up date
+
+                ## Steps
+
+                1. Pick one goal for the first campaign (e.g. more repeat purchases).
+                2. List candidates that fit it:
+                   - Customers who bought in the last 90 days
+                   - People who signed up in the last 30 days
+                   - Leads who downloaded a brochure but never talked to sales
+                3. Build each under Contacts → Segments → New and check **how many people** it holds. A few
+                   hundred to a few thousand is a good start.
+                4. At the workshop, compare the candidates with your CSM and agree the sequence (first e-mail,
+                   reminder).
+
+                ## How to check it worked
+
+                The segment shows its size; open ten sample contacts and ask yourself whether you want to write to
+                them. If yes, you are done.
+
+                ## Common mistakes
+
+                - **Starting with "everyone"**: response rates fall and deliverability suffers.
+                - **Stacking conditions until a few dozen people are left**: there is nothing to learn from the
+                  result. Drop a condition.
+                - **No date for the workshop**: propose dates to your CSM from the checklist step.
+                """
+            ),
+        ),
         steps=["segment-design"],
         tags=["beginner"],
     ),
@@ -1023,8 +1096,8 @@ SENDING = [
 
                 ## How to check it went out
 
-                The campaign's status becomes "Sent" and the checklist step "Send your first campaign" completes
-                by itself. If more than 5% bounced, see "Your campaign bounced: what to check".
+                The campaign's status becomes "Sent" and the first-campaign step of your checklist completes by
+                itself. If more than 5% bounced, see "Your campaign bounced: what to check".
                 """
             ),
         ),
@@ -1322,6 +1395,41 @@ SENDING = [
                 """
             ),
         ),
+        en=Text(
+            "Set up an automated welcome series",
+            "Three e-mails that reach every new member by themselves: right away, after 3 days and after 7 days.",
+            md(
+                """
+                An automated scenario, once set up, e-mails everyone who meets its conditions. A **welcome
+                series** is the best first one: no e-mails get better responses.
+
+                ## Before you start
+
+                - Sign-up dates reach your contacts (through data integration or an API event)
+                - A template for the welcome e-mails
+
+                ## Steps
+
+                1. Under Scenarios → New, choose the "Welcome (3 e-mails)" blueprint.
+                2. Start it when "sign-up date is today" or "event `signup` is received".
+                3. E-mail 1 (right away): thank them and suggest one thing to do first.
+                4. E-mail 2 (after 3 days): your most read articles or best-selling products.
+                5. E-mail 3 (after 7 days): a first-purchase offer, only for "has not purchased yet".
+                6. Click "Test run" with yourself as the contact, then "Activate".
+
+                ## How to check it worked
+
+                The scenario page shows sends and opens per e-mail, day by day. One send or more by the next day
+                means it is running.
+
+                ## Common mistakes
+
+                - **Every existing member gets it at once**: start the scenario for "signed up from today".
+                - **The offer reaches people who already bought**: add the exclusion to e-mail 3.
+                - **Forgetting to activate**: a test run does not start real sending.
+                """
+            ),
+        ),
         steps=["automation"],
     ),
     DemoArticle(
@@ -1377,6 +1485,42 @@ SENDING = [
                 - **短期のトークンを使う**: 30日で失効します。長期のトークンを発行してください。
                 - **Webhook をオンにし忘れる**: 友だち追加やブロックの情報が届かず、配信数が合わなくなります。
                 - **メッセージ通数の上限**: LINE のプランごとに無料メッセージ数が決まっています。配信前に確認を。
+                """
+            ),
+        ),
+        en=Text(
+            "Connect your LINE Official Account and message the same segments",
+            "Connect a Messaging API channel so campaigns can reach people on LINE as well as by e-mail.",
+            md(
+                """
+                Some people never read e-mail but do read LINE. With your LINE Official Account connected, you can
+                send LINE messages to the same segments you e-mail.
+
+                ## Before you start
+
+                - Admin rights on your LINE Official Account
+                - A **Messaging API channel** created in the LINE Developers console, and its long-lived channel
+                  access token
+                - A way to match LINE user IDs to your contacts (e.g. account linking on your site)
+
+                ## Steps
+
+                1. In the LINE Developers console, open the channel and issue a long-lived channel access token.
+                2. Under Settings → Channels → LINE, paste the channel ID and token and click "Connect".
+                3. Copy the webhook URL shown, enter it in the channel's webhook settings and turn on "Use
+                   webhook".
+                4. When you create a campaign you can now choose the channel "LINE".
+
+                ## How to check it worked
+
+                "Connection test" on the settings page sends a test message to your own LINE.
+
+                ## Common mistakes
+
+                - **Using a short-lived token**: it expires after 30 days. Issue a long-lived one.
+                - **Webhook left off**: follows and blocks do not reach us and the counts drift.
+                - **Message allowance**: each LINE plan includes a number of free messages; check it before
+                  sending.
                 """
             ),
         ),
@@ -1573,8 +1717,8 @@ DELIVERABILITY = [
 
                 ## How to check it worked
 
-                A bounce rate **under 2%** is normal. When the status becomes "Sent", the checklist step "Send
-                your first campaign" completes too.
+                A bounce rate **under 2%** is normal. When the status becomes "Sent", the first-campaign step of
+                your checklist completes too.
 
                 ## Common mistakes
 
@@ -1680,7 +1824,7 @@ REPORTS = [
 
                 ## How to check it worked
 
-                Opening a report completes the checklist step "Review the campaign report" by itself.
+                Opening a report completes the report step of your checklist by itself.
 
                 ## Common mistakes
 
@@ -1720,7 +1864,7 @@ REPORTS = [
         PUBLIC,
         ja=Text(
             "成果レビュー会の準備:KPI の達成度と ROI をまとめる",
-            "キックオフで決めた KPI に対する成果を、レポートと成果記録からまとめる手順です。",
+            "キックオフで決めた KPI に対する成果を、レポートと記録した価値からまとめる手順です。",
             md(
                 """
                 成果レビュー会では、キックオフで決めた KPI に対して何が達成できたかを振り返り、次の四半期の
@@ -1735,19 +1879,51 @@ REPORTS = [
 
                 1. レポート → キャンペーン で、期間をオンボーディング開始日からに設定します。
                 2. 開封率・クリック率・コンバージョン数を、キックオフ時点の数字と並べます。
-                3. ホーム → 成果記録 に、メール経由の売上や削減できた工数を **月ごと** に記録します。
+                3. メニューの「価値」→「価値を記録」で、メール経由の売上や削減できた工数を **月ごと** に記録します。
                    投資額を上回ると「投資回収 (ROI)」のマイルストーンが達成になります。
                 4. うまくいった配信と、そうでなかった配信を1つずつ選び、理由を書いておきます。
 
                 ## 確認方法
 
-                成果記録の合計と KPI の達成度が1枚にまとまっていれば準備完了です。社内報告にもそのまま
+                記録した価値の合計と KPI の達成度が1枚にまとまっていれば準備完了です。社内報告にもそのまま
                 使えます。
 
                 ## よくあるつまずき
 
-                - **成果記録をまとめて入力する**: 月ごとに入れると、いつ投資を回収できたかが正しく分かります。
+                - **価値をまとめて記録する**: 月ごとに入れると、いつ投資を回収できたかが正しく分かります。
                 - **数字だけを並べる**: 次に何を変えるかまで決めると、次の四半期の計画が立てやすくなります。
+                """
+            ),
+        ),
+        en=Text(
+            "Prepare the results review: KPI progress and ROI",
+            "Put together what was achieved against the kickoff KPI, from reports and recorded value.",
+            md(
+                """
+                The results review looks back at what you achieved against the KPI chosen at the kickoff and sets
+                the next quarter's goal. Preparing takes about 30 minutes.
+
+                ## Before you start
+
+                - The kickoff notes (KPI and target)
+                - At least a month since your first campaign
+
+                ## Steps
+
+                1. Under Reports → Campaigns, set the period to start on your onboarding start date.
+                2. Put open rate, click rate and conversions next to the numbers from the kickoff.
+                3. Under Value → Record value, enter revenue from e-mail or hours saved **month by month**. Once
+                   the total exceeds your investment, the ROI milestone is reached.
+                4. Pick one campaign that worked and one that did not, and write down why.
+
+                ## How to check you are ready
+
+                Recorded value and KPI progress fit on one page, ready to show your management too.
+
+                ## Common mistakes
+
+                - **Recording value in one lump**: month by month shows when you actually recovered the investment.
+                - **Only listing numbers**: deciding what to change next makes the next quarter's plan easy.
                 """
             ),
         ),
