@@ -160,6 +160,17 @@ def portfolio(
     return Portfolio(rows=rows, rules=rules, **counts)
 
 
+def rows_for(
+    accounts: list[Account],
+    *,
+    rules: RiskRules,
+    now: dt.datetime,
+    curves: dict[str, Sequence[tuple[float, float]]] | None = None,
+) -> list[PortfolioRow]:
+    """One row per account (segment and CS manager loaded), in the accounts' order: eight queries."""
+    return _rows(accounts, rules=rules, curves=curves or {}, now=now)
+
+
 def _rows(
     accounts: list[Account], *, rules: RiskRules, curves: dict[str, Sequence[tuple[float, float]]], now: dt.datetime
 ) -> list[PortfolioRow]:

@@ -131,3 +131,12 @@ def _json_safe(value: object) -> object:
         return json.loads(json.dumps(value, default=str))
     except (TypeError, ValueError):
         return repr(value)
+
+
+@shared_task(**RETRY_POLICY)
+def journeys_evaluate_risk() -> dict[str, int]:
+    """Nightly: every account's risk, kept; returns the counts per risk."""
+    from journeys.services.risk import risk_evaluate
+
+    summary = risk_evaluate()
+    return {**summary.counts, "changed": summary.changed, "turned": len(summary.turned)}

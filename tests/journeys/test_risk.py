@@ -1,0 +1,71 @@
+"""The nightly risk evaluation: every account evaluated in chunks, kept, and changes noticed once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from journeys.models import AccountRisk
+from journeys.services.journeys import journey_start, step_set_status
+from journeys.services.risk import risk_evaluate
+from journeys.tasks import journeys_evaluate_risk
+from tests.conftest import World
+from tests.factories import AccountFactory
+from tests.journeys.test_portfolio import onboarding
+
+pytestmark = pytest.mark.django_db
+
+
+def test_risks_are_kept_and_a_turn_is_noticed_once(world: World) -> None:
+    playbook = onboarding()
+    segment = world.account_a.segment
+    late = AccountFactory(name="Late", segment=segment)
+    journey = journey_start(account=late, playbook=playbook, started_at=timezone.now() - timedelta(days=3))
+    fine = AccountFactory(name="Fine", segment=segment)
+    fine_journey = journey_start(account=fine, playbook=playbook, started_at=timezone.now())
+    step_set_status(state=fine_journey.step_states.get(step_key="setup"), status="done", by=None)
+
+    first = risk_evaluate()
+    kept = {r.account.name: r for r in AccountRisk.objects.select_related("account")}
+    assert kept["Late"].risk == "on_track" and kept["Fine"].risk == "on_track"
+    assert kept["Alpha KK"].risk == "no_journey"
+    assert first.evaluated == 4 and first.turned == []
+
+    # Six days later "Set up" (due on day 5) is late: Late turns behind, once.
+    later = timezone.now() + timedelta(days=6)
+    second = risk_evaluate(now=later)
+    assert second.turned == [late.pk]
+    row = AccountRisk.objects.get(account=late)
+    assert (row.risk, row.since) == ("behind", later) and "Set up" in row.reason
+    assert risk_evaluate(now=later + timedelta(hours=1)).turned == []  # still behind: not again
+    assert AccountRisk.objects.get(account=late).since == later
+
+    step_set_status(state=journey.step_states.get(step_key="setup"), status="done", by=None)
+    third = risk_evaluate(now=later + timedelta(hours=2))
+    assert AccountRisk.objects.get(account=late).risk == "on_track" and third.turned == []
+
+
+def test_a_chunk_costs_the_same_queries_for_few_and_many_accounts(world: World) -> None:
+    playbook = onboarding()
+    journey = journey_start(account=world.account_a, playbook=playbook)
+    step_set_status(state=journey.step_states.get(step_key="setup"), status="done", by=world.csm_a)
+    with CaptureQueriesContext(connection) as few:
+        risk_evaluate(chunk=100)  # alpha (and beta, without a journey)
+    for i in range(30):
+        account = AccountFactory(segment=world.account_a.segment)
+        journey = journey_start(account=account, playbook=playbook, started_at=timezone.now() - timedelta(days=i))
+        if i % 2:
+            step_set_status(state=journey.step_states.get(step_key="setup"), status="done", by=None)
+    AccountRisk.objects.all().delete()
+    with CaptureQueriesContext(connection) as many:
+        summary = risk_evaluate(chunk=100)
+    assert summary.evaluated == 32 and len(many) == len(few)
+    with CaptureQueriesContext(connection) as chunked:
+        assert risk_evaluate(chunk=8).evaluated == 32
+    assert len(chunked) <= 4 * len(few)  # four chunks of eight, each no dearer than one chunk
+    counts = journeys_evaluate_risk.apply().get()
+    assert sum(v for k, v in counts.items() if k not in ("changed", "turned")) == 32
