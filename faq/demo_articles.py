@@ -261,7 +261,7 @@ GETTING_STARTED = [
             ),
             video_url="https://vimeo.com/900000101",
         ),
-        steps=["admin-account", "kickoff"],
+        steps=["admin-account"],
         tags=["beginner"],
     ),
     DemoArticle(
@@ -2251,8 +2251,8 @@ FEATURED = [
     "getting-started-guide",
     "sender-domain-setup",
     "csv-import",
-    "bounce-troubleshooting",
     "first-campaign",
+    "bounce-troubleshooting",
     "template-setup",
 ]
 
