@@ -104,6 +104,7 @@ def test_every_body_renders_with_its_headings(spec, language: str, text) -> None
 
     assert [h.text for h in rendered.toc if h.level == 2] == [h.strip() for h in headings]
     assert rendered.html.count("<h2 id=") == len(headings)
+    assert "**" not in re.sub(r"<code>.*?</code>", "", rendered.html, flags=re.DOTALL), "emphasis left unclosed"
     if spec.kind == TUTORIAL:
         assert len(headings) >= 3
         assert "<ol>" in rendered.html, "a tutorial has numbered steps"
