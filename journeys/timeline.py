@@ -1,6 +1,6 @@
 """Everything that happened to an account, newest first, for its CS manager: step changes, milestones
-reached, product usage summarised per day, value recorded, invitations and people joining, and the
-e-mails sent about it. A fixed number of queries whatever the account's history."""
+reached, product usage summarised per day, value recorded, invitations and people joining, notes, and
+the e-mails sent about it. A fixed number of queries whatever the account's history."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from journeys.models import Achievement, DailyEventCount, Journey, StepEvent, StepState, ValueRecord
+from journeys.models import (
+    AccountNote,
+    Achievement,
+    DailyEventCount,
+    Journey,
+    Notification,
+    Nudge,
+    StepEvent,
+    StepState,
+    ValueRecord,
+)
 from portal.models import Account, Invitation, User
 
 DEFAULT_DAYS = 90
@@ -109,6 +119,20 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
             entries.append(
                 Entry(
                     at=invitation.accepted_at, kind="joined", title=_("%(email)s joined") % {"email": invitation.email}
+                )
+            )
+    for note in AccountNote.objects.filter(account=account, created_at__gte=since).select_related("author"):
+        entries.append(
+            Entry(at=note.created_at, kind="note", title=_("Note"), detail=note.body, actor=_actor(note.author, ""))
+        )
+    for model in (Nudge, Notification):
+        for email in model.objects.filter(account=account, sent_at__gte=since).select_related("recipient"):
+            entries.append(
+                Entry(
+                    at=email.sent_at,
+                    kind="email",
+                    title=_("E-mail sent: %(subject)s") % {"subject": email.subject},
+                    detail=email.recipient.email,
                 )
             )
     entries.sort(key=lambda entry: entry.at, reverse=True)

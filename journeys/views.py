@@ -78,6 +78,7 @@ def checklist(request: HttpRequest) -> HttpResponse:
     context = {"account": account, "membership": request.user.membership, "journey": journey}
     if journey is not None:
         context.update(checklist_context(request, journey))
+        context["goals"] = list(account.success_goals.all())  # the expectations agreed at the start
     return render(request, "journeys/checklist.html", context)
 
 

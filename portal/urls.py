@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from faq import views as faq_views
 from faq.sitemaps import PublicArticleSitemap
-from journeys import report_views
+from journeys import report_views, workspace_views
 from journeys import views as journey_views
 from portal import preference_views, views
 
@@ -46,6 +46,9 @@ urlpatterns = [
     path("accounts/<slug:slug>/", views.account_detail, name="account_detail"),
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
+    path("accounts/<slug:slug>/notes/", workspace_views.note_add, name="account_note_add"),
+    path("accounts/<slug:slug>/goals/", workspace_views.goal_add, name="success_goal_add"),
+    path("goals/<int:pk>/status/", workspace_views.goal_status, name="success_goal_status"),
     path("reports/", report_views.overview, name="admin_home"),
     path("reports/refresh/", report_views.refresh, name="report_refresh"),
     path("reports/cohorts/", report_views.cohorts, name="report_cohorts"),

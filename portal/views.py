@@ -27,6 +27,7 @@ from journeys.forms import JourneyStartForm, ValueRecordForm
 from journeys.timeline import DEFAULT_DAYS as TIMELINE_DAYS
 from journeys.timeline import account_timeline
 from journeys.views import checklist_context
+from journeys.workspace_views import GoalForm, NoteForm
 from portal import selectors, services
 from portal.access import customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
@@ -242,6 +243,9 @@ def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "value_form": ValueRecordForm(),
         "start_form": JourneyStartForm(playbooks=journey_selectors.startable_playbooks(account=account)),
         "timeline": account_timeline(account=account),
+        "goals": list(account.success_goals.all()),
+        "goal_form": GoalForm(),
+        "note_form": NoteForm(),
         "timeline_days": TIMELINE_DAYS,
     }
     if journey is not None:

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
+from journeys.models import SuccessGoal
 from tests.conftest import World
 from tests.factories import InvitationFactory
 from tests.faq.factories import ArticleFactory, CategoryFactory
@@ -59,6 +61,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "step_status": same(405),
     "step_assign": same(405),
     "step_reschedule": same(405),
+    "account_note_add": same(405),
+    "success_goal_add": same(405),
+    "success_goal_status": same(405),
     "milestone_feedback": same(405),
     "account_value_create": same(405),
     "journey_start": same(405),
@@ -114,6 +119,9 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "step_status": row(302, 400, 400, 404, 400, 404, 400),
     "step_assign": row(302, 404, 302, 404, 302, 404, 302),
     "step_reschedule": row(302, 403, 403, 403, 302, 404, 302),
+    "account_note_add": row(302, 403, 403, 403, 302, 404, 302),
+    "success_goal_add": row(302, 403, 403, 403, 302, 404, 302),
+    "success_goal_status": row(302, 403, 403, 403, 302, 404, 302),
     "milestone_feedback": row(302, 302, 302, 404, 302, 404, 302),
     "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
     "journey_start": row(302, 403, 403, 403, 302, 404, 302),
@@ -196,11 +204,13 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     category = CategoryFactory(slug="alpha")
     ArticleFactory(category=category, slug="alpha", visibility="public")
     customers_only = ArticleFactory(category=category, slug="for-customers", visibility="customers")
+    goal = SuccessGoal.objects.create(account=world.account_a, title="Goal", target_on=timezone.localdate())
     pk_of = {
         "invitation_revoke": invitation.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,
         "step_assign": journey_a.step_states.get(step_key="connect").pk,
         "step_reschedule": journey_a.step_states.get(step_key="connect").pk,
+        "success_goal_status": goal.pk,
         "milestone_feedback": journey_a.achievements.get().pk,
         "faq:short": customers_only.pk,
         "faq:qr": customers_only.pk,

@@ -1,0 +1,76 @@
+"""Notes and the success plan on the CS manager's account page; the plan on the customer's checklist."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from journeys.models import AccountNote, SuccessGoal
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    user.language = "en"
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_csm_writes_notes_that_show_on_the_timeline(measured: World) -> None:
+    client = signed_in(measured.csm_a)
+    response = client.post("/accounts/alpha/notes/", {"body": "Kick-off went well; IT needs a week for DNS."})
+    assert response.status_code == 302 and response["Location"].endswith("#notes")
+    note = AccountNote.objects.get()
+    assert (note.account, note.author) == (measured.account_a, measured.csm_a)
+    page = client.get("/accounts/alpha/").content.decode()
+    assert "IT needs a week for DNS." in page
+    empty = client.post("/accounts/alpha/notes/", {"body": "   "}, follow=True)
+    assert "Write the note first." in empty.content.decode() or "This field is required." in empty.content.decode()
+    assert AccountNote.objects.count() == 1
+
+
+def test_the_success_plan_is_agreed_on_the_account_page_and_shown_to_the_customer(measured: World) -> None:
+    client = signed_in(measured.csm_a)
+    target = timezone.localdate() + timedelta(days=30)
+    client.post(
+        "/accounts/alpha/goals/",
+        {"title": "First campaign to 10,000 contacts", "measure": "Campaign report", "target_on": target.isoformat()},
+    )
+    goal = SuccessGoal.objects.get()
+    assert (goal.title, goal.target_on, goal.status, goal.created_by) == (
+        "First campaign to 10,000 contacts", target, "open", measured.csm_a,
+    )  # fmt: skip
+    client.post(f"/goals/{goal.pk}/status/", {"status": "met"})
+    goal.refresh_from_db()
+    assert goal.status == "met" and goal.closed_at is not None
+    customer = signed_in(measured.customer_a).get("/app/").content.decode()
+    assert "First campaign to 10,000 contacts" in customer and "Success plan" in customer
+    assert 'action="/goals/' not in customer  # read-only for the customer
+
+    bad = client.post("/accounts/alpha/goals/", {"title": "", "target_on": "someday"}, follow=True)
+    assert "This field is required." in bad.content.decode() and "Enter a valid date." in bad.content.decode()
+    before_start = (timezone.localdate(measured.account_a.contract_start) - timedelta(days=1)).isoformat()
+    early = client.post("/accounts/alpha/goals/", {"title": "Too early", "target_on": before_start}, follow=True)
+    assert "before the contract started" in early.content.decode()
+    invalid = client.post(f"/goals/{goal.pk}/status/", {"status": "maybe"}, follow=True)
+    assert "Choose a valid status." in invalid.content.decode()
+    assert SuccessGoal.objects.count() == 1
+
+
+def test_other_tenants_and_customers_cannot_write(measured: World) -> None:
+    goal = SuccessGoal.objects.create(account=measured.account_a, title="Goal", target_on=timezone.localdate())
+    other = signed_in(measured.csm_b)
+    assert other.post("/accounts/alpha/notes/", {"body": "x"}).status_code == 404
+    assert other.post("/accounts/alpha/goals/", {"title": "x", "target_on": "2030-01-01"}).status_code == 404
+    assert other.post(f"/goals/{goal.pk}/status/", {"status": "met"}).status_code == 404
+    customer = signed_in(measured.customer_admin_a)
+    assert customer.post("/accounts/alpha/notes/", {"body": "x"}).status_code == 403
+    assert customer.post(f"/goals/{goal.pk}/status/", {"status": "met"}).status_code == 403
+    goal.refresh_from_db()
+    assert goal.status == "open" and AccountNote.objects.count() == 0
