@@ -23,6 +23,7 @@ from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from journeys.measurement import expected_reach_days_many
 from journeys.models import Achievement, DailyEventCount, Journey, Milestone, StepEvent, StepState
@@ -59,7 +60,17 @@ class Chip:
     name: str
     kind: str
     status: str  # reached, on_track, behind, stuck, closed (churned)
-    why: str  # the rule, in words, for the hover text
+    message: str = ""  # the rule in words (an untranslated message), formatted with ``params`` when read
+    params: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def why(self) -> str:
+        """The reason, in the active language: formatted only when shown (a nightly evaluation of every
+        account computes hundreds of thousands of chips and reads one reason each)."""
+        if not self.message:
+            return ""
+        values = {name: _short_date(v) if isinstance(v, dt.datetime) else v for name, v in self.params}
+        return _(self.message) % values if values else _(self.message)
 
 
 @dataclass
@@ -271,6 +282,15 @@ def _rows(
     return list(rows.values())
 
 
+def chosen_steps(milestone: Milestone) -> frozenset[int]:
+    """The ids of the steps a milestone's rule names (prefetched), worked out once per milestone."""
+    cached = getattr(milestone, "_chosen_step_ids", None)
+    if cached is None:
+        cached = frozenset(step.pk for step in milestone.steps.all())
+        milestone._chosen_step_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _short_date(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
 
@@ -294,41 +314,38 @@ def _chip(
     now: dt.datetime,
     churned: bool = False,
 ) -> Chip:
-    def chip(status: str, why: str) -> Chip:
-        return Chip(key=milestone.key, name=milestone.name, kind=milestone.kind, status=status, why=why)
+    def chip(status: str, message: str, **params: object) -> Chip:
+        return Chip(
+            key=milestone.key, name=milestone.name, kind=milestone.kind, status=status, message=message,
+            params=tuple(params.items()),
+        )  # fmt: skip
 
     if achieved_at is not None:
         days = (achieved_at - journey.started_at).total_seconds() / 86400
-        return chip("reached", _("Reached on day %(days)s.") % {"days": f"{days:.0f}"})
+        return chip("reached", gettext_noop("Reached on day %(days)s."), days=f"{days:.0f}")
     if churned:
-        return chip("closed", _("Not reached before the account churned."))
+        return chip("closed", gettext_noop("Not reached before the account churned."))
     if stuck:
         return chip(
             "stuck",
-            _("Nothing has moved since %(date)s: more than %(days)s days.")
-            % {"date": _short_date(last_move), "days": rules.stuck_after_days},
+            gettext_noop("Nothing has moved since %(date)s: more than %(days)s days."),
+            date=last_move,
+            days=rules.stuck_after_days,
         )
-    chosen = {s.pk for s in milestone.steps.all()}
-    relevant = [s for s in steps if (s["step_id"] in chosen if chosen else s["step__required"])]
-    if milestone.rule != Milestone.Rule.STEPS:
-        relevant = []
+    relevant = []
+    if milestone.rule == Milestone.Rule.STEPS:
+        chosen = chosen_steps(milestone)
+        relevant = [s for s in steps if (s["step_id"] in chosen if chosen else s["step__required"])]
     grace = dt.timedelta(days=rules.behind_grace_days)
     late = [s for s in relevant if s["status"] not in StepState.CLOSED and s["due_at"] + grace < now]
     if late:
         first = min(late, key=lambda s: s["due_at"])
         return chip(
-            "behind",
-            _("“%(step)s” was due on %(date)s.")
-            % {
-                "step": first["step__title"],
-                "date": date_format(timezone.localtime(first["due_at"]), "SHORT_DATE_FORMAT"),
-            },
+            "behind", gettext_noop("“%(step)s” was due on %(date)s."), step=first["step__title"], date=first["due_at"]
         )
     if target is not None and journey.started_at + dt.timedelta(days=target) < now:
-        return chip("behind", _("Past its %(days)s-day target.") % {"days": target})
+        return chip("behind", gettext_noop("Past its %(days)s-day target."), days=target)
     if target is not None:
-        due = timezone.localtime(journey.started_at + dt.timedelta(days=target))
-        return chip(
-            "on_track", _("On track for its target, %(date)s.") % {"date": date_format(due, "SHORT_DATE_FORMAT")}
-        )
-    return chip("on_track", _("On track: no step is late."))
+        due = journey.started_at + dt.timedelta(days=target)
+        return chip("on_track", gettext_noop("On track for its target, %(date)s."), date=due)
+    return chip("on_track", gettext_noop("On track: no step is late."))
