@@ -661,3 +661,47 @@ def _history(
         customer_admin=admins[0] if admins else memberships[0].user,
         csm=csm,
     )
+
+
+# --- The CS managers' workspace: success plans, notes, risk -----------------------------------
+
+GOALS = [
+    # title, how we know, days after the contract start (the demo customers are Japanese companies)
+    ("最初のキャンペーンを配信する", "配信レポートに1件以上の配信", 14),
+    ("開封率20%以上を達成する", "月次レポートの平均開封率", 45),
+    ("手作業のレポート作成を月10時間削減する", "お客様の担当者への確認", 90),
+]
+NOTES = [
+    "キックオフ実施。IT部門の DNS 設定に1週間ほどかかる見込み。",
+    "先方の担当者が来月から育休。後任の方をメンバーに招待してもらう。",
+    "CSV のインポートでエラー。列名の揃え方をチュートリアルで案内済み。",
+]
+
+
+def seed_workspace(*, rng: random.Random, now: datetime) -> dict[str, int]:
+    """Success plans and a few notes for the demo accounts that have none, then every account's risk."""
+    from journeys.models import AccountNote, SuccessGoal
+    from journeys.services.risk import risk_evaluate
+
+    goals = notes = 0
+    for account in Account.objects.exclude(csm=None).filter(success_goals=None).order_by("pk"):
+        start = timezone.localdate(account.contract_start)
+        for position, (title, measure, days) in enumerate(GOALS):
+            target = start + timedelta(days=days)
+            status = SuccessGoal.Status.OPEN
+            if target < timezone.localdate(now):
+                status = SuccessGoal.Status.MET if rng.random() < 0.7 else SuccessGoal.Status.MISSED
+            SuccessGoal.objects.create(
+                account=account, title=title, measure=measure, target_on=target, status=status, position=position,
+                created_by=account.csm, created_at=account.contract_start,
+                closed_at=None if status == SuccessGoal.Status.OPEN else now,
+            )  # fmt: skip
+            goals += 1
+        if rng.random() < 0.5:
+            AccountNote.objects.create(
+                account=account, author=account.csm, body=rng.choice(NOTES),
+                created_at=min(now, account.contract_start + timedelta(days=rng.randint(1, 20))),
+            )  # fmt: skip
+            notes += 1
+    evaluated = risk_evaluate(now=now).evaluated
+    return {"goals": goals, "notes": notes, "risks": evaluated}

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faq.demo import seed_help_centre
-from journeys.demo import seed_journeys
+from journeys.demo import seed_journeys, seed_workspace
 from portal.models import Account, Membership, Segment, User
 
 DEMO_PASSWORD = "kachi-demo"  # noqa: S105 - printed for people to sign in with
@@ -189,6 +189,7 @@ class Command(BaseCommand):
                 )
 
         journeys_created = seed_journeys(rng=rng, now=now)
+        workspace = seed_workspace(rng=rng, now=now)
         articles_added = seed_help_centre(by=User.objects.filter(is_superuser=True).order_by("pk").first())
 
         if options.get("verbosity", 1) >= 1:
@@ -203,6 +204,12 @@ class Command(BaseCommand):
                     "Journeys: {playbooks} playbook versions, {journeys} journeys, {step_changes} step changes, "
                     "{events} usage events, {achievements} achievements and {value_records} value records "
                     "added.".format(**journeys_created)
+                )
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "CS managers: {goals} success-plan goals and {notes} notes added; {risks} accounts' risk "
+                    "evaluated.".format(**workspace)
                 )
             )
             self.stdout.write(self.style.SUCCESS(f"Help centre: {articles_added} articles added."))
