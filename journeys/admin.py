@@ -606,4 +606,4 @@ class ReportSnapshotAdmin(ReadOnlyAdmin):
 
 
 # Registered beside this module: API keys and usage events; nudges, notifications and failed tasks.
-from journeys import admin_api_keys, admin_automation  # noqa: E402,F401
+from journeys import admin_api_keys, admin_automation, admin_workspace  # noqa: E402,F401
