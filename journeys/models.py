@@ -596,6 +596,7 @@ class Notification(EmailRecord):
         MILESTONE = "milestone", _("Milestone reached (CS manager)")
         CONGRATULATIONS = "congratulations", _("Congratulations (customer)")
         DIGEST = "digest", _("Weekly digest")
+        RISK = "risk", _("Accounts turned behind or stuck (CS manager)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     achievement = models.ForeignKey(

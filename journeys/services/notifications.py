@@ -276,13 +276,86 @@ def _digest_message(record: Notification) -> EmailMultiAlternatives | str:
     )
 
 
+# --- Accounts that turned behind or stuck ---------------------------------------------
+
+RISK_ALERT_WINDOW = timedelta(days=1)
+
+
+@transaction.atomic
+def risk_alerts_claim(*, account_ids: list[int], today: date | None = None) -> list[int]:
+    """One e-mail a day to each CS manager of these accounts (which just turned behind or stuck),
+    listing all of theirs; once per person and day. Returns the notifications queued."""
+    if not account_ids:
+        return []
+    period = (today or timezone.localdate()).isoformat()
+    csms = set(
+        Account.objects.filter(pk__in=account_ids, csm__is_active=True)
+        .exclude(csm=None)
+        .values_list("csm_id", flat=True)
+    )
+    csms -= users_opted_out(user_ids=csms, category=Category.ACCOUNT_ALERTS)
+    rows = [Notification(kind=Kind.RISK, recipient_id=pk, period=period) for pk in sorted(csms)]
+    return claim_and_enqueue(
+        Notification, rows, pending=Q(kind=Kind.RISK, period=period, enqueued_at=None), task_name="notification_send"
+    )
+
+
+@dataclass
+class RiskLine:
+    account: Account
+    risk_label: str
+    reason: str
+    url: str
+
+
+def _risk_message(record: Notification) -> EmailMultiAlternatives | str:
+    from journeys.models import AccountRisk
+
+    recipient = record.recipient
+    if not recipient.is_active or not recipient.is_csm:
+        return "inactive"
+    if users_opted_out(user_ids=[recipient.pk], category=Category.ACCOUNT_ALERTS):
+        return "unsubscribed"
+    turned = (
+        AccountRisk.objects.filter(
+            account__csm=recipient,
+            risk__in=[AccountRisk.Risk.BEHIND, AccountRisk.Risk.STUCK],
+            since__gte=record.created_at - RISK_ALERT_WINDOW,
+        )
+        .select_related("account")
+        .order_by("account__name")
+    )
+    with translation.override(recipient_language(recipient)):
+        lines = [
+            RiskLine(
+                account=r.account,
+                risk_label=str(r.get_risk_display()),
+                reason=r.reason,
+                url=site_url(reverse("account_detail", kwargs={"slug": r.account.slug})),
+            )
+            for r in turned[:DIGEST_LIST_MAX]
+        ]
+    if not lines:
+        return "nothing turned"
+    return email_build(
+        recipient=recipient,
+        category=Category.ACCOUNT_ALERTS,
+        template="risk_alert",
+        context={"accounts": lines},
+        about_url=site_url(reverse("portfolio") + "?sort=risk"),
+        reference=f"notification-{record.pk}",
+    )
+
+
 def notification_deliver(*, notification_id: int) -> bool:
-    """Send one queued notification (milestone, congratulation or digest) at most once."""
+    """Send one queued notification (milestone, congratulation, digest or risk alert) at most once."""
 
     def build(record: EmailRecord) -> EmailMultiAlternatives | str:
         assert isinstance(record, Notification)
         if record.kind == Kind.DIGEST:
             return _digest_message(record)
+        if record.kind == Kind.RISK:
+            return _risk_message(record)
         return _milestone_message(record)
 
     return deliver(Notification, notification_id, build)

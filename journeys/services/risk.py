@@ -30,10 +30,11 @@ class RiskSummary:
 
 
 def risk_evaluate(
-    *, account_ids: list[int] | None = None, chunk: int = CHUNK, now: dt.datetime | None = None
+    *, account_ids: list[int] | None = None, chunk: int = CHUNK, now: dt.datetime | None = None, alert: bool = True
 ) -> RiskSummary:
     """Evaluate ``account_ids`` (every account when None) and keep the result: a changed risk gets a
-    new ``since``; an account that turned behind or stuck is listed in ``turned``."""
+    new ``since``; an account that turned behind or stuck is listed in ``turned`` and, with
+    ``alert``, its CS manager gets the day's e-mail about it (queued on commit)."""
     now = now or timezone.now()
     rules = risk_rules()
     summary = RiskSummary()
@@ -65,6 +66,10 @@ def risk_evaluate(
             AccountRisk.objects.filter(account_id__in=ids).update(evaluated_at=now)
         summary.evaluated += len(rows)
         summary.changed += len(created) + len(changed)
+    if alert and summary.turned:
+        from journeys.services.notifications import risk_alerts_claim
+
+        risk_alerts_claim(account_ids=summary.turned, today=timezone.localdate(now))
     return summary
 
 

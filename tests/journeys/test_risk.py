@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journeys.models import AccountRisk
+from journeys.models import AccountRisk, Notification
 from journeys.services.journeys import journey_start, step_set_status
 from journeys.services.risk import risk_evaluate
 from journeys.tasks import journeys_evaluate_risk
+from portal.preferences import preferences_update
 from tests.conftest import World
 from tests.factories import AccountFactory
 from tests.journeys.test_portfolio import onboarding
@@ -69,3 +71,37 @@ def test_a_chunk_costs_the_same_queries_for_few_and_many_accounts(world: World) 
     assert len(chunked) <= 4 * len(few)  # four chunks of eight, each no dearer than one chunk
     counts = journeys_evaluate_risk.apply().get()
     assert sum(v for k, v in counts.items() if k not in ("changed", "turned")) == 32
+
+
+def test_a_csm_is_told_once_a_day_when_accounts_turn_behind_or_stuck(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    playbook = onboarding()
+    world.csm_a.language = "en"
+    world.csm_a.save(update_fields=["language"])
+    journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - timedelta(days=40))
+    journey_start(account=world.account_b, playbook=playbook, started_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        first = risk_evaluate()
+    assert first.turned == [world.account_a.pk]
+    (message,) = mail.outbox
+    assert message.to == [world.csm_a.email] and "1 account needs you" in message.subject
+    assert "Alpha KK (Stuck)" in message.body and "/accounts/alpha/" in message.body
+    assert "unsubscribe" in message.body.lower() or "Stop these e-mails" in message.body
+    assert Notification.objects.get().kind == "risk"
+    with django_capture_on_commit_callbacks(execute=True):
+        risk_evaluate()  # nothing turned: nothing more
+    # The next day account B turns behind ("Set up" due on day 5): a new e-mail, to B's CS manager.
+    with django_capture_on_commit_callbacks(execute=True):
+        later = risk_evaluate(now=timezone.now() + timedelta(days=6))
+    assert later.turned == [world.account_b.pk]
+    assert [m.to for m in mail.outbox] == [[world.csm_a.email], [world.csm_b.email]]
+
+
+def test_account_alerts_respect_the_preferences(world: World, django_capture_on_commit_callbacks) -> None:
+    playbook = onboarding()
+    journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - timedelta(days=40))
+    preferences_update(user=world.csm_a, changes={"account_alerts": False})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert risk_evaluate().turned == [world.account_a.pk]
+    assert mail.outbox == [] and not Notification.objects.exists()
