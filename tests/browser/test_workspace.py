@@ -1,0 +1,63 @@
+"""A CS manager in a real browser: sees which account is stuck and why, opens it, blocks a step
+with a reason (in place, without a reload), moves a due date, writes a note, and the timeline tells it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from journeys.models import Milestone, Playbook, Step
+from journeys.services.journeys import journey_start
+from portal.models import MilestoneKind
+from tests.conftest import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def portfolio_world(world: World, live_server) -> str:
+    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    setup = Step.objects.create(playbook=playbook, key="setup", position=0, title="Import contacts", due_offset_days=5)
+    milestone = Milestone.objects.create(
+        playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=21
+    )
+    milestone.steps.add(setup)
+    journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - timedelta(days=30))
+    world.csm_a.language = "en"
+    world.csm_a.save(update_fields=["language"])
+    return live_server.url
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill("correct-horse-battery")
+    page.locator("form button[type=submit].btn").click()
+
+
+def test_a_csm_finds_the_stuck_account_and_acts_on_it(page: Page, portfolio_world: str) -> None:
+    sign_in(page, portfolio_world, "csm-a@kachi.example")
+    page.goto(f"{portfolio_world}/portfolio/")
+    chip = page.locator(".chip-stuck", has_text="First value")
+    expect(chip).to_be_visible()
+    expect(chip).to_have_attribute("title", re.compile("Nothing has moved since"))
+    page.get_by_role("link", name="Alpha KK").click()
+
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.locator("summary", has_text="Manage this step").click()
+    page.locator("select[name=status]").select_option("blocked")
+    page.locator("input[name=reason]").first.fill("Waiting for the IT team")
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator("li.step-blocked")).to_contain_text("Waiting for the IT team")
+    assert navigations == [], "changing a step must not reload the page"
+
+    page.locator("textarea[name=body]").fill("Call booked with their IT lead for Monday.")
+    page.get_by_role("button", name="Save the note").click()
+    timeline = page.locator("ol.timeline").first
+    expect(timeline).to_contain_text("Call booked with their IT lead for Monday.")
+    expect(timeline).to_contain_text("Waiting for the IT team")
