@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,22 +44,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database whose name contains 'bench'.")
-    ttv_reports.ensure_database(url)
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ["CELERY_BROKER_URL"] = "filesystem://"
-    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
-    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="kachi-bench-static-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    ttv_reports.setup_django(url)
 
     from portal.models import Account
 

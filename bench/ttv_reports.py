@@ -134,6 +134,29 @@ def ensure_database(url: str) -> None:
             print(f"created database {name}")
 
 
+def setup_django(url: str) -> None:
+    """Django on the scratch database, as production runs it (DEBUG off), migrated, with its static
+    files collected into a throw-away folder and anything enqueued sent to a throw-away broker."""
+    ensure_database(url)
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))  # a throw-away key for this process
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    # Anything enqueued goes to a throw-away broker folder, never to a development worker's queue.
+    os.environ["CELERY_BROKER_URL"] = "filesystem://"
+    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
+    # Pages use the hashed static names of production: collect them into a throw-away folder.
+    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="kachi-bench-static-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 class Sample:
     """Seconds per call of ``fn``, the queries of the first call, and the last call's result."""
 
@@ -180,24 +203,7 @@ def main() -> None:
             "bench/ttv_reports.py compares with PostgreSQL's percentile_cont: set DATABASE_URL to a scratch "
             "PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_reports_bench"
         )
-    ensure_database(url)
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))  # a throw-away key for this process
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    # Anything enqueued goes to a throw-away broker folder, never to a development worker's queue.
-    os.environ["CELERY_BROKER_URL"] = "filesystem://"
-    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
-    # Pages use the hashed static names of production: collect them into a throw-away folder.
-    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="kachi-bench-static-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    setup_django(url)
     bench = Bench(args)
     bench.prepare()
     bench.measure()

@@ -19,6 +19,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 REQUIRE_SERVICES = os.environ.get("KACHI_REQUIRE_SERVICES") == "1"
 
 
+def signed_in(user, *, language: str | None = "en"):
+    """A test client signed in as ``user`` (reading the pages in ``language``; None keeps theirs)."""
+    from django.test import Client
+
+    if language is not None and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def need_service(reason: str) -> None:
     """Skip when a service is missing, or fail when the run says services are required."""
     if REQUIRE_SERVICES:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need_service
+from tests.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("KACHI_CHROMIUM", "/usr/bin/chromium")
 
@@ -32,3 +33,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+def sign_in(page, base: str, email: str) -> None:
+    """Sign in through the login form (the world's people share the factories' password)."""
+    page.goto(f"{base}/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(TEST_PASSWORD)
+    page.locator("form button[type=submit].btn").click()

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from journeys.models import Milestone, Playbook, Step
 from journeys.services.journeys import journey_start
 from portal.models import MilestoneKind
+from tests.browser.conftest import sign_in
 from tests.conftest import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,13 +27,6 @@ def checklist_world(world: World, live_server) -> str:
     milestone.steps.add(playbook.steps.get(key="s1"))
     journey_start(account=world.account_a, playbook=playbook)
     return live_server.url
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.locator("input[name=username]").fill(email)
-    page.locator("input[name=password]").fill("correct-horse-battery")
-    page.locator("form button[type=submit].btn").click()
 
 
 def test_ticking_steps_moves_progress_and_reaches_a_milestone(page: Page, checklist_world: str) -> None:

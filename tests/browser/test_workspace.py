@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from journeys.models import Milestone, Playbook, Step
 from journeys.services.journeys import journey_start
 from portal.models import MilestoneKind
+from tests.browser.conftest import sign_in
 from tests.conftest import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,13 +31,6 @@ def portfolio_world(world: World, live_server) -> str:
     world.csm_a.language = "en"
     world.csm_a.save(update_fields=["language"])
     return live_server.url
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.locator("input[name=username]").fill(email)
-    page.locator("input[name=password]").fill("correct-horse-battery")
-    page.locator("form button[type=submit].btn").click()
 
 
 def test_a_csm_finds_the_stuck_account_and_acts_on_it(page: Page, portfolio_world: str) -> None:

@@ -17,7 +17,7 @@ from journeys.models import Milestone, Playbook, Step, StepState
 from journeys.portfolio import portfolio
 from journeys.services.journeys import journey_start, step_set_status
 from portal.models import Account, MilestoneKind
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +40,6 @@ def onboarding() -> Playbook:
 
 def started(account: Account, playbook: Playbook, days_ago: float):
     return journey_start(account=account, playbook=playbook, started_at=timezone.now() - timedelta(days=days_ago))
-
-
-def client_for(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_each_milestone_says_where_it_stands_and_why(world: World) -> None:
@@ -94,7 +86,7 @@ def test_counts_filters_sorting_and_csv(world: World) -> None:
     playbook = onboarding()
     for name, days in (("Aoi", 2), ("Beni", 10), ("Chika", 40)):
         started(AccountFactory(name=name, csm=world.csm_a, segment=world.account_a.segment), playbook, days)
-    client = client_for(world.csm_a)
+    client = signed_in(world.csm_a)
     page = client.get("/portfolio/")
     figures = page.context["figures"]
     assert (figures.behind, figures.stuck) == (1, 1)
@@ -124,11 +116,11 @@ def test_a_csm_sees_only_their_accounts_and_an_admin_chooses(world: World) -> No
     playbook = onboarding()
     started(world.account_a, playbook, 3)
     started(world.account_b, playbook, 3)
-    mine = client_for(world.csm_a).get("/portfolio/")
+    mine = signed_in(world.csm_a).get("/portfolio/")
     assert [r.account.slug for r in mine.context["page"].object_list] == ["alpha"]
-    theirs = client_for(world.csm_a).get("/portfolio/", {"csm": world.csm_b.pk})  # ignored for a CS manager
+    theirs = signed_in(world.csm_a).get("/portfolio/", {"csm": world.csm_b.pk})  # ignored for a CS manager
     assert [r.account.slug for r in theirs.context["page"].object_list] == ["alpha"]
-    admin = client_for(world.admin)
+    admin = signed_in(world.admin)
     assert admin.get("/portfolio/").context["figures"] is None
     chosen = admin.get("/portfolio/", {"csm": world.csm_b.pk})
     assert [r.account.slug for r in chosen.context["page"].object_list] == ["beta"]
@@ -140,7 +132,7 @@ def test_a_csm_sees_only_their_accounts_and_an_admin_chooses(world: World) -> No
 def test_the_query_count_is_the_same_for_5_and_500_accounts(world: World) -> None:
     playbook = onboarding()
     segment = world.account_a.segment
-    client = client_for(world.csm_a)
+    client = signed_in(world.csm_a)
 
     def add(count: int) -> None:
         accounts = Account.objects.bulk_create(

@@ -9,17 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from journeys.models import StepEvent
-from tests.conftest import World
+from tests.conftest import World, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_csm_moves_a_due_date_and_it_is_in_the_history(measured: World) -> None:

@@ -5,21 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from journeys.models import AccountNote, SuccessGoal
-from tests.conftest import World
+from tests.conftest import World, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_csm_writes_notes_that_show_on_the_timeline(measured: World) -> None:
