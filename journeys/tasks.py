@@ -68,7 +68,7 @@ def nudges_scan() -> int:
     return len(scan())
 
 
-@shared_task(**RETRY_POLICY)
+@shared_task(acks_late=True, **RETRY_POLICY)
 def nudge_send(nudge_id: int) -> bool:
     """Send one claimed nudge, at most once. Returns whether a message went out."""
     from journeys.services.nudges import nudge_deliver
@@ -92,7 +92,7 @@ def digests_scan() -> int:
     return len(digests_claim())
 
 
-@shared_task(**RETRY_POLICY)
+@shared_task(acks_late=True, **RETRY_POLICY)
 def notification_send(notification_id: int) -> bool:
     """Send one queued notification (milestone, congratulation, digest), at most once."""
     from journeys.services.notifications import notification_deliver

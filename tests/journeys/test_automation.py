@@ -213,3 +213,20 @@ def test_the_nudge_email(overdue: Overdue, world: World, django_capture_on_commi
     assert f"/accounts/alpha/#step-{overdue.csm_step.pk}" in csm.body
     assert "Connecting data" in csm.body and "Alpha KK" in csm.body
     assert "年" not in csm.body
+
+
+def test_the_send_tasks_are_acknowledged_late_and_retried_a_few_times() -> None:
+    from journeys.tasks import notification_send
+
+    for task in (nudge_send, notification_send):
+        assert task.acks_late is True
+        assert task.max_retries == 5 and task.retry_backoff is True
+
+
+def test_beat_scans_for_nudges_every_15_minutes_and_digests_every_morning() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    nudges = PeriodicTask.objects.get(task="journeys.tasks.nudges_scan")
+    assert nudges.enabled and (nudges.interval.every, nudges.interval.period) == (15, "minutes")
+    digests = PeriodicTask.objects.get(task="journeys.tasks.digests_scan")
+    assert digests.enabled and (digests.crontab.hour, digests.crontab.minute) == ("9", "0")
