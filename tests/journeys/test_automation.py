@@ -8,14 +8,17 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from journeys.models import Nudge
-from journeys.services.journeys import step_assign, step_set_status
+from journeys.services.journeys import journey_start, step_assign, step_set_status
 from journeys.services.nudges import nudges_scan
 from journeys.tasks import nudge_send
+from portal.models import Membership
 from tests.conftest import World
+from tests.factories import AccountFactory, MembershipFactory
 from tests.faq.factories import ArticleFactory, ArticleStepFactory
 from tests.journeys.automation_factories import (
     AutomationSettingsFactory,
@@ -197,8 +200,8 @@ def test_the_nudge_email(overdue: Overdue, world: World, django_capture_on_commi
     by_address = {message.to[0]: message for message in mail.outbox}
 
     customer = by_address["boss@alpha.example"]
-    assert "Step 1" in customer.subject
-    assert "年" in customer.body  # dates in Japanese, the recipient's language
+    assert customer.subject == "リマインド：「Step 1」が期限を過ぎています"  # noqa: RUF001 - the recipient's language
+    assert "年" in customer.body
     html = customer.alternatives[0][0]
     assert customer.alternatives[0][1] == "text/html"
     for part in (customer.body, html):
@@ -230,3 +233,22 @@ def test_beat_scans_for_nudges_every_15_minutes_and_digests_every_morning() -> N
     assert nudges.enabled and (nudges.interval.every, nudges.interval.period) == (15, "minutes")
     digests = PeriodicTask.objects.get(task="journeys.tasks.digests_scan")
     assert digests.enabled and (digests.crontab.hour, digests.crontab.minute) == ("9", "0")
+
+
+def test_the_scan_runs_the_same_queries_for_2_steps_as_for_20(
+    overdue: Overdue, world: World, django_capture_on_commit_callbacks
+) -> None:
+    def queries() -> tuple[int, int]:
+        Nudge.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=False):
+            ids = nudges_scan()
+        return len(ids), len(captured)
+
+    few, few_queries = queries()
+    for _ in range(9):
+        account = AccountFactory(segment=world.account_a.segment)
+        MembershipFactory(account=account, role=Membership.Role.ADMIN)
+        journey_start(account=account, playbook=overdue.journey.playbook, started_at=overdue.journey.started_at)
+    many, many_queries = queries()
+    assert (few, many) == (2, 2 + 9 * 3)
+    assert many_queries == few_queries
