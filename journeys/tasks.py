@@ -62,10 +62,12 @@ def journeys_refresh_reports() -> float:
 
 @shared_task(**RETRY_POLICY)
 def nudges_scan() -> int:
-    """Claim the overdue-step nudges due now and enqueue one ``nudge_send`` each. Returns how many."""
+    """Claim the overdue-step nudges due now and enqueue one ``nudge_send`` each; queue again the
+    e-mails whose task was lost. Returns how many were queued."""
+    from journeys.services.notifications import notifications_requeue
     from journeys.services.nudges import nudges_scan as scan
 
-    return len(scan())
+    return len(scan()) + len(notifications_requeue())
 
 
 @shared_task(acks_late=True, **RETRY_POLICY)

@@ -30,6 +30,10 @@ Category = NotificationPreferences.Category
 Kind = Notification.Kind
 # A milestone recorded long after it was reached (an import, a backdated value record) is not news.
 MILESTONE_NOTICE_MAX_AGE = timedelta(days=7)
+# A claimed e-mail whose task never ran (its broker message lost) is queued again after this long...
+REQUEUE_AFTER = timedelta(minutes=30)
+# ...but not forever: after a day it is left to the failed-task list.
+GIVE_UP_AFTER = timedelta(days=1)
 DIGEST_DAYS = 7
 DIGEST_LIST_MAX = 50
 FALLBACK_LANGUAGE = "ja"
@@ -112,6 +116,15 @@ def _enqueue(task_name: str, ids: list[int]) -> None:
     task = getattr(tasks, task_name)
     for pk in ids:
         task.delay(pk)
+
+
+@transaction.atomic
+def notifications_requeue(*, now: datetime | None = None, requeue_after: timedelta = REQUEUE_AFTER) -> list[int]:
+    """Queue again the notifications claimed but still unsent ``requeue_after`` after they were
+    queued (a lost message), for a day. Sending twice is harmless: a sent one is skipped."""
+    now = now or timezone.now()
+    lost = Q(created_at__gte=now - GIVE_UP_AFTER, enqueued_at__lte=now - requeue_after)
+    return claim_and_enqueue(Notification, [], pending=lost, task_name="notification_send")
 
 
 def claim_and_enqueue(model: type[EmailRecord], rows: list[EmailRecord], *, pending: Q, task_name: str) -> list[int]:

@@ -18,15 +18,19 @@ from django.utils import timezone
 
 from faq.selectors import step_tutorials
 from journeys.models import AutomationSettings, EmailRecord, Nudge, Step, StepState
-from journeys.services.notifications import claim_and_enqueue, deliver, email_build, recipient_language, site_url
+from journeys.services.notifications import (
+    GIVE_UP_AFTER,
+    REQUEUE_AFTER,
+    claim_and_enqueue,
+    deliver,
+    email_build,
+    recipient_language,
+    site_url,
+)
 from portal.models import Account, Membership, NotificationPreferences
 from portal.preferences import users_opted_out
 
 Category = NotificationPreferences.Category
-# A claimed nudge whose task never ran (a lost message) is queued again after this long...
-REQUEUE_AFTER = timedelta(minutes=30)
-# ...but not forever: after a day it is left to the failed-task list and the next occurrence.
-GIVE_UP_AFTER = timedelta(days=1)
 
 
 def due_step_states(*, now: datetime, config: AutomationSettings) -> list[dict]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from journeys.models import Achievement, FailedTask, Notification
 from journeys.services.journeys import step_set_status
-from journeys.services.notifications import achievement_notify, digests_claim
+from journeys.services.notifications import achievement_notify, digests_claim, notifications_requeue
 from journeys.services.nudges import nudges_scan
 from journeys.tasks import nudge_send
 from portal.models import NotificationPreferences
@@ -205,3 +205,19 @@ def test_a_task_that_fails_for_good_is_recorded(world: World) -> None:
     assert failed is not None
     assert failed.args == [12345]
     assert "SMTP server down" in failed.exception and "ConnectionError" in failed.exception
+
+
+def test_a_notification_whose_task_was_lost_is_queued_again(
+    overdue: Overdue, world: World, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # the messages never reach a worker
+        step_set_status(state=overdue.customer_step, status="done", by=world.customer_a)
+        step_set_status(state=overdue.csm_step, status="done", by=world.csm_a)
+        achievement_notify(achievement_id=Achievement.objects.get().pk)
+    assert Notification.objects.filter(sent_at=None).count() == 3 and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_requeue() == []
+        assert len(notifications_requeue(now=timezone.now() + timedelta(minutes=31))) == 3
+    assert len(mail.outbox) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_requeue(now=timezone.now() + timedelta(hours=2)) == []
