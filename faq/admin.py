@@ -19,10 +19,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from faq.markdown import render_article
-from faq.models import Article, ArticleImage, ArticleRevision, ArticleStep, ArticleVote, Category, Tag
+from faq.models import Article, ArticleImage, ArticleRevision, ArticleStep, ArticleVote, Category, SearchLog, Tag
+from faq.selectors import search_gaps
 from faq.services import article_publish, article_unpublish, revision_record, revision_restore
 
 PREVIEW_MAX_CHARS = 200_000
+GAP_DAYS = 30
 
 
 def _count_of(model: type, *, link: str, **filters: object) -> Coalesce:
@@ -329,3 +331,56 @@ class ArticleVoteAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class ResultsFilter(admin.SimpleListFilter):
+    title = _("results")
+    parameter_name = "found"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("no", _("No results")), ("yes", _("Some results"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[SearchLog]) -> QuerySet[SearchLog]:
+        if self.value() == "no":
+            return queryset.filter(results=0)
+        if self.value() == "yes":
+            return queryset.filter(results__gt=0)
+        return queryset
+
+
+@admin.register(SearchLog)
+class SearchLogAdmin(admin.ModelAdmin):
+    """What people searched for, read-only; "Content gaps" lists the searches that found nothing."""
+
+    change_list_template = "admin/faq/searchlog/change_list.html"
+    list_display = ["created_at", "query", "results", "language", "source", "user"]
+    list_filter = [ResultsFilter, "language", "source", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["query"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [path("gaps/", wrap(self.gaps_view), name="faq_searchlog_gaps"), *super().get_urls()]
+
+    def gaps_view(self, request: HttpRequest) -> HttpResponse:
+        """The searches that found nothing in the last 30 days, most asked first."""
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Content gaps: searches without results"),
+            "days": GAP_DAYS,
+            "gaps": search_gaps(days=GAP_DAYS),
+        }
+        return TemplateResponse(request, "admin/faq/searchlog/gaps.html", context)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from faq.validators import VideoEmbed, parse_video_url, validate_image, validate_mp4, validate_video_url
@@ -371,7 +372,7 @@ class SearchLog(models.Model):
         help_text=_("Empty for an anonymous visitor."),
     )
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.PAGE)
-    created_at = models.DateTimeField(_("searched at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("searched at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("search")

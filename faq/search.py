@@ -53,6 +53,7 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 10
 MIN_TRIGRAM_CHARS = 3
 TITLE_WEIGHT = 3  # a term in the title counts three times a term only in the summary or body
+PHRASE_WEIGHT = 4  # a compound found whole in the summary or body: more than a part of it in the title
 SNIPPET_CHARS = 160
 SNIPPET_LEAD = 40  # characters of context before the first match
 BM25_WEIGHTS = (10.0, 3.0, 1.0)  # title, summary, body
@@ -104,6 +105,9 @@ _AUX_PREFIXES = (
 )
 
 
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
 def normalise_query(query: str | None) -> str:
     """The query as it is searched and logged: NFKC (full-width Latin and half-width kana
     folded), lower case, at most 200 characters, single spaces."""
@@ -143,21 +147,25 @@ def _is_grammar(run: str, *, after_kanji: bool) -> bool:
     return run[0] in particles or run.startswith(_AUX_PREFIXES)
 
 
-def _chunk_terms(chunk: str) -> list[str]:
+def _chunk_groups(chunk: str) -> list[list[str]]:
+    """The words of one chunk, grouped: words written next to each other (送信|ドメイン|認証,
+    csv|インポート) are a group, and particles or endings separate groups."""
     runs = _runs(chunk)
     if all(script == "hiragana" for script, _ in runs):
         # A word in kana only (ようこそ) stays whole; a particle or ending on its own goes.
-        return [] if len(chunk) == 1 or chunk.startswith(_AUX_PREFIXES) else [chunk]
-    terms: list[str] = []
+        return [] if len(chunk) == 1 or chunk.startswith(_AUX_PREFIXES) else [[chunk]]
+    groups: list[list[str]] = [[]]
     buffer = ""
     kind = ""  # "latin" or "japanese": what the buffer holds
     last = ""  # the script of the buffer's last run
 
-    def flush() -> None:
+    def flush(*, boundary: bool) -> None:
         nonlocal buffer, kind
-        if buffer and not (kind == "japanese" and len(buffer) == 1 and _script(buffer) == "hiragana"):
-            terms.append(buffer)
+        if buffer and not (len(buffer) == 1 and _script(buffer) == "hiragana"):
+            groups[-1].append(buffer)
         buffer, kind = "", ""
+        if boundary and groups[-1]:
+            groups.append([])
 
     for script, text in runs:
         if script == "hiragana":
@@ -167,24 +175,26 @@ def _chunk_terms(chunk: str) -> list[str]:
                 and len(text) > 1
                 and not _is_grammar(text[1:], after_kanji=False)
             ):
-                flush()  # a particle, then a word: のやり(方)
+                flush(boundary=True)  # a particle, then a word: のやり(方)
                 text = text[1:]
                 last = ""
             if _is_grammar(text, after_kanji=last == "kanji" and kind == "japanese"):
-                flush()
+                flush(boundary=True)
             elif last == "kanji" and kind == "japanese":
                 buffer += text  # okurigana
             else:
-                flush()
+                flush(boundary=True)
                 buffer, kind = text, "japanese"
         elif script in ("kanji", "katakana"):
-            if kind == "latin":
-                flush()
+            # A compound is cut between kanji and katakana (送信|ドメイン|認証): the parts find
+            # articles that word it differently, and the whole still scores as a phrase.
+            if kind == "latin" or (kind == "japanese" and last in ("kanji", "katakana") and last != script):
+                flush(boundary=False)
             buffer += text
             kind = "japanese"
         elif script == "latin":
             if kind == "japanese":
-                flush()
+                flush(boundary=False)
             buffer += text
             kind = "latin"
         elif script == "digit":
@@ -192,24 +202,43 @@ def _chunk_terms(chunk: str) -> list[str]:
         elif kind == "latin":
             buffer += text  # e-mail, example.com
         else:
-            flush()
+            flush(boundary=True)
         last = script
-    flush()
-    return terms
+    flush(boundary=True)
+    return [group for group in groups if group]
+
+
+def _groups(query: str | None) -> list[list[str]]:
+    groups: list[list[str]] = []
+    for chunk in _SEPARATORS.split(normalise_query(query)):
+        for group in _chunk_groups(chunk) if chunk else []:
+            words = [word.strip("-_.@+'") for word in group]
+            words = [word for word in words if any(char.isalnum() for char in word)]
+            if words:
+                groups.append(words)
+    return groups
 
 
 def search_terms(query: str | None) -> list[str]:
     """The distinct terms of ``query``, in order, at most ten; none for an empty query."""
     terms: list[str] = []
-    for chunk in _SEPARATORS.split(normalise_query(query)):
-        for term in _chunk_terms(chunk) if chunk else []:
-            term = term.strip("-_.@+'")
-            if any(char.isalnum() for char in term) and term not in terms:
-                terms.append(term)
+    for group in _groups(query):
+        terms.extend(word for word in group if word not in terms)
     content = [term for term in terms if term not in _ENGLISH_STOP_WORDS]
     if not content and not terms:  # only particles and endings: search for what was typed
         content = [chunk for chunk in _SEPARATORS.split(normalise_query(query)) if chunk]
     return (content or terms)[:MAX_TERMS]
+
+
+def search_phrases(query: str | None) -> list[str]:
+    """Compounds the query cut into several terms (送信ドメイン認証): found whole, they score more."""
+    phrases = ["".join(group) for group in _groups(query) if len(group) > 1]
+    return list(dict.fromkeys(phrases))[:MAX_TERMS]
+
+
+def highlight_terms(query: str | None) -> list[str]:
+    """What to mark in titles and snippets: phrases first, then terms."""
+    return list(dict.fromkeys(search_phrases(query) + search_terms(query)))
 
 
 # --- The search ------------------------------------------------------------------------------------
@@ -226,7 +255,7 @@ def _fts_expression(terms: list[str]) -> str:
 
 def _relevance(query: str, long_terms: list[str]):
     """The tie-breaker between articles with the same score, higher is better."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and long_terms:
         title = Func(Value(query), F("title"), function="word_similarity", output_field=FloatField())
         summary = Func(Value(query), F("summary"), function="word_similarity", output_field=FloatField())
         return title * Value(2.0) + summary
@@ -267,6 +296,26 @@ def search_articles(query: str, *, user: User, language: str) -> QuerySet[Articl
             Case(When(title__icontains=term, then=Value(TITLE_WEIGHT)), default=Value(0), output_field=IntegerField())
             + Case(When(_contains(term), then=Value(1)), default=Value(0), output_field=IntegerField())
             for term in terms
+        ]
+        + [
+            # A compound found whole (送信ドメイン認証) beats its parts found apart or alone.
+            Case(
+                When(title__icontains=phrase, then=Value(2 * TITLE_WEIGHT)),
+                When(_contains(phrase), then=Value(PHRASE_WEIGHT)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for phrase in search_phrases(query)
+        ]
+        + [
+            # A Latin term as a whole word of the title (“UI”, not “build”); the same regex on both databases.
+            Case(
+                When(title__iregex=f"(^|[^a-z0-9]){term}([^a-z0-9]|$)", then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for term in terms
+            if _LATIN_WORD.fullmatch(term)
         ],
     )
     return (
@@ -288,7 +337,7 @@ class SearchResults:
 
 def search_results(query: str, *, user: User, language: str, limit: int) -> SearchResults:
     """The first ``limit`` hits with their highlights, and how many there are in all: one query."""
-    terms = search_terms(query)
+    terms = highlight_terms(query)
     found = search_articles(query, user=user, language=language).annotate(total=Window(Count("pk")))
     hits = list(found[:limit])
     annotate_highlights(hits, terms=terms)

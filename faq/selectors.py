@@ -10,11 +10,13 @@ may not see answers exactly like a missing one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from faq.models import Article, ArticleStep, ArticleVote, Category
+from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog
 from portal.models import Account, User
 
 LIST_FIELDS = ["category__parent"]
@@ -207,3 +209,54 @@ def step_tutorials(*, user: User, playbook_key: str, step_keys: list[str], langu
     for link in links:
         found.setdefault(link.step_key, []).append(link.article)
     return found
+
+
+def article_filter(*, kind: str | None = None, category_slug: str | None = None) -> Q:
+    """Narrow a list of articles to a kind and to a category (with its sub-categories)."""
+    condition = Q()
+    if kind:
+        condition &= Q(kind=kind)
+    if category_slug:
+        condition &= Q(category__slug=category_slug) | Q(category__parent__slug=category_slug)
+    return condition
+
+
+def article_list(
+    *, user: User, language: str, kind: str | None = None, category_slug: str | None = None
+) -> QuerySet[Article]:
+    """Published articles ``user`` may read, in ``language`` (or untranslated), newest first."""
+    return (
+        in_language(visible_articles(user), language=language)
+        .filter(article_filter(kind=kind, category_slug=category_slug))
+        .select_related("category")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def article_for_api(*, user: User, pk: int) -> Article:
+    """One article by id, or the 404 of a missing one (admins may read drafts)."""
+    try:
+        return visible_articles(user, include_drafts=True).select_related("category").get(pk=pk)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
+@dataclass(frozen=True)
+class SearchGap:
+    query: str
+    searches: int
+    people: int
+    last_searched: datetime
+
+
+def search_gaps(*, days: int = 30, limit: int = 100) -> list[SearchGap]:
+    """The searches that found nothing in the last ``days`` days, the most asked first: the
+    articles the help centre lacks (or the words it does not use)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        SearchLog.objects.filter(results=0, created_at__gte=since)
+        .values("query")
+        .annotate(searches=Count("pk"), people=Count("user", distinct=True), last_searched=Max("created_at"))
+        .order_by("-searches", "-last_searched", "query")[:limit]
+    )
+    return [SearchGap(**row) for row in rows]

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from faq.models import Article, ArticleRevision, ArticleStep, ArticleView, ArticleVote, Category, Tag
+from faq.models import Article, ArticleRevision, ArticleStep, ArticleView, ArticleVote, Category, SearchLog, Tag
+from faq.search import normalise_query
 from portal.models import Segment, User
 
 # The fields a revision keeps, in the order its "what changed" summary lists them.
@@ -208,3 +209,14 @@ def vote_record(
             vote.comment = new_comment
         vote.save(update_fields=["helpful", "comment", "updated_at"])
     return vote
+
+
+def search_log_record(*, query: str, results: int, language: str, user: User | None, source: str) -> SearchLog:
+    """Keep one search (normalised query, how many articles it found): a single INSERT."""
+    return SearchLog.objects.create(
+        query=normalise_query(query),
+        results=results,
+        language=language,
+        user=user if user is not None and user.is_authenticated else None,
+        source=source,
+    )

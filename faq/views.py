@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from faq import selectors
 from faq.forms import SearchForm, VoteForm
 from faq.markdown import render_article
+from faq.models import SearchLog
 from faq.qr import article_qr_svg
-from faq.search import search_articles
-from faq.services import VoteLimitReached, view_record, visitor_key, vote_record
+from faq.search import search_results
+from faq.services import VoteLimitReached, search_log_record, view_record, visitor_key, vote_record
 
 SEARCH_RESULTS = 50
 
@@ -42,11 +45,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "faq/home.html", context)
 
 
+@vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
+    """The search page; with htmx (search as you type), only its results."""
     form = SearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = list(search_articles(query, user=request.user, language=_language())[:SEARCH_RESULTS]) if query else []
-    return render(request, "faq/search.html", {"form": form, "query": query, "results": results})
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    language = _language()
+    found = search_results(query, user=request.user, language=language, limit=SEARCH_RESULTS) if query else None
+    if found is not None:
+        search_log_record(
+            query=query,
+            results=found.total,
+            language=language,
+            user=request.user,
+            source=SearchLog.Source.LIVE if request.htmx else SearchLog.Source.PAGE,
+        )
+    context = {
+        "form": form,
+        "query": query,
+        "results": found.hits if found else [],
+        "total": found.total if found else 0,
+        "support_email": settings.SUPPORT_EMAIL,
+        # The empty state suggests categories to browse instead.
+        "categories": selectors.category_tree(user=request.user, language=language) if found and not found.hits else [],
+    }
+    return render(request, "faq/_search_results.html" if request.htmx else "faq/search.html", context)
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
@@ -135,7 +158,6 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 def media(request: HttpRequest, path: str) -> HttpResponse:
     """Uploaded files in development; in production the web server or the storage serves MEDIA_URL."""
-    from django.conf import settings
     from django.views.static import serve
 
     if not settings.DEBUG:

@@ -171,6 +171,8 @@ FAQ_VIDEO_MAX_BYTES = env.int("FAQ_VIDEO_MAX_MB", default=50) * 1024 * 1024
 FAQ_IMAGE_MAX_BYTES = env.int("FAQ_IMAGE_MAX_MB", default=5) * 1024 * 1024
 # How many articles one anonymous session may rate (one answer per article, changeable).
 FAQ_ANONYMOUS_VOTES_PER_SESSION = env.int("FAQ_ANONYMOUS_VOTES_PER_SESSION", default=20)
+# Where a help-centre search that finds nothing sends people to ask.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@kachi.example")
 STORAGES = {
     "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {

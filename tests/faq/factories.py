@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from faq.models import Article, ArticleStep, ArticleVote, Category, Tag
+from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Tag
 
 
 class CategoryFactory(DjangoModelFactory[Category]):
@@ -72,3 +72,15 @@ class ArticleVoteFactory(DjangoModelFactory[ArticleVote]):
 
     article = factory.SubFactory(ArticleFactory)
     helpful = True
+
+
+class SearchLogFactory(DjangoModelFactory[SearchLog]):
+    """A search of the help centre that found nothing."""
+
+    class Meta:
+        model = SearchLog
+
+    query = "存在しない機能"
+    results = 0
+    language = "ja"
+    source = SearchLog.Source.PAGE

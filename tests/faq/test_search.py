@@ -1,0 +1,271 @@
+# ruff: noqa: RUF001 (full-width letters and brackets are what is tested)
+"""Help-centre search: Japanese and English queries find the right article first (on SQLite and
+PostgreSQL alike), visibility holds, snippets are escaped and marked, searches are logged, and the
+page searches as you type."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from faq.models import Article, SearchLog
+from faq.search import highlight, normalise_query, search_articles, search_phrases, search_terms, snippet
+from faq.selectors import search_gaps
+from tests.conftest import World
+from tests.faq.conftest import Shelf, customer_in
+from tests.faq.factories import ArticleFactory, CategoryFactory, SearchLogFactory
+from tests.faq.search_fixture import EN, ENGLISH_QUERIES, JA, JAPANESE_QUERIES, TRANSLATION_OF
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def help_centre(db: None) -> dict[str, Article]:
+    """The articles of ``search_fixture``, public, the English ones translations of the Japanese."""
+    category = CategoryFactory(slug="mail", name="メール配信", name_en="Email")
+    articles: dict[str, Article] = {}
+    for language, rows in [("ja", JA), ("en", EN)]:
+        for slug, title, summary, body, views in rows:
+            articles[slug] = ArticleFactory(
+                category=category,
+                language=language,
+                slug=slug,
+                title=title,
+                summary=summary,
+                body=body,
+                view_count=views,
+                visibility="public",
+                translation_of=articles.get(TRANSLATION_OF.get(slug, "")),
+            )
+    return articles
+
+
+def first(query: str, language: str, user=None) -> str | None:
+    found = search_articles(query, user=user or AnonymousUser(), language=language).first()
+    return found.slug if found else None
+
+
+def test_the_query_sets_cover_what_they_must() -> None:
+    assert len(JAPANESE_QUERIES) >= 20
+    assert len(ENGLISH_QUERIES) >= 10
+    assert sum(1 for query, _ in JAPANESE_QUERIES if len(normalise_query(query)) <= 2) >= 3  # 設定, 権限, 解約, UI
+    assert {"設定", "CSVインポート", "APIキー", "Gmail 迷惑メール"} <= {query for query, _ in JAPANESE_QUERIES}
+
+
+@pytest.mark.parametrize(("query", "expected"), JAPANESE_QUERIES)
+def test_japanese_queries_find_their_article_first(help_centre: dict[str, Article], query: str, expected: str) -> None:
+    assert first(query, "ja") == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), ENGLISH_QUERIES)
+def test_english_queries_find_their_article_first(help_centre: dict[str, Article], query: str, expected: str) -> None:
+    assert first(query, "en") == expected
+
+
+def test_a_japanese_search_lists_japanese_articles_not_their_english_versions(help_centre) -> None:
+    found = [a.slug for a in search_articles("SPF", user=AnonymousUser(), language="ja")]
+    assert found == ["ja-sender-auth", "ja-spam-folder"]
+    english = [a.slug for a in search_articles("SPF", user=AnonymousUser(), language="en")]
+    assert english == ["en-sender-auth", "ja-spam-folder"]  # the Japanese one has no English version
+
+
+def test_title_matches_rank_over_body_matches(help_centre: dict[str, Article]) -> None:
+    found = [a.slug for a in search_articles("迷惑メール", user=AnonymousUser(), language="ja")]
+    assert found[0] == "ja-spam-folder"  # the whole phrase in its title
+    assert set(found[1:4]) == {"ja-sender-auth", "ja-deliverability", "ja-password"}  # in summary or body
+    assert "ja-step-mail" in found[4:]  # ステップメール: only a part of the phrase, if in its title
+
+
+def test_an_empty_query_or_only_particles_finds_nothing_or_what_was_typed(help_centre) -> None:
+    assert first("", "ja") is None
+    assert first("   ", "ja") is None
+    assert search_terms("の") == ["の"]
+
+
+@pytest.mark.parametrize(
+    ("query", "terms", "phrases"),
+    [
+        ("パスワードをリセットしたい", ["パスワード", "リセット"], []),
+        ("送信ドメイン認証 の設定", ["送信", "ドメイン", "認証", "設定"], ["送信ドメイン認証"]),
+        ("メールが届かない", ["メール", "届かない"], []),
+        ("請求書はどこで確認できますか", ["請求書", "確認"], []),
+        ("CSVインポートのやり方", ["csv", "インポート", "やり方"], ["csvインポート"]),
+        ("2段階認証を有効にする", ["2段階認証", "有効"], []),
+        ("ＵＩ", ["ui"], []),
+        ("How do I reset my password?", ["reset", "password"], []),
+    ],
+)
+def test_queries_are_cut_into_terms_at_particles_endings_and_scripts(query: str, terms: list, phrases: list) -> None:
+    assert search_terms(query) == terms
+    assert search_phrases(query) == phrases
+
+
+@pytest.mark.parametrize("role", ["anon", "customer_a", "customer_b", "csm_a", "admin"])
+def test_search_finds_only_what_the_reader_may_see(world: World, shelf: Shelf, role: str) -> None:
+    user = AnonymousUser() if role == "anon" else getattr(world, role)
+    found = {a.slug for a in search_articles("one", user=user, language="ja")}
+    expected = {
+        "anon": {"public-one"},
+        "customer_a": {"public-one", "customers-one", "smb-one"},
+        "customer_b": {"public-one", "customers-one", "enterprise-one"},
+        "csm_a": {"public-one", "customers-one", "smb-one", "enterprise-one"},
+        "admin": {"public-one", "customers-one", "smb-one", "enterprise-one"},  # never the draft
+    }[role]
+    assert found == expected
+    # Two characters take the other path (icontains): the same rules.
+    assert {a.slug for a in search_articles("on", user=user, language="ja")} == expected
+
+
+def test_a_customer_of_segment_x_never_finds_a_segment_y_article(world: World, shelf: Shelf) -> None:
+    other = customer_in(shelf.segment_x)
+    assert "enterprise-one" not in {a.slug for a in search_articles("Enterprise", user=other, language="ja")}
+    assert first("Enterprise", "ja", user=customer_in(shelf.segment_y)) == "enterprise-one"
+
+
+def test_the_index_follows_edits_and_deletions(help_centre: dict[str, Article]) -> None:
+    article = help_centre["ja-cancel"]
+    article.title = "契約を終了する（退会）"
+    article.save()
+    assert first("退会", "ja") == "ja-cancel"
+    assert first("アカウントを解約", "ja") != "ja-cancel"
+    article.delete()
+    assert first("退会", "ja") is None
+
+
+def test_highlight_escapes_the_text_then_marks_the_terms() -> None:
+    assert highlight("<b>UI</b> & ui", ["ui"]) == "&lt;b&gt;<mark>UI</mark>&lt;/b&gt; &amp; <mark>ui</mark>"
+    assert highlight("送信ドメイン認証", ["送信ドメイン認証", "送信"]) == "<mark>送信ドメイン認証</mark>"
+
+
+def test_a_snippet_is_the_text_around_the_first_match_without_markdown() -> None:
+    middle = "\n\n**DKIM** の [設定](https://example.com) をします。"
+    body = "## はじめに\n\n" + "前置きの文章です。" * 20 + middle + "後書き。" * 40
+    text = snippet(body=body, terms=["dkim"])
+    assert text.startswith("…") and text.endswith("…")
+    assert "<mark>DKIM</mark> の 設定 をします。" in text
+    assert "**" not in text and "https://" not in text and "##" not in text
+    assert len(text) < 240
+
+
+def test_a_snippet_of_a_title_only_match_is_the_summary() -> None:
+    assert snippet(body="本文", summary="<要約> UI", terms=["ui"]) == "&lt;要約&gt; <mark>UI</mark>"
+
+
+def test_the_search_page_shows_script_text_escaped_with_marks_intact(help_centre: dict[str, Article]) -> None:
+    page = Client().get("/help/search/", {"q": "スクリプト"}).content.decode()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+    assert "<mark>スクリプト</mark>" in page
+    assert "メールに<mark>スクリプト</mark>は埋め込めますか" in page  # the title too
+
+
+def test_the_search_page_ranks_counts_and_highlights(help_centre: dict[str, Article]) -> None:
+    response = Client().get("/help/search/", {"q": "メールが届かない"})
+    page = response.content.decode()
+    assert response.context["results"][0].slug == "ja-deliverability"
+    assert response.context["total"] == len(response.context["results"]) > 1
+    assert f"「メールが届かない」の検索結果：{response.context['total']} 件" in page
+    assert "<mark>メール</mark>が<mark>届かない</mark>ときの確認項目" in page
+    assert 'hx-get="/help/search/"' in page  # search as you type
+    assert 'id="search-results"' in page
+
+
+def test_search_as_you_type_answers_the_results_alone(help_centre: dict[str, Article]) -> None:
+    response = Client().get("/help/search/", {"q": "請求書"}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page
+    assert page.lstrip().startswith('<section id="search-results"')
+    assert help_centre["ja-invoice"].get_absolute_url() in page
+    assert "HX-Request" in response["Vary"]
+
+
+def test_nothing_found_suggests_categories_and_support(help_centre: dict[str, Article]) -> None:
+    response = Client().get("/help/search/", {"q": "量子コンピュータ"})
+    page = response.content.decode()
+    assert response.context["results"] == []
+    assert help_centre["ja-invoice"].category.get_absolute_url() in page  # browse the categories
+    assert "mailto:support@kachi.example" in page
+
+
+def test_every_search_is_logged_once_normalised(world: World, help_centre: dict[str, Article]) -> None:
+    client = Client()
+    client.force_login(world.customer_a)
+    client.get("/help/search/", {"q": "  ＣＳＶ　インポート "})
+    client.get("/help/search/", {"q": "量子コンピュータ"}, HTTP_HX_REQUEST="true")
+    english = Client()
+    english.cookies["kachi_language"] = "en"
+    english.get("/help/search/", {"q": "Reset password"})
+    client.get("/help/search/", {"q": ""})  # no search, no row
+
+    rows = list(SearchLog.objects.order_by("pk").values("query", "results", "language", "user", "source"))
+    assert rows == [
+        {"query": "csv インポート", "results": 2, "language": "ja", "user": world.customer_a.pk, "source": "page"},
+        {"query": "量子コンピュータ", "results": 0, "language": "ja", "user": world.customer_a.pk, "source": "live"},
+        {"query": "reset password", "results": 1, "language": "en", "user": None, "source": "page"},
+    ]
+
+
+def test_logging_a_search_is_one_insert(help_centre: dict[str, Article]) -> None:
+    client = Client()
+    client.get("/help/search/", {"q": "ダブルオプトイン"})
+    with CaptureQueriesContext(connection) as logged:
+        client.get("/help/search/", {"q": "ダブルオプトイン"})
+    inserts = [q["sql"] for q in logged.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "faq_searchlog" in inserts[0]
+    assert len(logged) <= 3, "\n".join(q["sql"] for q in logged.captured_queries)  # session?, search, insert
+
+
+def test_content_gaps_are_the_searches_without_results_of_the_last_30_days(world: World) -> None:
+    now = timezone.now()
+    for _ in range(3):
+        SearchLogFactory(query="請求先の変更", user=world.customer_a)
+    SearchLogFactory(query="請求先の変更", user=None)
+    SearchLogFactory(query="sso", user=world.customer_b)
+    SearchLogFactory(query="古い質問", created_at=now - timedelta(days=31))
+    SearchLogFactory(query="請求書", results=4)
+
+    gaps = search_gaps(days=30)
+
+    assert [(gap.query, gap.searches, gap.people) for gap in gaps] == [("請求先の変更", 4, 1), ("sso", 1, 1)]
+
+
+def test_the_admin_lists_searches_read_only_and_shows_content_gaps(world: World) -> None:
+    SearchLogFactory(query="請求先の変更", user=world.customer_a)
+    SearchLogFactory(query="請求書", results=4)
+    admin = Client()
+    admin.force_login(world.admin)
+
+    listing = admin.get("/admin/faq/searchlog/", {"found": "no"})
+    gaps = admin.get("/admin/faq/searchlog/gaps/")
+
+    assert listing.status_code == 200
+    assert "請求先の変更" in listing.content.decode() and "請求書" not in listing.content.decode()
+    assert "/admin/faq/searchlog/gaps/" in listing.content.decode()
+    assert admin.get("/admin/faq/searchlog/add/").status_code == 403
+    assert gaps.status_code == 200
+    assert "請求先の変更" in gaps.content.decode() and "請求書<" not in gaps.content.decode()
+    for role in ["customer_a", "csm_a"]:
+        other = Client()
+        other.force_login(getattr(world, role))
+        assert other.get("/admin/faq/searchlog/gaps/").status_code == 302  # to the admin's sign-in
+
+
+def test_the_fts_triggers_come_back_after_a_table_rebuild(help_centre: dict[str, Article]) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 table only")
+    from faq.search import sqlite_search_index_repair
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER faq_article_fts_update")
+    sqlite_search_index_repair()
+    article = help_centre["ja-cancel"]
+    article.title = "退会する"
+    article.save()
+    assert first("退会する", "ja") == "ja-cancel"
