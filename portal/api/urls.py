@@ -7,6 +7,7 @@ from portal.api import views
 
 urlpatterns = [
     path("", include("journeys.api.urls")),
+    path("", include("faq.api.urls")),
     path("me/", views.MeView.as_view(), name="api_me"),
     path("accounts/", views.AccountListView.as_view(), name="api_account_list"),
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),

@@ -9,6 +9,7 @@ from portal.models import Segment
 from tests.conftest import World
 from tests.factories import AccountFactory, MembershipFactory, SegmentFactory
 from tests.faq.factories import ArticleFactory, CategoryFactory
+from tests.faq.search_fixture import EN, JA, TRANSLATION_OF
 
 
 @dataclass
@@ -54,3 +55,24 @@ def shelf(world: World) -> Shelf:
 
 def customer_in(segment: Segment):
     return MembershipFactory(account=AccountFactory(segment=segment)).user
+
+
+@pytest.fixture
+def help_centre(db: None) -> dict[str, Article]:
+    """The articles of ``search_fixture``, public, the English ones translations of the Japanese."""
+    category = CategoryFactory(slug="mail", name="メール配信", name_en="Email")
+    articles: dict[str, Article] = {}
+    for language, rows in [("ja", JA), ("en", EN)]:
+        for slug, title, summary, body, views in rows:
+            articles[slug] = ArticleFactory(
+                category=category,
+                language=language,
+                slug=slug,
+                title=title,
+                summary=summary,
+                body=body,
+                view_count=views,
+                visibility="public",
+                translation_of=articles.get(TRANSLATION_OF.get(slug, "")),
+            )
+    return articles

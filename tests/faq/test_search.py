@@ -19,31 +19,10 @@ from faq.search import highlight, normalise_query, search_articles, search_phras
 from faq.selectors import search_gaps
 from tests.conftest import World
 from tests.faq.conftest import Shelf, customer_in
-from tests.faq.factories import ArticleFactory, CategoryFactory, SearchLogFactory
-from tests.faq.search_fixture import EN, ENGLISH_QUERIES, JA, JAPANESE_QUERIES, TRANSLATION_OF
+from tests.faq.factories import SearchLogFactory
+from tests.faq.search_fixture import ENGLISH_QUERIES, JAPANESE_QUERIES
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def help_centre(db: None) -> dict[str, Article]:
-    """The articles of ``search_fixture``, public, the English ones translations of the Japanese."""
-    category = CategoryFactory(slug="mail", name="メール配信", name_en="Email")
-    articles: dict[str, Article] = {}
-    for language, rows in [("ja", JA), ("en", EN)]:
-        for slug, title, summary, body, views in rows:
-            articles[slug] = ArticleFactory(
-                category=category,
-                language=language,
-                slug=slug,
-                title=title,
-                summary=summary,
-                body=body,
-                view_count=views,
-                visibility="public",
-                translation_of=articles.get(TRANSLATION_OF.get(slug, "")),
-            )
-    return articles
 
 
 def first(query: str, language: str, user=None) -> str | None:

@@ -1,0 +1,122 @@
+"""The help centre as JSON, read-only: search and list articles, read one, the category tree.
+
+Anyone may call it; what they get follows ``faq.selectors.visible_articles`` exactly like the
+pages (anonymous callers: public articles; customers: also those of their segment). An article
+the caller may not read answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from faq import selectors
+from faq.api.serializers import (
+    LANGUAGES,
+    ArticleDetailSerializer,
+    ArticleListItemSerializer,
+    ArticleQuery,
+    CategoryNodeSerializer,
+    LanguageQuery,
+)
+from faq.markdown import render_article
+from faq.models import Article, SearchLog
+from faq.search import annotate_highlights, highlight_terms, search_articles
+from faq.services import search_log_record
+
+NOT_FOUND = OpenApiResponse(description="No such article, or one the caller may not read.")
+BAD_PARAMETERS = OpenApiResponse(description='Field errors, e.g. `{"lang": ["…"]}`.')
+
+
+def _language(chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    active = (get_language() or "ja").split("-")[0]
+    return active if active in LANGUAGES else LANGUAGES[0]
+
+
+class ArticlePagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", str, description="Search words; results come best first, with highlighted snippets."),
+        OpenApiParameter("lang", str, enum=LANGUAGES, description="Default: the request's language."),
+        OpenApiParameter("kind", str, enum=Article.Kind.values),
+        OpenApiParameter("category", str, description="A category's slug (sub-categories included)."),
+        OpenApiParameter("page", int),
+        OpenApiParameter("page_size", int, description="Up to 100; default 20."),
+    ],
+    responses={200: ArticleListItemSerializer(many=True), 400: BAD_PARAMETERS},
+)
+class ArticleListView(APIView):
+    """Search the help centre (``q``), or list the articles the caller may read, newest first.
+    Every search is logged (normalised words, result count, language, caller)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request) -> Response:
+        params = ArticleQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        language = _language(data.get("lang"))
+        query = data.get("q", "").strip()
+        narrow = selectors.article_filter(kind=data.get("kind"), category_slug=data.get("category"))
+        if query:
+            articles = search_articles(query, user=request.user, language=language).filter(narrow)
+        else:
+            articles = selectors.article_list(
+                user=request.user, language=language, kind=data.get("kind"), category_slug=data.get("category")
+            )
+        paginator = ArticlePagination()
+        page = paginator.paginate_queryset(articles, request, view=self)
+        annotate_highlights(page, terms=highlight_terms(query))
+        if query and paginator.page.number == 1:  # the next pages are the same search
+            search_log_record(
+                query=query,
+                results=paginator.page.paginator.count,
+                language=language,
+                user=request.user,
+                source=SearchLog.Source.API,
+            )
+        context = {"request": request, "language": language}
+        return paginator.get_paginated_response(ArticleListItemSerializer(page, many=True, context=context).data)
+
+
+class ArticleDetailView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: ArticleDetailSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        """One article with its body rendered as HTML."""
+        article = selectors.article_for_api(user=request.user, pk=pk)
+        article.body_html = render_article(article.body).html
+        context = {"request": request, "language": article.language}
+        return Response(ArticleDetailSerializer(article, context=context).data)
+
+
+class CategoryTreeView(APIView):
+    permission_classes = [permissions.AllowAny]
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("lang", str, enum=LANGUAGES, description="Default: the request's language.")],
+        responses={200: CategoryNodeSerializer(many=True), 400: BAD_PARAMETERS},
+    )
+    def get(self, request: Request) -> Response:
+        """Top-level categories with their sub-categories, counting only articles the caller may read
+        (categories without any are left out)."""
+        params = LanguageQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        language = _language(params.validated_data.get("lang"))
+        tree = selectors.category_tree(user=request.user, language=language)
+        context = {"request": request, "language": language}
+        return Response(CategoryNodeSerializer(tree, many=True, context=context).data)
