@@ -248,3 +248,12 @@ def test_the_fts_triggers_come_back_after_a_table_rebuild(help_centre: dict[str,
     article.title = "退会する"
     article.save()
     assert first("退会する", "ja") == "ja-cancel"
+
+
+@pytest.mark.parametrize(
+    "query", ['"', 'a" OR "b', "NEAR(x y)", "*", "%_%", "title:x", "'; DROP TABLE faq_article; --", "　"]
+)
+def test_odd_input_is_searched_as_text_never_an_error(help_centre: dict[str, Article], query: str) -> None:
+    list(search_articles(query, user=AnonymousUser(), language="ja"))
+    assert Client().get("/help/search/", {"q": query}).status_code == 200
+    assert Client().get("/api/v1/articles/", {"q": query}).status_code == 200
