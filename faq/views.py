@@ -51,6 +51,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     language = _language()
+    # htmx asks again for the whole page when going back to a search it no longer has in its history.
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
     found = search_results(query, user=request.user, language=language, limit=SEARCH_RESULTS) if query else None
     if found is not None:
         search_log_record(
@@ -58,7 +60,7 @@ def search(request: HttpRequest) -> HttpResponse:
             results=found.total,
             language=language,
             user=request.user,
-            source=SearchLog.Source.LIVE if request.htmx else SearchLog.Source.PAGE,
+            source=SearchLog.Source.LIVE if partial else SearchLog.Source.PAGE,
         )
     context = {
         "form": form,
@@ -69,7 +71,7 @@ def search(request: HttpRequest) -> HttpResponse:
         # The empty state suggests categories to browse instead.
         "categories": selectors.category_tree(user=request.user, language=language) if found and not found.hits else [],
     }
-    return render(request, "faq/_search_results.html" if request.htmx else "faq/search.html", context)
+    return render(request, "faq/_search_results.html" if partial else "faq/search.html", context)
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:

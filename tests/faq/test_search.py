@@ -163,6 +163,10 @@ def test_search_as_you_type_answers_the_results_alone(help_centre: dict[str, Art
     assert page.lstrip().startswith('<section id="search-results"')
     assert help_centre["ja-invoice"].get_absolute_url() in page
     assert "HX-Request" in response["Vary"]
+    restored = Client().get(
+        "/help/search/", {"q": "請求書"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restored.content.decode()  # going back: htmx wants the whole page
 
 
 def test_nothing_found_suggests_categories_and_support(help_centre: dict[str, Article]) -> None:
