@@ -294,7 +294,12 @@ def search_articles(query: str, *, user: User, language: str) -> QuerySet[Articl
         add,
         [
             Case(When(title__icontains=term, then=Value(TITLE_WEIGHT)), default=Value(0), output_field=IntegerField())
-            + Case(When(_contains(term), then=Value(1)), default=Value(0), output_field=IntegerField())
+            # Every candidate contains a lone term: no need to search its body a second time.
+            + (
+                Value(1)
+                if len(terms) == 1
+                else Case(When(_contains(term), then=Value(1)), default=Value(0), output_field=IntegerField())
+            )
             for term in terms
         ]
         + [
