@@ -8,6 +8,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from faq.analytics import content_analytics
+from faq.selectors import search_gaps
 from journeys import charts
 from portal.access import admin_required
 
@@ -25,4 +26,5 @@ def analytics(request: HttpRequest) -> HttpResponse:
             y_title=_("Views"),
             nonce=str(request.csp_nonce),
         )
-    return render(request, "faq/analytics.html", {"figures": figures, "chart": chart})
+    gaps = search_gaps(days=figures.days, limit=10)
+    return render(request, "faq/analytics.html", {"figures": figures, "chart": chart, "gaps": gaps})

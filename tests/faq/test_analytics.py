@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from faq.analytics import content_analytics
-from faq.models import Article, ArticleView
+from faq.models import Article, ArticleView, SearchLog
 from faq.services import view_record, visitor_key
 from journeys.models import Playbook, Step
 from journeys.services.journeys import journey_start
@@ -103,8 +103,17 @@ def test_the_page_is_for_admins_and_its_query_count_does_not_grow(world: World) 
         page = client.get("/help/analytics/")
     content = page.content.decode()
     assert "Helps with their step" in content and "<svg" in content
+    assert "Every search of this period found at least one article." in content
     assert ArticleView.objects.count() > 40
     assert len(many) == len(one)
     customer = Client()
     customer.force_login(world.customer_a)
     assert customer.get("/help/analytics/").status_code == 403
+
+
+def test_searches_that_found_nothing_are_listed(world: World) -> None:
+    for _ in range(3):
+        SearchLog.objects.create(query="請求書 再発行", results=0, language="ja")
+    SearchLog.objects.create(query="found", results=2, language="en")
+    page = admin(world).get("/help/analytics/").content.decode()
+    assert "請求書 再発行" in page and ">found<" not in page
