@@ -323,6 +323,7 @@ class RiskLine:
 
 def _risk_message(record: Notification) -> EmailMultiAlternatives | str:
     from journeys.models import AccountRisk
+    from journeys.portfolio import risk_rules, rows_for
 
     recipient = record.recipient
     if not recipient.is_active or not recipient.is_csm:
@@ -338,16 +339,22 @@ def _risk_message(record: Notification) -> EmailMultiAlternatives | str:
         .select_related("account")
         .order_by("account__name")
     )
+    kept = list(turned[:DIGEST_LIST_MAX])
+    # The reasons again, from the rule, so that they read in the recipient's language.
+    rows = {row.account.pk: row for row in rows_for([r.account for r in kept], rules=risk_rules(), now=timezone.now())}
     with translation.override(recipient_language(recipient)):
-        lines = [
-            RiskLine(
-                account=r.account,
-                risk_label=str(r.get_risk_display()),
-                reason=r.reason,
-                url=site_url(reverse("account_detail", kwargs={"slug": r.account.slug})),
+        lines = []
+        for r in kept:
+            row = rows.get(r.account_id)
+            worst = [chip for chip in row.chips if chip.status == r.risk] if row is not None else []
+            lines.append(
+                RiskLine(
+                    account=r.account,
+                    risk_label=str(r.get_risk_display()),
+                    reason=f"{worst[0].name}: {worst[0].why}" if worst else r.reason,
+                    url=site_url(reverse("account_detail", kwargs={"slug": r.account.slug})),
+                )
             )
-            for r in turned[:DIGEST_LIST_MAX]
-        ]
     if not lines:
         return "nothing turned"
     return email_build(

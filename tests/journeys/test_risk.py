@@ -87,6 +87,7 @@ def test_a_csm_is_told_once_a_day_when_accounts_turn_behind_or_stuck(
     (message,) = mail.outbox
     assert message.to == [world.csm_a.email] and "1 account needs you" in message.subject
     assert "Alpha KK (Stuck)" in message.body and "/accounts/alpha/" in message.body
+    assert "Nothing has moved since" in message.body  # the reason in the recipient's language (en)
     assert "unsubscribe" in message.body.lower() or "Stop these e-mails" in message.body
     assert Notification.objects.get().kind == "risk"
     with django_capture_on_commit_callbacks(execute=True):
