@@ -453,21 +453,30 @@ def _group_of(group_by: str | None, r: Any, month: str, quarter: str) -> tuple[s
             (r.account__segment__position, r.account__segment__name),
         )
     if group_by == "plan":
-        plans = Account.Plan.values
-        plan = r.account__plan
-        label = str(Account.Plan(plan).label) if plan in plans else plan
-        return plan, label, (plans.index(plan) if plan in plans else len(plans), plan)
+        return _plan_group(r.account__plan)
     if group_by == "csm":
-        if r.account__csm_id is None:
-            return "none", _("No CS manager"), (1, "")
-        label = r.account__csm__name or r.account__csm__email
-        return str(r.account__csm_id), label, (0, label.casefold(), r.account__csm_id)
+        return _csm_group(r.account__csm_id, r.account__csm__name, r.account__csm__email)
     if group_by == "playbook_version":
         version = r.playbook__version
         return f"{r.playbook__key}:v{version}", f"{r.playbook__name} v{version}", (r.playbook__key, version)
     if group_by == "cohort_month":
         return month, month, (month,)
     return quarter, quarter, (quarter,)
+
+
+def _plan_group(plan: str) -> tuple[str, str, tuple[Any, ...]]:
+    """(key, label, sort order) of a plan: plans in their declared order, unknown ones last."""
+    plans = Account.Plan.values
+    label = str(Account.Plan(plan).label) if plan in plans else plan
+    return plan, label, (plans.index(plan) if plan in plans else len(plans), plan)
+
+
+def _csm_group(pk: int | None, name: str | None, email: str | None) -> tuple[str, str, tuple[Any, ...]]:
+    """(key, label, sort order) of a CS manager: by name, "No CS manager" last."""
+    if pk is None:
+        return "none", _("No CS manager"), (1, "")
+    label = name or email or ""
+    return str(pk), label, (0, label.casefold(), pk)
 
 
 def _years(raw: list[Any], ends: list[tuple[datetime | None, datetime]]) -> tuple[int, int]:
@@ -738,24 +747,15 @@ def _db_labels(
         segments = Segment.objects.filter(pk__in=values).values_list("pk", "slug", "name", "position")
         return {pk: (slug, name, (position, name)) for pk, slug, name, position in segments}
     if group_by == "plan":
-        plans = Account.Plan.values
-        return {
-            plan: (
-                plan,
-                str(Account.Plan(plan).label) if plan in plans else plan,
-                (plans.index(plan) if plan in plans else len(plans), plan),
-            )
-            for plan in values
-        }
+        return {plan: _plan_group(plan) for plan in values}
     if group_by == "csm":
         labels: dict[Any, tuple[str, str, tuple[Any, ...]]] = {}
         if None in values:
-            labels[None] = ("none", _("No CS manager"), (1, ""))
+            labels[None] = _csm_group(None, "", "")
         for pk, name, email in User.objects.filter(pk__in=[v for v in values if v is not None]).values_list(
             "pk", "name", "email"
         ):
-            label = name or email
-            labels[pk] = (str(pk), label, (0, label.casefold(), pk))
+            labels[pk] = _csm_group(pk, name, email)
         return labels
     if group_by == "playbook_version":
         by_playbook = {m.playbook_id: m for m in milestones}
