@@ -90,8 +90,9 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from journeys.models import DailyEventCount, Milestone, Playbook, UsageEvent
-    from journeys.services.api_keys import api_key_create
+    from journeys.events.models import DailyEventCount, UsageEvent
+    from journeys.events.services.api_keys import api_key_create
+    from journeys.onboarding.models import Milestone, Playbook
     from portal.models import Account, MilestoneKind, Segment
 
     call_command("migrate", verbosity=0)

@@ -63,7 +63,7 @@ def add_steps() -> None:
     """Eight steps per bench playbook, a state per journey and step, history for the done ones."""
     from django.db import connection, transaction
 
-    from journeys.models import Milestone, Playbook, Step
+    from journeys.onboarding.models import Milestone, Playbook, Step
 
     playbooks = list(Playbook.objects.filter(key__startswith=PREFIX))
     if Step.objects.filter(playbook__in=playbooks).count() == STEPS * len(playbooks):
@@ -143,8 +143,8 @@ def measure_portfolio(csm, small_csm, repeat: int) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from journeys import rollup
-    from journeys.portfolio import portfolio
+    from journeys.reports import rollup
+    from journeys.workspace.portfolio import portfolio
     from portal.models import Account
 
     rollup.overview_refresh()  # expected first value reads the kept curves, as in production
@@ -173,8 +173,8 @@ def measure_portfolio(csm, small_csm, repeat: int) -> None:
 
 
 def measure_risk(total: int) -> None:
-    from journeys.models import AccountRisk
-    from journeys.services.risk import risk_evaluate
+    from journeys.automation.models import AccountRisk
+    from journeys.automation.services.risk import risk_evaluate
     from portal.models import Account
 
     ids = list(Account.objects.filter(slug__startswith=PREFIX).order_by("pk").values_list("pk", flat=True))

@@ -222,7 +222,7 @@ class Bench:
     def prepare(self) -> None:
         from django.db import connection
 
-        from journeys.models import Achievement, Journey, Playbook
+        from journeys.onboarding.models import Achievement, Journey, Playbook
         from portal.models import Account, User
 
         self.segments = self._segments()
@@ -300,7 +300,7 @@ class Bench:
     def _generate(self) -> dict[str, float]:
         from django.db import connection, transaction
 
-        from journeys.models import Milestone, Playbook
+        from journeys.onboarding.models import Milestone, Playbook
 
         timings: dict[str, float] = {}
         began = time.perf_counter()
@@ -467,8 +467,8 @@ class Bench:
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        from journeys import measurement, rollup
-        from journeys.models import ReportSnapshot
+        from journeys.reports import measurement, rollup
+        from journeys.reports.models import ReportSnapshot
         from portal.models import Account, User
 
         repeat = self.args.repeat

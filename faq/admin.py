@@ -6,8 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,21 +21,10 @@ from faq.markdown import render_article
 from faq.models import Article, ArticleImage, ArticleRevision, ArticleStep, ArticleVote, Category, SearchLog, Tag
 from faq.selectors import search_gaps
 from faq.services import article_publish, article_unpublish, revision_record, revision_restore
+from portal.admin_tools import count_of
 
 PREVIEW_MAX_CHARS = 200_000
 GAP_DAYS = 30
-
-
-def _count_of(model: type, *, link: str, **filters: object) -> Coalesce:
-    """A correlated COUNT(*) subquery: counts without joining (and multiplying) rows of the outer query."""
-    counted = (
-        model._default_manager.filter(**{link: OuterRef("pk")}, **filters)
-        .order_by()
-        .values(link)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 @admin.register(Category)
@@ -49,7 +37,7 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        return super().get_queryset(request).annotate(article_count=_count_of(Article, link="category"))
+        return super().get_queryset(request).annotate(article_count=count_of(Article, link="category"))
 
     @admin.display(description=_("articles"), ordering="article_count")
     def article_count(self, category: Category) -> int:
@@ -65,7 +53,7 @@ class TagAdmin(admin.ModelAdmin):
 
 def step_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Steps grouped by playbook, named as in their newest version."""
-    from journeys.models import Step
+    from journeys.onboarding.models import Step
 
     groups: dict[str, list[tuple[str, str]]] = {}
     names: dict[str, str] = {}
@@ -182,8 +170,8 @@ class ArticleAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                helpful_yes=_count_of(ArticleVote, link="article", helpful=True),
-                helpful_total=_count_of(ArticleVote, link="article"),
+                helpful_yes=count_of(ArticleVote, link="article", helpful=True),
+                helpful_total=count_of(ArticleVote, link="article"),
             )
         )
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from faq.models import Article, ArticleStep, ArticleView, ArticleVote
-from journeys.models import StepState
+from journeys.onboarding.models import StepState
 from portal.models import Membership
 
 DEFAULT_DAYS = 30

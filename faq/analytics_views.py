@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from faq.analytics import content_analytics
 from faq.selectors import search_gaps
-from journeys import charts
+from journeys.reports import charts
 from portal.access import admin_required
 
 

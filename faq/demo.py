@@ -13,7 +13,7 @@ from django.utils import timezone
 from faq.demo_articles import ARTICLES, CATEGORIES, FEATURED, TAGS, DemoArticle, Text
 from faq.models import Article, ArticleStep, Category, Tag
 from faq.services import revision_record
-from journeys.models import Step
+from journeys.onboarding.models import Step
 from portal.models import Segment, User
 
 POSITION_STEP = 10  # room to slot an article in between without renumbering the others (featured: 1, 2, …)

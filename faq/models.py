@@ -232,7 +232,7 @@ class ArticleStep(models.Model):
         return f"{self.playbook_key} / {self.step_key}"
 
     def clean(self) -> None:
-        from journeys.models import Step
+        from journeys.onboarding.models import Step
 
         if not Step.objects.filter(playbook__key=self.playbook_key, key=self.step_key).exists():
             raise ValidationError(_("No playbook version has a step with these keys."))

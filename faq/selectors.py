@@ -107,7 +107,7 @@ class StepRef:
 
 def article_steps(*, article: Article) -> list[StepRef]:
     """The onboarding steps an article helps with, named as in the newest playbook version."""
-    from journeys.models import Step
+    from journeys.onboarding.models import Step
 
     links = list(ArticleStep.objects.filter(article=article))
     if not links:

@@ -6,3 +6,8 @@ class JourneysConfig(AppConfig):
     name = "journeys"
     verbose_name = _("Onboarding journeys")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Every process registers the tasks, so what ``journeys.queue`` enqueues runs in-process
+        # where the settings say so (tests) and is known by name everywhere else.
+        from journeys import tasks  # noqa: F401

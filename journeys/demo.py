@@ -15,23 +15,24 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils import timezone
 
-from journeys.models import (
+from journeys.events.models import ApiKey, UsageEvent
+from journeys.events.rules import local_zone
+from journeys.events.services.api_keys import api_key_create
+from journeys.events.services.ingest import events_ingest
+from journeys.onboarding.models import (
     Achievement,
-    ApiKey,
     Journey,
     Milestone,
     Playbook,
     Step,
     StepEvent,
     StepState,
-    UsageEvent,
     ValueRecord,
 )
-from journeys.rules import local_zone
-from journeys.services.api_keys import api_key_create
-from journeys.services.events import events_ingest
-from journeys.services.journeys import accounts_evaluate, journey_start, step_set_status, value_record_create
-from journeys.services.playbooks import playbook_new_version, playbook_publish
+from journeys.onboarding.services.evaluation import accounts_evaluate
+from journeys.onboarding.services.journeys import journey_start, value_record_create
+from journeys.onboarding.services.playbooks import playbook_new_version, playbook_publish
+from journeys.onboarding.services.steps import step_set_status
 from portal.models import Account, Membership, MilestoneKind, Segment, User
 
 DEMO_API_KEY_NAME = "Demo product events"
@@ -680,8 +681,8 @@ NOTES = [
 
 def seed_workspace(*, rng: random.Random, now: datetime) -> dict[str, int]:
     """Success plans and a few notes for the demo accounts that have none, then every account's risk."""
-    from journeys.models import AccountNote, SuccessGoal
-    from journeys.services.risk import risk_evaluate
+    from journeys.automation.services.risk import risk_evaluate
+    from journeys.workspace.models import AccountNote, SuccessGoal
 
     goals = notes = 0
     for account in Account.objects.exclude(csm=None).filter(success_goals=None).order_by("pk"):

@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from journeys.services.journeys import journey_start_default
+from journeys.onboarding.services.journeys import journey_start_default
 from portal.models import Account, Invitation, Membership, NotificationPreferences, Segment, User
 
 

@@ -5,8 +5,9 @@ from django.urls import include, path, re_path
 
 from faq import views as faq_views
 from faq.sitemaps import PublicArticleSitemap
-from journeys import report_views, workspace_views
-from journeys import views as journey_views
+from journeys.onboarding import views as journey_views
+from journeys.reports import views as report_views
+from journeys.workspace import views as workspace_views
 from portal import preference_views, views
 
 urlpatterns = [
@@ -41,9 +42,9 @@ urlpatterns = [
     path("steps/<int:pk>/reschedule/", journey_views.step_reschedule, name="step_reschedule"),
     path("achievements/<int:pk>/feedback/", journey_views.feedback, name="milestone_feedback"),
     # CS managers and admins
-    path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/", workspace_views.portfolio, name="portfolio"),
     path("accounts/", views.account_list, name="account_list"),
-    path("accounts/<slug:slug>/", views.account_detail, name="account_detail"),
+    path("accounts/<slug:slug>/", workspace_views.account_detail, name="account_detail"),
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("accounts/<slug:slug>/notes/", workspace_views.note_add, name="account_note_add"),

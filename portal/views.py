@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,26 +11,16 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from journeys import portfolio as journeys_portfolio
-from journeys import rollup
-from journeys import selectors as journey_selectors
-from journeys.forms import JourneyStartForm, ValueRecordForm
-from journeys.timeline import DEFAULT_DAYS as TIMELINE_DAYS
-from journeys.timeline import account_timeline
-from journeys.views import checklist_context
-from journeys.workspace_views import GoalForm, NoteForm
 from portal import selectors, services
 from portal.access import customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
-from portal.models import Account, Invitation, MilestoneKind, Segment
-from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
+from portal.models import Account, Invitation, Segment
+from portal.tenancy import is_account_admin, scope_to_user
 
 PAGE_SIZE = 25
 
@@ -63,7 +51,7 @@ def team(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if _invite_from_form(request, form, account):
+        if invite_from_form(request, form, account):
             return redirect("team")
     return render(
         request,
@@ -78,7 +66,7 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invite_from_form(request: HttpRequest, form: InvitationForm, account: Account) -> bool:
+def invite_from_form(request: HttpRequest, form: InvitationForm, account: Account) -> bool:
     if not form.is_valid():
         return False
     try:
@@ -117,96 +105,6 @@ def _paginate(request: HttpRequest, queryset: object) -> object:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-PORTFOLIO_RISKS = [
-    ("stuck", gettext_lazy("Stuck")),
-    ("behind", gettext_lazy("Behind")),
-    ("on_track", gettext_lazy("On track")),
-    ("reached", gettext_lazy("All reached")),
-    ("churned", gettext_lazy("Churned")),
-]
-PORTFOLIO_SORTS = [
-    ("risk", gettext_lazy("Most at risk")),
-    ("name", gettext_lazy("Name")),
-    ("progress", gettext_lazy("Progress")),
-    ("started", gettext_lazy("Longest on the way")),
-    ("first_value", gettext_lazy("Expected first value")),
-    ("activity", gettext_lazy("Least recent activity")),
-]
-
-
-@staff_required
-def portfolio(request: HttpRequest) -> HttpResponse:
-    """A CS manager's accounts with where each stands. An admin can look at any CS manager's portfolio."""
-    csm = request.user
-    csms = []
-    if request.user.is_admin:
-        csms = list(selectors.csm_list())
-        chosen = request.GET.get("csm", "")
-        csm = next((c for c in csms if str(c.pk) == chosen), None)
-    filters = {name: request.GET.get(name, "").strip() for name in ("segment", "status", "risk", "milestone", "q")}
-    sort = request.GET.get("sort", "risk")
-    figures = None
-    if csm is not None:
-        figures = journeys_portfolio.portfolio(
-            accounts=selectors.account_list(user=request.user, csm_id=csm.pk),
-            segment=filters["segment"],
-            status=filters["status"],
-            risk=filters["risk"],
-            milestone=filters["milestone"],
-            search=filters["q"],
-            sort=sort,
-            curves=rollup.first_value_curves(),
-        )
-        if request.GET.get("format") == "csv":
-            return _portfolio_csv(figures)
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "portal/portfolio.html",
-        {
-            "csm": csm,
-            "csms": csms,
-            "figures": figures,
-            "page": Paginator(figures.rows if figures else [], PAGE_SIZE).get_page(request.GET.get("page")),
-            "filters": filters,
-            "sort": sort,
-            "segments": Segment.objects.order_by("position", "name"),
-            "statuses": Account.Status.choices,
-            "risks": PORTFOLIO_RISKS,
-            "sorts": PORTFOLIO_SORTS,
-            "kinds": MilestoneKind.choices,
-            "query": params.urlencode(),
-        },
-    )
-
-
-def _portfolio_csv(figures: journeys_portfolio.Portfolio) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kachi-portfolio-{timezone.localdate():%Y%m%d}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read Japanese names as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        ["account", "segment", "status", "risk", "progress_percent", "current_step", "days_since_start",
-         "first_value_days", "first_value_reached", "first_value_target_days", "open_overdue", "last_activity",
-         *[f"milestone:{kind}" for kind in MilestoneKind.values]]
-    )  # fmt: skip
-    for row in figures.rows:
-        by_kind = {}
-        for chip in row.chips:
-            by_kind.setdefault(chip.kind, chip.status)
-        writer.writerow(
-            [row.account.slug, row.account.segment.name, row.account.status, row.risk, row.percent, row.current_step,
-             "" if row.days_since_start is None else row.days_since_start,
-             "" if row.first_value_days is None else f"{row.first_value_days:.1f}",
-             "1" if row.first_value_reached else "0",
-             "" if row.first_value_target is None else row.first_value_target, row.open_overdue,
-             row.last_activity.isoformat() if row.last_activity else "",
-             *[by_kind.get(kind, "") for kind in MilestoneKind.values]]
-        )  # fmt: skip
-    return response
-
-
 @staff_required
 def account_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
@@ -224,34 +122,6 @@ def account_list(request: HttpRequest) -> HttpResponse:
     }
     template = "portal/_account_rows.html" if request.htmx else "portal/account_list.html"
     return render(request, template, context)
-
-
-@staff_required
-def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    account = get_visible_account(user=request.user, slug=slug)
-    form = InvitationForm(request.POST or None)
-    if request.method == "POST" and _invite_from_form(request, form, account):
-        return redirect("account_detail", slug=account.slug)
-    journey = journey_selectors.account_journey(account=account)
-    context = {
-        "account": account,
-        "days_since_start": max((timezone.now() - account.contract_start).days, 0),
-        "members": selectors.account_members(account=account),
-        "invitations": selectors.account_open_invitations(account=account),
-        "form": form,
-        "value_summary": journey_selectors.account_value(account=account),
-        "value_form": ValueRecordForm(),
-        "start_form": JourneyStartForm(playbooks=journey_selectors.startable_playbooks(account=account)),
-        "timeline": account_timeline(account=account),
-        "goals": list(account.success_goals.all()),
-        "goal_form": GoalForm(),
-        "note_form": NoteForm(),
-        "timeline_days": TIMELINE_DAYS,
-    }
-    if journey is not None:
-        context.update(checklist_context(request, journey))
-        context["members"] = selectors.account_members(account=account)
-    return render(request, "portal/account_detail.html", context)
 
 
 # --- Everyone -------------------------------------------------------------

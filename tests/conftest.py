@@ -77,8 +77,9 @@ def world(db: None) -> World:
 @pytest.fixture
 def journey_a(world: World):
     """A published two-step playbook running for account A, its first milestone reached."""
-    from journeys.models import Milestone, Playbook, Step
-    from journeys.services.journeys import journey_start, step_set_status
+    from journeys.onboarding.models import Milestone, Playbook, Step
+    from journeys.onboarding.services.journeys import journey_start
+    from journeys.onboarding.services.steps import step_set_status
     from portal.models import MilestoneKind
 
     playbook = Playbook.objects.create(key="basics", name="Basics", status=Playbook.Status.PUBLISHED)

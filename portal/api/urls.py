@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from portal.api import views
 
 urlpatterns = [
-    path("", include("journeys.api.urls")),
+    path("", include("journeys.api_urls")),
     path("", include("faq.api.urls")),
     path("me/", views.MeView.as_view(), name="api_me"),
     path("accounts/", views.AccountListView.as_view(), name="api_account_list"),

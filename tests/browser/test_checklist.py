@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from journeys.models import Milestone, Playbook, Step
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Milestone, Playbook, Step
+from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.browser.conftest import sign_in
 from tests.conftest import World

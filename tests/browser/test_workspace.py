@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from journeys.models import Milestone, Playbook, Step
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Milestone, Playbook, Step
+from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.browser.conftest import sign_in
 from tests.conftest import World

@@ -13,8 +13,8 @@ from django.utils import timezone
 from faq.analytics import content_analytics
 from faq.models import Article, ArticleView, SearchLog
 from faq.services import view_record, visitor_key
-from journeys.models import Playbook, Step
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Playbook, Step
+from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
 from tests.factories import AccountFactory, MembershipFactory
 from tests.faq.factories import ArticleFactory, ArticleStepFactory, ArticleVoteFactory

@@ -14,7 +14,7 @@ from faq.markdown import render_article
 from faq.models import Article, ArticleRevision, ArticleStep, Category, Tag
 from faq.selectors import step_tutorials
 from faq.validators import parse_video_url
-from journeys.models import Step
+from journeys.onboarding.models import Step
 from portal.models import Account, Membership
 
 TEXTS = [(spec, language, text) for spec in ARTICLES for language, text in (("ja", spec.ja), ("en", spec.en)) if text]

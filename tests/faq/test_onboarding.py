@@ -8,8 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from faq.models import Article
-from journeys.models import Playbook, Step
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Playbook, Step
+from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
 from tests.faq.conftest import Shelf
 from tests.faq.factories import ArticleFactory, ArticleStepFactory

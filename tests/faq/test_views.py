@@ -254,7 +254,7 @@ def test_help_is_in_the_navigation_for_everyone(world: World) -> None:
 def test_steps_shared_by_several_playbooks_are_listed_once_and_only_to_signed_in_people(
     world: World, shelf: Shelf, journey_a
 ) -> None:
-    from journeys.models import Playbook, Step
+    from journeys.onboarding.models import Playbook, Step
 
     other = Playbook.objects.create(key="other", name="Other", status=Playbook.Status.PUBLISHED)
     Step.objects.create(playbook=other, key="connect", title="Connect your data")

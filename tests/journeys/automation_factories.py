@@ -8,8 +8,10 @@ from datetime import timedelta
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from journeys.models import AutomationSettings, Journey, Step, StepState
-from journeys.services.journeys import journey_start, step_set_status
+from journeys.automation.models import AutomationSettings
+from journeys.onboarding.models import Journey, Step, StepState
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.steps import step_set_status
 from portal.models import NotificationPreferences
 from tests.conftest import World
 from tests.journeys.factories import PublishedPlaybookFactory, StepFactory

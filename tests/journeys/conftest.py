@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from journeys.models import Milestone, Playbook, Step
-from journeys.services.journeys import journey_start, step_set_status
+from journeys.onboarding.models import Milestone, Playbook, Step
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.steps import step_set_status
 from portal.models import MilestoneKind
 from tests.conftest import World
 

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from journeys.models import Milestone, Playbook, Step
+from journeys.onboarding.models import Milestone, Playbook, Step
 from portal.models import MilestoneKind
 
 

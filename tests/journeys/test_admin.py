@@ -13,9 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.models import (
+from journeys.events.models import DailyEventCount
+from journeys.events.services.api_keys import api_key_create
+from journeys.events.services.ingest import events_ingest
+from journeys.onboarding.models import (
     Achievement,
-    DailyEventCount,
     Journey,
     Milestone,
     MilestoneFeedback,
@@ -24,10 +26,9 @@ from journeys.models import (
     StepState,
     ValueRecord,
 )
-from journeys.services.api_keys import api_key_create
-from journeys.services.events import events_ingest
-from journeys.services.journeys import feedback_give, journey_start, step_set_status, value_record_create
-from journeys.services.playbooks import playbook_new_version, playbook_publish
+from journeys.onboarding.services.journeys import feedback_give, journey_start, value_record_create
+from journeys.onboarding.services.playbooks import playbook_new_version, playbook_publish
+from journeys.onboarding.services.steps import step_set_status
 from portal.models import Account, MilestoneKind, User
 from tests.conftest import World
 from tests.factories import AccountFactory, MembershipFactory

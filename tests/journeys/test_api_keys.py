@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from journeys import admin_api_keys  # noqa: F401 - registers the admin pages tested below
-from journeys.models import ApiKey
-from journeys.services.api_keys import api_key_authenticate, api_key_create, api_key_revoke
+from journeys.events import admin as events_admin  # noqa: F401 - registers the admin pages tested below
+from journeys.events.models import ApiKey
+from journeys.events.services.api_keys import api_key_authenticate, api_key_create, api_key_revoke
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,11 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journeys.models import Nudge
-from journeys.services.journeys import journey_start, step_assign, step_set_status
-from journeys.services.nudges import nudges_scan
-from journeys.tasks import nudge_send
+from journeys.automation.models import Nudge
+from journeys.automation.services.nudges import nudges_scan
+from journeys.automation.tasks import nudge_send
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import Membership
 from tests.conftest import World
 from tests.factories import AccountFactory, MembershipFactory
@@ -163,7 +164,7 @@ def test_a_claimed_nudge_whose_task_was_lost_is_queued_again(
 
 def test_a_rolled_back_scan_enqueues_nothing(overdue: Overdue, django_capture_on_commit_callbacks) -> None:
     with (
-        mock.patch("journeys.tasks.nudge_send.delay") as delay,
+        mock.patch("journeys.automation.tasks.nudge_send.delay") as delay,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
         transaction.atomic(),
@@ -180,7 +181,7 @@ def test_a_committed_scan_enqueues_one_task_per_nudge(
 ) -> None:
     step_set_status(state=overdue.csm_step, status="done", by=world.csm_a)
     with (
-        mock.patch("journeys.tasks.nudge_send.delay") as delay,
+        mock.patch("journeys.automation.tasks.nudge_send.delay") as delay,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         ids = nudges_scan()
@@ -219,7 +220,7 @@ def test_the_nudge_email(overdue: Overdue, world: World, django_capture_on_commi
 
 
 def test_the_send_tasks_are_acknowledged_late_and_retried_a_few_times() -> None:
-    from journeys.tasks import notification_send
+    from journeys.automation.tasks import notification_send
 
     for task in (nudge_send, notification_send):
         assert task.acks_late is True

@@ -12,11 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.models import Achievement, FailedTask, Notification
-from journeys.services.journeys import step_set_status
-from journeys.services.notifications import achievement_notify, digests_claim, notifications_requeue
-from journeys.services.nudges import nudges_scan
-from journeys.tasks import nudge_send
+from journeys.automation.models import FailedTask, Notification
+from journeys.automation.services.notifications import achievement_notify, digests_claim, notifications_requeue
+from journeys.automation.services.nudges import nudges_scan
+from journeys.automation.tasks import nudge_send
+from journeys.onboarding.models import Achievement
+from journeys.onboarding.services.steps import step_set_status
 from portal.models import NotificationPreferences
 from portal.preferences import unsubscribe_token
 from tests.conftest import World
@@ -197,7 +198,7 @@ def test_staff_choose_their_digest_day_and_see_form_errors(world: World) -> None
 
 
 def test_a_task_that_fails_for_good_is_recorded(world: World) -> None:
-    with mock.patch("journeys.services.nudges.deliver", side_effect=ConnectionError("SMTP server down")):
+    with mock.patch("journeys.automation.services.nudges.deliver", side_effect=ConnectionError("SMTP server down")):
         # the last attempt: its retries are used up
         result = nudge_send.apply(args=[12345], retries=nudge_send.max_retries, throw=False)
     assert result.failed()

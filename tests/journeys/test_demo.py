@@ -9,16 +9,8 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from journeys.models import (
-    Achievement,
-    DailyEventCount,
-    Journey,
-    Playbook,
-    StepEvent,
-    StepState,
-    UsageEvent,
-    ValueRecord,
-)
+from journeys.events.models import DailyEventCount, UsageEvent
+from journeys.onboarding.models import Achievement, Journey, Playbook, StepEvent, StepState, ValueRecord
 from portal.models import Account, MilestoneKind
 
 pytestmark = pytest.mark.django_db

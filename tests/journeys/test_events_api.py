@@ -15,13 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys import tasks
-from journeys.models import Achievement, DailyEventCount, Milestone, UsageEvent
-from journeys.rules import filter_key
-from journeys.services.api_keys import api_key_create, api_key_revoke
-from journeys.services.events import events_ingest, events_prune
-from journeys.services.journeys import journey_start
-from journeys.tasks import journeys_prune_events
+from journeys.events.models import DailyEventCount, UsageEvent
+from journeys.events.rules import filter_key
+from journeys.events.services.api_keys import api_key_create, api_key_revoke
+from journeys.events.services.ingest import events_ingest, events_prune
+from journeys.events.tasks import journeys_prune_events
+from journeys.onboarding import tasks
+from journeys.onboarding.models import Achievement, Milestone
+from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
 from tests.journeys.factories import MilestoneFactory, PublishedPlaybookFactory
@@ -466,7 +467,7 @@ def test_prune_command_and_task(client: Client, key_a: str, settings) -> None:
 
 
 def test_pruning_goes_in_chunks(client: Client, key_a: str, monkeypatch) -> None:
-    from journeys.services import events
+    from journeys.events.services import ingest as events
 
     monkeypatch.setattr(events, "PRUNE_CHUNK", 2)
     _post_and_age(client, key_a, range(5), days_ago=40)

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from journeys.models import Achievement, Milestone, Playbook, Step, StepEvent
-from journeys.services.api_keys import api_key_create
-from journeys.services.journeys import journey_start
+from journeys.events.services.api_keys import api_key_create
+from journeys.onboarding.models import Achievement, Milestone, Playbook, Step, StepEvent
+from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
 

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import Sum
 
-from journeys.models import DailyEventCount, Milestone, UsageEvent
-from journeys.rules import filter_key
-from journeys.services.api_keys import api_key_create
+from journeys.events.models import DailyEventCount, UsageEvent
+from journeys.events.rules import filter_key
+from journeys.events.services.api_keys import api_key_create
+from journeys.onboarding.models import Milestone
 from tests.conftest import World
 from tests.journeys.factories import MilestoneFactory
 

@@ -21,11 +21,11 @@ from django.utils import translation
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times, qth_survival_times
 
-from journeys import measurement
-from journeys.measurement import Estimate, Row, kaplan_meier, ttv_report, ttv_rows
-from journeys.models import Achievement, Journey, Milestone, Playbook, Source
-from journeys.services.journeys import journey_start
-from journeys.services.playbooks import playbook_publish
+from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Source
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.playbooks import playbook_publish
+from journeys.reports import measurement
+from journeys.reports.measurement import Estimate, Row, kaplan_meier, ttv_report, ttv_rows
 from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import visible_accounts
 from tests.factories import AccountFactory, CsmFactory, SegmentFactory

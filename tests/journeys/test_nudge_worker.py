@@ -18,9 +18,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from journeys.models import Nudge, Step
-from journeys.services.journeys import journey_start
-from journeys.services.nudges import nudges_scan
+from journeys.automation.models import Nudge
+from journeys.automation.services.nudges import nudges_scan
+from journeys.onboarding.models import Step
+from journeys.onboarding.services.journeys import journey_start
 from portal import celery_app
 from portal.models import Membership
 from tests.conftest import need_service

@@ -13,9 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from journeys.models import Milestone, Playbook, Step, StepState
-from journeys.portfolio import portfolio
-from journeys.services.journeys import journey_start, step_set_status
+from journeys.onboarding.models import Milestone, Playbook, Step, StepState
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.steps import step_set_status
+from journeys.workspace.portfolio import portfolio
 from portal.models import Account, MilestoneKind
 from tests.conftest import World, signed_in
 from tests.factories import AccountFactory

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from journeys.models import Playbook
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Playbook
+from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
 from tests.factories import AccountFactory
 
@@ -90,7 +90,7 @@ def test_empty_reports_say_what_to_do(world: World) -> None:
 
 
 def test_expected_reach_is_the_median_of_the_remaining_time() -> None:
-    from journeys.measurement import expected_reach_days
+    from journeys.reports.measurement import expected_reach_days
 
     curve = [(0.0, 0.0), (2.0, 0.25), (5.0, 0.5), (9.0, 0.75), (12.0, 0.75)]
     assert expected_reach_days(curve, 0) == 5.0  # half of everyone by day 5
@@ -142,8 +142,8 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
 
     from django.utils import timezone
 
-    from journeys.models import Step
-    from journeys.services.journeys import step_set_status
+    from journeys.onboarding.models import Step
+    from journeys.onboarding.services.steps import step_set_status
 
     playbook = Playbook.objects.create(key="flow", name="Flow", status=Playbook.Status.PUBLISHED)
     Step.objects.create(playbook=playbook, key="a", position=1, title="Step A", due_offset_days=2)

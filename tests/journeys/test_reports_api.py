@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journeys.models import Playbook
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Playbook
+from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
 from tests.factories import AccountFactory
 

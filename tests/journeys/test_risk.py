@@ -10,10 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journeys.models import AccountRisk, Notification
-from journeys.services.journeys import journey_start, step_set_status
-from journeys.services.risk import risk_evaluate
-from journeys.tasks import journeys_evaluate_risk
+from journeys.automation.models import AccountRisk, Notification
+from journeys.automation.services.risk import risk_evaluate
+from journeys.automation.tasks import journeys_evaluate_risk
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.steps import step_set_status
 from portal.preferences import preferences_update
 from tests.conftest import World
 from tests.factories import AccountFactory

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from journeys.models import ReportSnapshot
-from journeys.rollup import default_period, overview_compute, overview_for, overview_refresh
-from journeys.tasks import journeys_refresh_reports
+from journeys.reports.models import ReportSnapshot
+from journeys.reports.rollup import default_period, overview_compute, overview_for, overview_refresh
+from journeys.reports.tasks import journeys_refresh_reports
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from journeys.rules import DayCount, criterion_tipping, filter_key, properties_match
+from journeys.events.rules import DayCount, criterion_tipping, filter_key, properties_match
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 

@@ -10,29 +10,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from journeys.models import (
-    Achievement,
-    DailyEventCount,
-    Journey,
-    Milestone,
-    Playbook,
-    Step,
-    StepEvent,
-    StepState,
-    UsageEvent,
-)
-from journeys.rules import event_day
-from journeys.selectors import journey_checklist
-from journeys.services.journeys import (
-    accounts_evaluate,
-    journey_evaluate,
-    journey_start,
-    journey_start_default,
-    step_assign,
-    step_set_status,
-    value_record_create,
-)
-from journeys.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
+from journeys.events.models import DailyEventCount, UsageEvent
+from journeys.events.rules import event_day
+from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Step, StepEvent, StepState
+from journeys.onboarding.selectors import journey_checklist
+from journeys.onboarding.services.evaluation import accounts_evaluate, journey_evaluate
+from journeys.onboarding.services.journeys import journey_start, journey_start_default, value_record_create
+from journeys.onboarding.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
+from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import MilestoneKind
 from tests.conftest import World
 
@@ -71,7 +56,7 @@ def state(journey: Journey, key: str) -> StepState:
 
 def record_events(account, name: str, moments, properties=None, api_key=None) -> None:
     """Raw events and their daily counts, as ingestion leaves them."""
-    from journeys.models import ApiKey
+    from journeys.events.models import ApiKey
 
     api_key = api_key or ApiKey.objects.get_or_create(name="test", prefix="test", key_hash="0" * 64)[0]
     for i, moment in enumerate(moments):
@@ -262,8 +247,8 @@ def test_a_published_playbook_needs_steps_and_only_drafts_publish(world: World) 
 
 
 def test_a_new_property_filter_counts_the_events_already_kept(world: World, django_capture_on_commit_callbacks) -> None:
-    from journeys.services.api_keys import api_key_create
-    from journeys.services.events import events_ingest
+    from journeys.events.services.api_keys import api_key_create
+    from journeys.events.services.ingest import events_ingest
 
     v1 = make_playbook(world)
     journey = journey_start(account=world.account_a, playbook=v1)

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from journeys.models import StepEvent
+from journeys.onboarding.models import StepEvent
 from tests.conftest import World, signed_in
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from journeys.models import DailyEventCount
-from journeys.services.journeys import step_set_status, value_record_create
-from journeys.timeline import account_timeline
+from journeys.events.models import DailyEventCount
+from journeys.onboarding.services.journeys import value_record_create
+from journeys.onboarding.services.steps import step_set_status
+from journeys.workspace.timeline import account_timeline
 from tests.conftest import World
 from tests.factories import InvitationFactory
 

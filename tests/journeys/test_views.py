@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journeys.models import Milestone, MilestoneFeedback, Playbook, Step, ValueRecord
-from journeys.services.journeys import journey_start
+from journeys.onboarding.models import Milestone, MilestoneFeedback, Playbook, Step, ValueRecord
+from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from journeys.models import AccountNote, SuccessGoal
+from journeys.workspace.models import AccountNote, SuccessGoal
 from tests.conftest import World, signed_in
 
 pytestmark = pytest.mark.django_db

@@ -76,7 +76,7 @@ def test_admins_can_create_a_user_in_the_admin(world: World) -> None:
 
 
 def test_a_new_account_starts_its_segments_playbook(world: World) -> None:
-    from journeys.models import Playbook, Step
+    from journeys.onboarding.models import Playbook, Step
 
     playbook = Playbook.objects.create(key="smb", name="SMB", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from journeys.models import SuccessGoal
+from journeys.workspace.models import SuccessGoal
 from tests.conftest import World
 from tests.factories import InvitationFactory
 from tests.faq.factories import ArticleFactory, CategoryFactory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from journeys.services.api_keys import api_key_create
+from journeys.events.services.api_keys import api_key_create
 from portal.models import Account
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from journeys.services.events import events_prune
+from journeys.events.services.ingest import events_prune
 
 
 class Command(BaseCommand):

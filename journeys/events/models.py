@@ -1,0 +1,141 @@
+"""Usage events in: the API keys products post with, raw events (kept for the retention period),
+their counts per account, name, property filter and day, and the event criterion rules share."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Account
+
+
+class EventCriterion(models.Model):
+    """ "At least N events named X (matching a property filter), optionally on at
+    least D distinct days within a W-day window." Shared by steps and milestones."""
+
+    event_name = models.CharField(_("event name"), max_length=100, blank=True, db_index=True)
+    event_min_count = models.PositiveIntegerField(
+        _("at least this many events"), default=1, validators=[MinValueValidator(1)]
+    )
+    event_min_days = models.PositiveIntegerField(
+        _("on at least this many distinct days"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    event_window_days = models.PositiveIntegerField(
+        _("within a window of days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty to count over the whole journey."),
+    )
+    event_properties = models.JSONField(
+        _("property filter"),
+        default=dict,
+        blank=True,
+        help_text=_('Events count only when their properties contain these values, e.g. {"channel": "email"}.'),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_event_rule(self) -> bool:
+        return bool(self.event_name)
+
+
+class ApiKey(models.Model):
+    """A key for posting usage events: for one account, or global (any account). Only its hash is kept."""
+
+    name = models.CharField(_("name"), max_length=120)
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        help_text=_("Empty for a global key that may post for any account."),
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class UsageEvent(models.Model):
+    """A raw product event, kept for the retention period. Idempotent on (key, external id)."""
+
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("API key"), on_delete=models.CASCADE, related_name="events")
+    external_id = models.CharField(_("event id"), max_length=200)
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="usage_events"
+    )
+    user_ref = models.CharField(_("user"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    occurred_at = models.DateTimeField(_("occurred"))
+    properties = models.JSONField(_("properties"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("usage event")
+        verbose_name_plural = _("usage events")
+        constraints = [models.UniqueConstraint(fields=["api_key", "external_id"], name="usage_event_id_unique_per_key")]
+        indexes = [
+            models.Index(fields=["account", "name", "occurred_at"]),
+            models.Index(fields=["received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class DailyEventCount(models.Model):
+    """Events per account, name, property filter and day (in TIME_ZONE): what rules evaluate on.
+
+    ``filter_key`` is "" for all events of the name, or the canonical JSON of a
+    property filter some rule uses. Kept after raw events are pruned.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="daily_event_counts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    filter_key = models.CharField(_("property filter"), max_length=500, blank=True, default="")
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+    first_at = models.DateTimeField(_("first event"))
+    last_at = models.DateTimeField(_("last event"))
+
+    class Meta:
+        verbose_name = _("daily event count")
+        verbose_name_plural = _("daily event counts")
+        ordering = ["account", "name", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "filter_key", "day"], name="daily_event_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.name} {self.day}: {self.count}"

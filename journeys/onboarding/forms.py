@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journeys.onboarding.models import MilestoneFeedback, Playbook, StepState, ValueRecord
+
+
+class StepStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=StepState.Status.choices)
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class StepRescheduleForm(forms.Form):
+    due_on = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Why"), max_length=500, required=False)
+
+
+class ValueRecordForm(forms.ModelForm):
+    class Meta:
+        model = ValueRecord
+        fields = ["amount", "occurred_on", "note"]
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"amount": _("Amount (yen)"), "occurred_on": _("Date"), "note": _("What happened")}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].initial = timezone.localdate()
+        self.fields["note"].widget.attrs["placeholder"] = _("e.g. Saved 20 hours of manual reporting in March")
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+
+class FeedbackForm(forms.ModelForm):
+    score = forms.TypedChoiceField(
+        label=_("How useful has Kachi been so far?"),
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = MilestoneFeedback
+        fields = ["score", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 2})}
+        labels = {"comment": _("Anything to add? (optional)")}
+
+
+class JourneyStartForm(forms.Form):
+    playbook = forms.ModelChoiceField(label=_("Playbook"), queryset=Playbook.objects.none())
+    started_at = forms.DateTimeField(
+        label=_("Clock starts"),
+        required=False,
+        help_text=_("Leave empty to start from the contract start."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: object, playbooks=None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if playbooks is not None:
+            self.fields["playbook"].queryset = playbooks

@@ -1,0 +1,367 @@
+"""Onboarding: playbooks (versioned templates), their steps and milestones with their rules, each
+account's journey through a playbook version, its step states and their append-only history,
+achievements, milestone feedback and value records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journeys.events.models import EventCriterion
+from portal.models import Account, MilestoneKind, Segment
+
+
+class Playbook(models.Model):
+    """One version of an onboarding checklist template.
+
+    Versions of the same playbook share ``key``. A published version is never
+    edited: editing starts a new draft version, and journeys keep the version
+    they started on until an admin moves them.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    key = models.SlugField(_("key"), max_length=80, help_text=_("The same for every version of this playbook."))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    segments = models.ManyToManyField(Segment, verbose_name=_("segments"), related_name="playbooks", blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
+        ordering = ["key", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="playbook_key_version_unique"),
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(status="published"), name="playbook_one_published_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Step(EventCriterion):
+    """An item of a playbook's checklist."""
+
+    class Owner(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        CSM = "csm", _("CS manager")
+
+    playbook = models.ForeignKey(Playbook, verbose_name=_("playbook"), on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(_("key"), max_length=80, help_text=_("Identifies the step across playbook versions."))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    guidance = models.TextField(_("guidance"), blank=True, help_text=_("Markdown."))
+    owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices, default=Owner.CUSTOMER)
+    due_offset_days = models.PositiveIntegerField(_("due (days from start)"), default=7)
+    required = models.BooleanField(_("required for full value"), default=True)
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["playbook", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["playbook", "key"], name="step_key_unique_in_playbook")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_customer_side(self) -> bool:
+        return self.owner == self.Owner.CUSTOMER
+
+
+class Milestone(EventCriterion):
+    """A value marker of a playbook: what reaching it means, and by when."""
+
+    class Rule(models.TextChoices):
+        STEPS = "steps", _("Steps done")
+        EVENT = "event", _("Usage events")
+        ROI = "roi", _("Recorded value reaches the investment")
+
+    playbook = models.ForeignKey(
+        Playbook, verbose_name=_("playbook"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    key = models.SlugField(_("key"), max_length=80, help_text=_("Identifies the milestone across playbook versions."))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices)
+    target_days = models.PositiveIntegerField(
+        _("target (days from start)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the segment's target for this kind."),
+    )
+    rule = models.CharField(_("rule"), max_length=16, choices=Rule.choices, default=Rule.STEPS)
+    steps = models.ManyToManyField(
+        Step,
+        verbose_name=_("steps"),
+        blank=True,
+        related_name="milestones",
+        help_text=_("For the steps rule: these steps done. None chosen means every required step."),
+    )
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["playbook", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["playbook", "key"], name="milestone_key_unique_in_playbook"),
+            models.CheckConstraint(
+                condition=~Q(rule="event") | ~Q(event_name=""), name="milestone_event_rule_has_event_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def target_for(self, segment: Segment) -> int | None:
+        return self.target_days if self.target_days is not None else segment.target_days(self.kind)
+
+
+class Journey(models.Model):
+    """One account's run of one playbook version."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="journeys")
+    playbook = models.ForeignKey(
+        Playbook, verbose_name=_("playbook"), on_delete=models.PROTECT, related_name="journeys"
+    )
+    playbook_key = models.SlugField(_("playbook key"), max_length=80, editable=False)
+    started_at = models.DateTimeField(_("started"), help_text=_("The TTV clock start; the contract start by default."))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "playbook_key"], name="journey_one_per_account_and_playbook")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.playbook}"
+
+
+class StepState(models.Model):
+    """Where one step of one journey stands. Every change also appends a StepEvent."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", _("To do")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+        BLOCKED = "blocked", _("Blocked")
+
+    CLOSED = (Status.DONE, Status.SKIPPED)
+
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="step_states"
+    )
+    step = models.ForeignKey(Step, verbose_name=_("step"), on_delete=models.PROTECT, related_name="states")
+    step_key = models.SlugField(_("step key"), max_length=80, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.TODO)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_steps",
+    )
+    due_at = models.DateTimeField(_("due"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("step state")
+        verbose_name_plural = _("step states")
+        ordering = ["journey", "step__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "step_key"], name="step_state_one_per_journey_step"),
+            models.CheckConstraint(
+                condition=Q(status__in=["done", "skipped"], completed_at__isnull=False)
+                | (~Q(status__in=["done", "skipped"]) & Q(completed_at__isnull=True)),
+                name="step_state_completed_iff_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.step} ({self.get_status_display()})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.due_at < timezone.now()
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", _("By hand")
+    EVENT = "event", _("Usage event")
+    RULE = "rule", _("Rule")
+    IMPORT = "import", _("Import")
+    MIGRATION = "migration", _("Moved to a new version")
+
+
+class StepEvent(models.Model):
+    """Append-only history of a step state: nothing here is ever updated or deleted."""
+
+    step_state = models.ForeignKey(
+        StepState, verbose_name=_("step state"), on_delete=models.CASCADE, related_name="history"
+    )
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="step_history"
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=StepState.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=StepState.Status.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    occurred_at = models.DateTimeField(_("when"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("step change")
+        verbose_name_plural = _("step changes")
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["journey", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class Achievement(models.Model):
+    """A journey reached a milestone, at the time of whatever satisfied its rule. Recorded once."""
+
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="achievements"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="achievements"
+    )
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="achievements"
+    )
+    milestone_key = models.SlugField(_("milestone key"), max_length=80, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices, editable=False)
+    achieved_at = models.DateTimeField(_("reached"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("achievement")
+        verbose_name_plural = _("achievements")
+        ordering = ["achieved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "milestone_key"], name="achievement_once_per_journey_milestone")
+        ]
+        indexes = [models.Index(fields=["kind", "achieved_at"]), models.Index(fields=["account", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.milestone}"
+
+
+class MilestoneFeedback(models.Model):
+    """What a customer said when reaching a milestone: a score from 1 to 5 and a comment."""
+
+    achievement = models.ForeignKey(
+        Achievement, verbose_name=_("achievement"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="milestone_feedback"
+    )
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("given"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("milestone feedback")
+        verbose_name_plural = _("milestone feedback")
+        constraints = [
+            models.UniqueConstraint(fields=["achievement", "user"], name="feedback_once_per_person"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="feedback_score_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.achievement}: {self.score}"
+
+
+class ValueRecord(models.Model):
+    """Business value a customer got (for ROI time to value)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="value_records"
+    )
+    amount = models.DecimalField(_("amount (yen)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(1)])
+    occurred_on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("value record")
+        verbose_name_plural = _("value records")
+        ordering = ["occurred_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="value_record_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.account}: ¥{self.amount}"

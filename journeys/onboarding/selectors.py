@@ -1,0 +1,236 @@
+"""Reads for journey pages. Each selector loads what its page shows in a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from journeys.onboarding.models import (
+    Achievement,
+    Journey,
+    Milestone,
+    MilestoneFeedback,
+    Playbook,
+    Step,
+    StepState,
+    ValueRecord,
+)
+from portal.models import Account, Membership, User
+
+
+def account_journey(*, account: Account) -> Journey | None:
+    """The account's current journey (the latest started, if it has several)."""
+    return (
+        Journey.objects.filter(account=account)
+        .select_related("playbook", "account__segment")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+@dataclass
+class MilestoneView:
+    milestone: Milestone
+    target_at: datetime | None
+    achievement: Achievement | None
+    rule_text: str
+    feedback_given: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.achievement is not None:
+            return "reached"
+        if self.target_at is not None and self.target_at < timezone.now():
+            return "overdue"
+        return "due"
+
+    @property
+    def days_to_reach(self) -> float | None:
+        if self.achievement is None:
+            return None
+        return (self.achievement.achieved_at - self.achievement.journey.started_at).total_seconds() / 86400
+
+
+@dataclass
+class ChecklistItem:
+    kind: str  # "step" or "milestone"
+    state: StepState | None = None
+    milestone: MilestoneView | None = None
+
+
+@dataclass
+class Checklist:
+    journey: Journey
+    states: list[StepState]
+    milestones: list[MilestoneView]
+    items: list[ChecklistItem]
+    members: list[Membership] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.states)
+
+    @property
+    def closed(self) -> int:
+        return sum(1 for s in self.states if s.is_closed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.closed / self.total) if self.total else 0
+
+    @property
+    def current_step(self) -> StepState | None:
+        return next((s for s in self.states if not s.is_closed), None)
+
+    @property
+    def overdue(self) -> list[StepState]:
+        now = timezone.now()
+        return [s for s in self.states if not s.is_closed and s.due_at < now]
+
+
+def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step]) -> str:
+    """The rule in words, for hover texts (English source, translated where shown)."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if milestone.rule == Milestone.Rule.ROI:
+        return _("Recorded value reaches the investment.")
+    if milestone.rule == Milestone.Rule.EVENT:
+        values = {
+            "count": milestone.event_min_count,
+            "name": milestone.event_name,
+            "days": milestone.event_min_days,
+            "window": milestone.event_window_days,
+        }
+        if milestone.event_min_days and milestone.event_window_days:
+            text = _("At least %(count)s “%(name)s” events, on %(days)s different days within %(window)s days.")
+        elif milestone.event_min_days:
+            text = _("At least %(count)s “%(name)s” events, on %(days)s different days.")
+        else:
+            text = ngettext(
+                "At least %(count)s “%(name)s” event.",
+                "At least %(count)s “%(name)s” events.",
+                milestone.event_min_count,
+            )
+        text %= values
+        if milestone.event_properties:
+            conditions = ", ".join(f"{k}={v}" for k, v in milestone.event_properties.items())
+            text += " " + _("Only events with %(conditions)s.") % {"conditions": conditions}
+        return text
+    chosen = [steps_by_pk[s.pk].title for s in milestone.steps.all() if s.pk in steps_by_pk]
+    if chosen:
+        return _("Done: %(steps)s.") % {"steps": ", ".join(chosen)}
+    return _("Every required step done.")
+
+
+def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checklist:
+    """Steps in order with milestones placed where their target falls: six queries, whatever the size."""
+    states = list(
+        StepState.objects.filter(journey=journey, step__playbook_id=journey.playbook_id)
+        .select_related("step", "assignee")
+        .order_by("step__position", "step__id")
+    )
+    milestones = list(
+        Milestone.objects.filter(playbook_id=journey.playbook_id)
+        .prefetch_related(Prefetch("steps", queryset=Step.objects.only("id", "playbook_id")))
+        .order_by("position", "id")
+    )
+    achievements = {a.milestone_key: a for a in Achievement.objects.filter(journey=journey).select_related("journey")}
+    given: set[int] = set()
+    if viewer is not None and viewer.is_authenticated:
+        given = set(
+            MilestoneFeedback.objects.filter(achievement__journey=journey, user=viewer).values_list(
+                "achievement_id", flat=True
+            )
+        )
+    segment = journey.account.segment
+    steps_by_pk = {s.step.pk: s.step for s in states}
+    views = []
+    for milestone in milestones:
+        target = milestone.target_for(segment)
+        achievement = achievements.get(milestone.key)
+        views.append(
+            MilestoneView(
+                milestone=milestone,
+                target_at=journey.started_at + timedelta(days=target) if target is not None else None,
+                achievement=achievement,
+                rule_text=describe_rule(milestone, steps_by_pk),
+                feedback_given=achievement is not None and achievement.pk in given,
+            )
+        )
+    return Checklist(journey=journey, states=states, milestones=views, items=_interleave(states, views))
+
+
+def _interleave(states: list[StepState], milestones: list[MilestoneView]) -> list[ChecklistItem]:
+    """A steps-rule milestone goes right after the last step it needs; others after the last step due
+    before their target (those without a target go last)."""
+    items = [ChecklistItem(kind="step", state=s) for s in states]
+    index_of = {s.step_id: i for i, s in enumerate(states)}
+    placed: list[tuple[int, int, ChecklistItem]] = []
+    for order, view in enumerate(milestones):
+        milestone = view.milestone
+        if milestone.rule == Milestone.Rule.STEPS:
+            needed = [index_of[s.pk] for s in milestone.steps.all() if s.pk in index_of] or [
+                i for i, s in enumerate(states) if s.step.required
+            ]
+            index = max(needed) + 1 if needed else len(states)
+        elif view.target_at is not None:
+            index = len([s for s in states if s.due_at <= view.target_at])
+        else:
+            index = len(states)
+        placed.append((index, order, ChecklistItem(kind="milestone", milestone=view)))
+    for index, _order, item in sorted(placed, key=lambda p: (p[0], p[1]), reverse=True):
+        items.insert(index, item)
+    return items
+
+
+def account_members_for_assignment(*, account: Account) -> list[Membership]:
+    return list(Membership.objects.filter(account=account).select_related("user").order_by("user__name", "user__email"))
+
+
+@dataclass(frozen=True)
+class ValueSummary:
+    records: list[ValueRecord]
+    total: Decimal
+    investment: Decimal
+
+    @property
+    def percent(self) -> int:
+        if not self.investment:
+            return 0
+        return min(100, round(100 * self.total / self.investment))
+
+
+def account_value(*, account: Account) -> ValueSummary:
+    records = list(
+        ValueRecord.objects.filter(account=account).select_related("recorded_by").order_by("-occurred_on", "-id")
+    )
+    total = sum((r.amount for r in records), Decimal(0))
+    return ValueSummary(records=records, total=total, investment=account.investment_amount or Decimal(0))
+
+
+def startable_playbooks(*, account: Account) -> QuerySet[Playbook]:
+    """Published playbooks this account does not run yet (its segment's first)."""
+    running = Journey.objects.filter(account=account).values("playbook_key")
+    return Playbook.objects.filter(status=Playbook.Status.PUBLISHED).exclude(key__in=running).order_by("name")
+
+
+def playbook_event_filters(*, playbook_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """The (event name, property filter) pairs the rules of a playbook version count events under."""
+    criteria: set[tuple[str, str]] = set()
+    for model in (Step, Milestone):
+        rows = (
+            model.objects.filter(playbook_id=playbook_id)
+            .exclude(event_properties={})
+            .values_list("event_name", "event_properties")
+        )
+        for name, wanted in rows:
+            if name and isinstance(wanted, dict) and wanted:
+                criteria.add((name, json.dumps(wanted, sort_keys=True)))
+    return [(name, json.loads(wanted)) for name, wanted in sorted(criteria)]

@@ -1,0 +1,80 @@
+"""The one writer of a step's history: every change to a step state (its status, assignee, due
+date, version) is appended here as a ``StepEvent``, never rewritten. Callers hold the journey lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.utils import timezone
+
+from journeys.onboarding.models import Source, StepEvent, StepState
+from portal.models import User
+
+Status = StepState.Status
+NEEDS_REASON = (Status.SKIPPED, Status.BLOCKED)
+
+
+def step_history_entry(
+    *,
+    state: StepState,
+    to_status: str,
+    from_status: str = "",
+    occurred_at: datetime,
+    by: User | None = None,
+    source: str = Source.MANUAL,
+    reason: str = "",
+    note: str = "",
+) -> StepEvent:
+    """One history entry of ``state``, not saved yet (for ``step_history_append``)."""
+    return StepEvent(
+        step_state=state,
+        journey_id=state.journey_id,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason[:500],
+        note=note[:500],
+        actor=by,
+        source=source,
+        occurred_at=occurred_at,
+    )
+
+
+def step_history_append(entries: Iterable[StepEvent]) -> list[StepEvent]:
+    """Append entries made by ``step_history_entry`` in one statement."""
+    return StepEvent.objects.bulk_create(list(entries))
+
+
+def step_history_note(
+    *,
+    state: StepState,
+    occurred_at: datetime,
+    by: User | None,
+    note: str,
+    reason: str = "",
+    source: str = Source.MANUAL,
+) -> StepEvent:
+    """A change that leaves the status as it is (assignee, due date, version): appended with the note."""
+    entry = step_history_entry(
+        state=state, from_status=state.status, to_status=state.status, occurred_at=occurred_at, by=by,
+        source=source, reason=reason, note=note,
+    )  # fmt: skip
+    entry.save()
+    return entry
+
+
+def step_status_record(
+    *, state: StepState, status: str, reason: str, by: User | None, at: datetime, source: str
+) -> StepState:
+    """Write the new status and append it to the step's history."""
+    previous = state.status
+    state.status = status
+    state.reason = reason if status in NEEDS_REASON else ""
+    state.completed_at = at if status in StepState.CLOSED else None
+    state.changed_at = timezone.now()
+    state.changed_by = by
+    state.save(update_fields=["status", "reason", "completed_at", "changed_at", "changed_by"])
+    step_history_entry(
+        state=state, from_status=previous, to_status=status, reason=state.reason, by=by, source=source, occurred_at=at
+    ).save()
+    return state

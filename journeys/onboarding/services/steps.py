@@ -1,0 +1,105 @@
+"""Changes to one step of a journey, by people: its status (with a reason to skip or block it), its
+assignee and its due date. Each is appended to the step's history; a status change re-evaluates
+the journey's milestones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from journeys.onboarding.models import Journey, Source, Step, StepState
+from journeys.onboarding.services.evaluation import journey_evaluate
+from journeys.onboarding.services.history import NEEDS_REASON, step_history_note, step_status_record
+from portal.models import Membership, User
+from portal.tenancy import is_account_admin, is_account_member, is_account_staff
+
+Status = StepState.Status
+MAX_DAYS_AHEAD = 3 * 365
+
+
+def can_change_step(*, user: User, state: StepState) -> bool:
+    """Customers change their own side's steps; staff change any step of their accounts."""
+    account = state.journey.account
+    if is_account_staff(user=user, account=account):
+        return True
+    return is_account_member(user=user, account=account) and state.step.owner == Step.Owner.CUSTOMER
+
+
+@transaction.atomic
+def step_set_status(
+    *,
+    state: StepState,
+    status: str,
+    by: User | None,
+    reason: str = "",
+    at: datetime | None = None,
+    source: str = Source.MANUAL,
+) -> StepState:
+    """Move a step to ``status``; history is appended, never rewritten. Milestones are re-evaluated."""
+    if status not in Status.values:
+        raise ValidationError({"status": _("Choose a valid status.")})
+    if by is not None and not can_change_step(user=by, state=state):
+        raise PermissionDenied
+    reason = reason.strip()
+    if status in NEEDS_REASON and not reason:
+        raise ValidationError({"reason": _("Say why, so the team knows what happened.")})
+    # Lock order everywhere: journey, then its step states (evaluation takes the same locks).
+    Journey.objects.select_for_update().filter(pk=state.journey_id).first()
+    state = StepState.objects.select_for_update().select_related("journey__account", "step").get(pk=state.pk)
+    if state.status == status and state.reason == reason:
+        return state
+    step_status_record(state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source)
+    journey_evaluate(journey=state.journey, include_events=False)
+    return state
+
+
+@transaction.atomic
+def step_assign(*, state: StepState, assignee: User | None, by: User) -> StepState:
+    """A customer admin (or the account's staff) gives a step to a person of the account."""
+    account = state.journey.account
+    if not is_account_admin(user=by, account=account):
+        raise PermissionDenied
+    if assignee is not None and not Membership.objects.filter(user=assignee, account=account).exists():
+        raise ValidationError({"assignee": _("Choose a person of this account.")})
+    state.assignee = assignee
+    state.changed_at = timezone.now()
+    state.changed_by = by
+    state.save(update_fields=["assignee", "changed_at", "changed_by"])
+    note = f"assigned to {assignee.email}" if assignee else "unassigned"
+    step_history_note(state=state, occurred_at=state.changed_at, by=by, note=note)
+    return state
+
+
+@transaction.atomic
+def step_reschedule(*, state: StepState, due_on: dt.date, by: User, reason: str = "") -> StepState:
+    """Move an open step's due date to the end of ``due_on`` (in the time zone of the site), keeping
+    the change in the step's history. Only the account's staff may; a closed step keeps its date."""
+    if not is_account_staff(user=by, account=state.journey.account):
+        raise PermissionDenied
+    Journey.objects.select_for_update().filter(pk=state.journey_id).first()  # the journey lock, as step changes
+    state = StepState.objects.select_for_update().get(pk=state.pk)
+    if state.status in StepState.CLOSED:
+        raise ValidationError({"due_on": _("This step is done; reopen it to give it a new due date.")})
+    started = timezone.localdate(state.journey.started_at)
+    if due_on < started or due_on > timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError({"due_on": _("Choose a date between the journey's start and three years from now.")})
+    due_at = timezone.make_aware(dt.datetime.combine(due_on, dt.time(23, 59, 59)))
+    if due_at == state.due_at:
+        return state
+    before = state.due_at
+    state.due_at = due_at
+    state.save(update_fields=["due_at"])
+    dates = {"old": _short(before), "new": _short(due_at)}
+    note = _("Due date moved from %(old)s to %(new)s.") % dates
+    step_history_note(state=state, occurred_at=timezone.now(), by=by, note=note, reason=reason.strip())
+    return state
+
+
+def _short(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")

@@ -1,0 +1,71 @@
+"""Work handed to the Celery worker: one function per task, each enqueuing it once the current
+transaction commits.
+
+Services call these; the tasks (``journeys/<concept>/tasks.py``) are declared with the names below
+and call services. This module imports neither, so no import circle runs through the tasks, and
+one grep for a name finds the task, its enqueuer and every caller. The names are those the tasks
+had when they lived in ``journeys.tasks``: beat schedules and queued messages refer to them.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+
+from portal.celery import app
+
+EVALUATE_ACCOUNTS = "journeys.tasks.journeys_evaluate_accounts"
+BACKFILL_COUNTS = "journeys.tasks.journeys_backfill_counts"
+PRUNE_EVENTS = "journeys.tasks.journeys_prune_events"
+REFRESH_REPORTS = "journeys.tasks.journeys_refresh_reports"
+EVALUATE_RISK = "journeys.tasks.journeys_evaluate_risk"
+NUDGES_SCAN = "journeys.tasks.nudges_scan"
+NUDGE_SEND = "journeys.tasks.nudge_send"
+ACHIEVEMENT_NOTIFY = "journeys.tasks.achievement_notify"
+DIGESTS_SCAN = "journeys.tasks.digests_scan"
+NOTIFICATION_SEND = "journeys.tasks.notification_send"
+
+
+def _send(name: str, *args: object) -> None:
+    task = app.tasks.get(name)
+    if task is None:  # not imported by this process: a worker knows it by its name
+        app.send_task(name, args=args)
+    else:
+        task.delay(*args)
+
+
+def _on_commit(name: str, *args: object) -> None:
+    transaction.on_commit(partial(_send, name, *args))
+
+
+def evaluate_accounts(account_ids: list[int]) -> None:
+    """Evaluate the journeys of these accounts (their usage, value or journeys changed)."""
+    _on_commit(EVALUATE_ACCOUNTS, list(account_ids))
+
+
+def backfill_counts(playbook_id: int) -> None:
+    """Count kept raw events under the property filters a newly published version introduces."""
+    _on_commit(BACKFILL_COUNTS, playbook_id)
+
+
+def achievement_notify(achievement_id: int) -> None:
+    """Tell the CS manager and the customer that a milestone was reached."""
+    _on_commit(ACHIEVEMENT_NOTIFY, achievement_id)
+
+
+def refresh_reports() -> None:
+    """Recompute the kept reports."""
+    _on_commit(REFRESH_REPORTS)
+
+
+def send_nudges(nudge_ids: list[int]) -> None:
+    """Send these claimed nudges, one task each."""
+    for pk in nudge_ids:
+        _on_commit(NUDGE_SEND, pk)
+
+
+def send_notifications(notification_ids: list[int]) -> None:
+    """Send these claimed notifications, one task each."""
+    for pk in notification_ids:
+        _on_commit(NOTIFICATION_SEND, pk)

@@ -1,0 +1,480 @@
+"""TTV reports as JSON (and per-account rows as JSON or CSV), for staff: Kaplan-Meier figures per
+group, funnel, bottlenecks, at-risk accounts and distribution.
+
+Admins see every account; a CS manager sees the accounts assigned to them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from faq.selectors import step_tutorials
+from journeys.onboarding.models import Playbook
+from journeys.reports import measurement, risk, selectors
+from portal.models import MilestoneKind
+from portal.tenancy import visible_accounts
+
+GROUPINGS = ["segment", "plan", "csm", "playbook_version", "cohort_month", "cohort_quarter"]
+ROW_FIELDS = [
+    "account_slug",
+    "account_name",
+    "segment_name",
+    "cohort",
+    "milestone_key",
+    "kind",
+    "started_at",
+    "achieved_at",
+    "duration_days",
+    "censored",
+    "target_days",
+]
+
+
+class IsStaff(permissions.BasePermission):
+    """CS managers and admins."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_admin or user.is_csm))
+
+
+class ReportQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices, required=False)
+    milestone = serializers.SlugField(required=False, help_text="A milestone key (across playbook versions).")
+    group_by = serializers.ChoiceField(choices=GROUPINGS, required=False)
+    start_from = serializers.DateField(required=False, help_text="Journeys started on or after this date.")
+    start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
+    business_days = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("kind") and not attrs.get("milestone"):
+            raise serializers.ValidationError({"kind": ["Give a milestone kind or a milestone key."]})
+        if attrs.get("start_from") and attrs.get("start_to") and attrs["start_from"] > attrs["start_to"]:
+            raise serializers.ValidationError({"start_to": ["The end of the range is before its start."]})
+        return attrs
+
+    def filters(self) -> dict:
+        data = self.validated_data
+        return {
+            "kind": data.get("kind"),
+            "milestone_key": data.get("milestone"),
+            "group_by": data.get("group_by"),
+            "start_from": data.get("start_from"),
+            "start_to": data.get("start_to"),
+            "business_days": data.get("business_days", False),
+        }
+
+
+QUERY_PARAMETERS = [
+    OpenApiParameter("kind", str, enum=MilestoneKind.values, description="Milestone kind (or give `milestone`)."),
+    OpenApiParameter("milestone", str, description="A milestone key."),
+    OpenApiParameter("group_by", str, enum=GROUPINGS),
+    OpenApiParameter("start_from", str, description="YYYY-MM-DD, inclusive (journey start, Asia/Tokyo)."),
+    OpenApiParameter("start_to", str, description="YYYY-MM-DD, inclusive."),
+    OpenApiParameter("business_days", bool, description="Durations in business days (weekends, JP holidays out)."),
+]
+
+
+class GroupSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    n = serializers.IntegerField()
+    reached = serializers.IntegerField()
+    censored = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True, help_text="Kaplan-Meier median; null: not reached.")
+    median_ci = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="95% CI.")
+    p75_days = serializers.FloatField(allow_null=True)
+    p90_days = serializers.FloatField(allow_null=True)
+    target_days = serializers.FloatField(allow_null=True)
+    within_target_share = serializers.FloatField(allow_null=True)
+    naive_median_days = serializers.FloatField(
+        allow_null=True, help_text="Median among those who reached only: biased low, for comparison."
+    )
+
+
+class ReportSerializer(serializers.Serializer):
+    kind = serializers.CharField(allow_null=True)
+    milestone_key = serializers.CharField(allow_null=True)
+    group_by = serializers.CharField(allow_null=True)
+    business_days = serializers.BooleanField()
+    start_from = serializers.DateField(allow_null=True)
+    start_to = serializers.DateField(allow_null=True)
+    generated_at = serializers.DateTimeField()
+    groups = GroupSerializer(many=True)
+    total = GroupSerializer()
+
+
+def _query(request: Request) -> ReportQuery:
+    query = ReportQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query
+
+
+class TTVReportView(APIView):
+    """Time to value per group: Kaplan-Meier median (with 95% CI), p75, p90, share within target."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(parameters=QUERY_PARAMETERS, responses={200: ReportSerializer, 400: OpenApiResponse()})
+    def get(self, request: Request) -> Response:
+        report = measurement.ttv_report(**_query(request).filters(), accounts=visible_accounts(user=request.user))
+        return Response(report.as_dict())
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: object, accepted_media_type: str | None = None, renderer_context: dict | None = None):
+        return data
+
+
+class Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: list[measurement.Row]) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield "\ufeff"  # so spreadsheet programs read the Japanese names as UTF-8
+    yield writer.writerow(ROW_FIELDS)
+    for row in rows:
+        yield writer.writerow(
+            [
+                row.account_slug,
+                row.account_name,
+                row.segment_name,
+                row.cohort,
+                row.milestone_key,
+                row.kind,
+                row.started_at.isoformat(),
+                row.achieved_at.isoformat() if row.achieved_at else "",
+                f"{row.duration_days:.3f}",
+                "1" if row.censored else "0",
+                "" if row.target_days is None else row.target_days,
+            ]
+        )
+
+
+def rows_csv_response(rows: list[measurement.Row], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class RowSerializer(serializers.Serializer):
+    account_slug = serializers.CharField()
+    account_name = serializers.CharField()
+    segment_name = serializers.CharField()
+    cohort = serializers.CharField()
+    milestone_key = serializers.CharField()
+    kind = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    achieved_at = serializers.DateTimeField(allow_null=True)
+    duration_days = serializers.FloatField()
+    censored = serializers.BooleanField()
+    target_days = serializers.IntegerField(allow_null=True)
+
+
+class RowsPagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class TTVRowsView(APIView):
+    """One row per journey and milestone: start, achievement (or censoring), duration. ``?format=csv`` streams all."""
+
+    permission_classes = [IsStaff]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    @extend_schema(
+        parameters=[*QUERY_PARAMETERS, OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={200: RowSerializer(many=True), 400: OpenApiResponse()},
+    )
+    def get(self, request: Request):
+        rows = measurement.ttv_rows(**_query(request).filters(), accounts=visible_accounts(user=request.user))
+        if request.accepted_renderer.format == "csv":
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            return rows_csv_response(rows, f"kachi-ttv-rows-{stamp}.csv")
+        paginator = RowsPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(RowSerializer(page, many=True).data)
+
+
+# --- Funnel, bottlenecks, at-risk and distribution ------------------------------------------------
+
+
+class PeriodQuery(serializers.Serializer):
+    start_from = serializers.DateField(required=False, help_text="Journeys started on or after this date.")
+    start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("start_from") and attrs.get("start_to") and attrs["start_from"] > attrs["start_to"]:
+            raise serializers.ValidationError({"start_to": ["The end of the range is before its start."]})
+        return attrs
+
+
+class PlaybookQuery(PeriodQuery):
+    playbook = serializers.SlugField(help_text="A playbook key (every version counts).")
+
+    def validate_playbook(self, value: str) -> str:
+        if not Playbook.objects.filter(key=value).exclude(status=Playbook.Status.DRAFT).exists():
+            raise serializers.ValidationError("No published playbook has this key.")
+        return value
+
+
+class KindQuery(PeriodQuery):
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    business_days = serializers.BooleanField(required=False, default=False)
+
+
+class AtRiskQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    segment = serializers.SlugField(required=False, help_text="A segment's slug.")
+    status = serializers.ChoiceField(choices=["overdue", "likely_late"], required=False)
+    sort = serializers.ChoiceField(choices=list(risk.AT_RISK_SORTS), required=False, default="late")
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("start_from", str, description="YYYY-MM-DD, inclusive (journey start, Asia/Tokyo)."),
+    OpenApiParameter("start_to", str, description="YYYY-MM-DD, inclusive."),
+]
+PLAYBOOK_PARAMETER = OpenApiParameter("playbook", str, required=True, description="A published playbook's key.")
+KIND_PARAMETER = OpenApiParameter("kind", str, required=True, enum=MilestoneKind.values)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class FunnelStageSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    reached = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Share of the playbook's journeys that reached it.")
+
+
+class FunnelSerializer(serializers.Serializer):
+    playbook = serializers.CharField()
+    journeys = serializers.IntegerField()
+    stages = FunnelStageSerializer(many=True)
+
+
+class FunnelView(APIView):
+    """Share of journeys on a playbook reaching each of its milestones, in the playbook's order."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[PLAYBOOK_PARAMETER, *PERIOD_PARAMETERS], responses={200: FunnelSerializer, 400: OpenApiResponse()}
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(PlaybookQuery, request)
+        journeys, stages = selectors.milestone_funnel(
+            playbook_key=q["playbook"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            accounts=visible_accounts(user=request.user),
+        )
+        return Response(
+            {
+                "playbook": q["playbook"],
+                "journeys": journeys,
+                "stages": [
+                    {"key": s.key, "name": s.name, "kind": s.kind, "reached": s.reached, "share": round(s.share, 3)}
+                    for s in stages
+                ],
+            }
+        )
+
+
+class TutorialSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class BottleneckSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    position = serializers.IntegerField()
+    done = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True, help_text="Median time spent before it was done.")
+    stalled = serializers.IntegerField(help_text="Journeys with this step open past its due date now.")
+    stalled_share = serializers.FloatField()
+    ttv_share = serializers.FloatField(help_text="Its part of all the time spent on the playbook's steps.")
+    worst = serializers.BooleanField()
+    tutorials = TutorialSerializer(many=True)
+
+
+class BottlenecksSerializer(serializers.Serializer):
+    playbook = serializers.CharField()
+    journeys = serializers.IntegerField()
+    steps = BottleneckSerializer(many=True, help_text="Worst first.")
+
+
+class BottlenecksView(APIView):
+    """Where journeys on a playbook lose time, step by step, worst first, with the steps' tutorials."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[PLAYBOOK_PARAMETER, *PERIOD_PARAMETERS],
+        responses={200: BottlenecksSerializer, 400: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(PlaybookQuery, request)
+        journeys, steps = selectors.step_bottlenecks(
+            playbook_key=q["playbook"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            accounts=visible_accounts(user=request.user),
+        )
+        tutorials = step_tutorials(
+            user=request.user, playbook_key=q["playbook"], step_keys=[s.key for s in steps], language=get_language()
+        )
+        return Response(
+            {
+                "playbook": q["playbook"],
+                "journeys": journeys,
+                "steps": [
+                    {
+                        "key": s.key,
+                        "title": s.title,
+                        "position": s.position,
+                        "done": s.done,
+                        "median_days": None if s.median_days is None else round(s.median_days, 1),
+                        "stalled": s.stalled,
+                        "stalled_share": round(s.stalled_share, 3),
+                        "ttv_share": round(s.ttv_share, 3),
+                        "worst": s.worst,
+                        "tutorials": [
+                            {"title": a.title, "url": request.build_absolute_uri(a.get_absolute_url())}
+                            for a in tutorials.get(s.key, [])
+                        ],
+                    }
+                    for s in steps
+                ],
+            }
+        )
+
+
+class AtRiskSerializer(serializers.Serializer):
+    account_slug = serializers.CharField()
+    account_name = serializers.CharField()
+    account_url = serializers.CharField()
+    segment = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    waited_days = serializers.FloatField()
+    target_days = serializers.IntegerField()
+    expected_days = serializers.FloatField(
+        allow_null=True, help_text="Expected arrival (days from start) on the segment's curve; null when overdue."
+    )
+    days_late = serializers.FloatField(help_text="Days past the target (negative: still before it).")
+    status = serializers.ChoiceField(choices=["overdue", "likely_late"])
+
+
+class AtRiskView(APIView):
+    """Accounts past a milestone's target without reaching it, or expected to miss it; paginated."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[
+            KIND_PARAMETER,
+            OpenApiParameter("segment", str, description="A segment's slug."),
+            OpenApiParameter("status", str, enum=["overdue", "likely_late"]),
+            OpenApiParameter("sort", str, enum=list(risk.AT_RISK_SORTS)),
+        ],
+        responses={200: AtRiskSerializer(many=True), 400: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(AtRiskQuery, request)
+        items = risk.accounts_at_risk(kind=q["kind"], accounts=visible_accounts(user=request.user))
+        items = risk.at_risk_view(items, segment=q.get("segment", ""), status=q.get("status", ""), sort=q["sort"])
+        paginator = RowsPagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(
+            [
+                {
+                    "account_slug": i.row.account_slug,
+                    "account_name": i.row.account_name,
+                    "account_url": request.build_absolute_uri(reverse("account_detail", args=[i.row.account_slug])),
+                    "segment": i.row.segment_slug,
+                    "started_at": i.row.started_at.isoformat(),
+                    "waited_days": round(i.waited_days, 1),
+                    "target_days": i.target_days,
+                    "expected_days": None if i.expected_days is None else round(i.expected_days, 1),
+                    "days_late": round(i.days_late, 1),
+                    "status": i.status,
+                }
+                for i in page
+            ]
+        )
+
+
+class BinSerializer(serializers.Serializer):
+    low = serializers.FloatField()
+    high = serializers.FloatField(allow_null=True, help_text="null: and more.")
+    count = serializers.IntegerField()
+
+
+class DistributionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    business_days = serializers.BooleanField()
+    reached = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Journeys that have not reached it (not in the histogram).")
+    bins = BinSerializer(many=True)
+
+
+class DistributionView(APIView):
+    """Histogram of the time to a milestone among the journeys that reached it."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[
+            KIND_PARAMETER,
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("business_days", bool, description="Durations in business days."),
+        ],
+        responses={200: DistributionSerializer, 400: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        q = _valid(KindQuery, request)
+        reached, still_open = measurement.reached_durations(
+            kind=q["kind"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            business_days=q["business_days"],
+            accounts=visible_accounts(user=request.user),
+        )
+        bins = selectors.duration_histogram(reached)
+        return Response(
+            {
+                "kind": q["kind"],
+                "business_days": q["business_days"],
+                "reached": len(reached),
+                "open": still_open,
+                "bins": [{"low": b.low, "high": b.high, "count": b.count} for b in bins],
+            }
+        )

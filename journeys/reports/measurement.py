@@ -1,0 +1,851 @@
+"""Time to Value measurement: Kaplan-Meier estimates over account journeys.
+
+Why Kaplan-Meier: an account that has not reached a milestone yet is not
+dropped, it is *censored* (at now, or at its churn date). A median over only
+the accounts that arrived is biased low, so it appears only as a labelled
+comparison (``naive_median_days``).
+
+Three layers, each usable alone:
+
+- ``kaplan_meier``: pure statistics on (duration, reached) pairs, vectorised with numpy: one sort,
+  then cumulative sums and products, so 100,000 pairs take a few milliseconds. Its figures equal
+  ``lifelines.KaplanMeierFitter`` with default settings (tests cross-check them), except for one
+  floating-point artefact of lifelines described at ``kaplan_meier``.
+- ``ttv_rows``: one row per journey, with everything the per-account exports show, from two queries
+  (the milestone of each playbook version, then the journeys), whatever their number.
+- ``ttv_report``: groups of rows with an estimate each, plus the total, and ``Report.as_dict()``
+  for the API. In calendar days it reads lean rows (``ttv_sql``: group, duration, reached,
+  computed and sorted by the database); in business days, the rows of ``ttv_rows``.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journeys.reports import ttv_sql
+from portal.models import Account, MilestoneKind, Segment, User
+
+GROUP_BYS = ("segment", "plan", "csm", "playbook_version", "cohort_month", "cohort_quarter")
+
+# scipy.stats.norm.ppf(0.975), as lifelines computes it for its default alpha of 0.05.
+Z_95 = 1.959963984540054
+
+# Percentiles as (name, q as a fraction): the smallest t with S(t) <= q, S the share not reached yet.
+_QUANTILES = (("median", 1, 2), ("p75", 1, 4), ("p90", 1, 10))
+
+# Report curves keep the first and last point of each 0.5-percentage-point band of the share reached:
+# at most about 400 points to draw, whatever the number of journeys.
+CURVE_RESOLUTION = 0.005
+
+# The float S of a pass differs from the exact product by at most ~2 ulps per event time (2e-11 at
+# 100,000 event times); inside this window the comparison with q is settled in exact integers.
+_EXACT_WINDOW = 1e-9
+
+
+# --- Statistics ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estimate:
+    """Kaplan-Meier figures for one group of journeys. Days are fractional; None means "not reached":
+    the curve never gets that low (or there is no data)."""
+
+    n: int
+    reached: int
+    censored: int
+    median_days: float | None
+    median_ci: tuple[float | None, float | None]
+    p75_days: float | None
+    p90_days: float | None
+    target_days: float | None
+    within_target_share: float | None
+    naive_median_days: float | None
+    curve: list[tuple[float, float]] = field(default_factory=list)
+
+
+def kaplan_meier(
+    durations: Sequence[float],
+    reached: Sequence[bool],
+    *,
+    target_days: float | None = None,
+    curve_resolution: float | None = None,
+) -> Estimate:
+    """Kaplan-Meier estimate of time to a milestone, the way ``lifelines.KaplanMeierFitter`` computes it.
+
+    ``durations[i]`` is the time (days, >= 0) until journey i reached the milestone when ``reached[i]``,
+    else until it was censored (now, or churn).
+
+    Conventions, all lifelines' defaults:
+    - at a time where both reaching and censoring happen, reaching counts first (the censored
+      journeys are still at risk at that time);
+    - a percentile q (median 0.5, p75 0.25, p90 0.10) is the smallest time on the timeline (0 and
+      every distinct duration) where S(t) <= q, S being the share not reached yet; None when S never
+      gets that low (lifelines: inf);
+    - the 95% interval of the median is the median of the lower and of the upper exponential
+      Greenwood ("log(-log)") band, with undefined band values taken as 1 (lifelines' ``fillna(1.0)``)
+      and found by the same binary search lifelines' ``qth_survival_time`` runs (numpy
+      ``searchsorted``), so that it lands where lifelines' does even if a band were not monotone
+      (which the exponential Greenwood bands need not be in theory); a bound lifelines reports as
+      inf is None here;
+    - ``within_target_share`` is 1 - S(target), S right-continuous (reaching at exactly the target
+      counts as within it).
+
+    One deliberate difference: when S touches q exactly (4 of 8 reached at t = 1 makes S = 0.5),
+    the median is t = 1 here. lifelines computes S as exp(sum of log ratios), which may come out as
+    0.5000000000000001 and move its median to the next event time, depending on the CPU's vectorised
+    exp/log. Here S is compared with q in exact integer arithmetic whenever the float is within 1e-9
+    of q, so a touch always counts, on every machine.
+
+    ``curve`` is the step function 1 - S for drawing: (0, 0), then (t, share reached) at every time
+    where someone reached, then the last observed time so the line shows how long follow-up ran.
+    With ``curve_resolution`` (a share, e.g. 0.001) only the first and the last point within each
+    band of that height are kept: a picture of 100,000 journeys then needs at most a few thousand
+    points, and small groups keep them all.
+
+    Vectorised with numpy: one sort, then cumulative sums and products; 100,000 journeys take a few
+    milliseconds.
+    """
+    n = len(durations)
+    if len(reached) != n:
+        raise ValueError("durations and reached must have the same length.")
+    if target_days is not None and not (math.isfinite(target_days) and target_days >= 0):
+        raise ValueError("target_days must be a finite number of days >= 0.")
+    if n == 0:
+        return Estimate(
+            n=0,
+            reached=0,
+            censored=0,
+            median_days=None,
+            median_ci=(None, None),
+            p75_days=None,
+            p90_days=None,
+            target_days=target_days,
+            within_target_share=None,
+            naive_median_days=None,
+            curve=[(0.0, 0.0)],
+        )
+    d = np.asarray(durations, dtype=np.float64)
+    e = np.asarray(reached, dtype=bool)
+    if not (np.isfinite(d).all() and d.min() >= 0):
+        raise ValueError("durations must be finite numbers of days >= 0.")
+    order = np.argsort(d, kind="stable")
+    d, e = d[order], e[order]
+
+    # One entry per distinct duration: how many reached (deaths) and left (removed) then, and at risk.
+    first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+    times = d[first]
+    removed = np.diff(np.append(first, n))
+    deaths = np.add.reduceat(e.astype(np.int64), first)
+    at_risk = n - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    survivors = at_risk - deaths
+    dying = deaths > 0
+    s = np.cumprod(np.where(dying, survivors / at_risk, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # lifelines: the variance term where nobody survives is inf, replaced by 0.
+        steps = np.where(dying & (survivors > 0), deaths / (at_risk * np.maximum(survivors, 1)), 0.0)
+    var = np.cumsum(steps)
+    # The timeline is lifelines': 0, then every distinct duration.
+    if times[0] > 0:
+        timeline = np.concatenate(([0.0], times))
+        survival = np.concatenate(([1.0], s))
+        greenwood = np.concatenate(([0.0], var))
+    else:
+        timeline, survival, greenwood = times, s, var
+
+    found = {name: _quantile(q_num, q_den, times, s, dying, removed, deaths, survivors, at_risk, n)
+             for name, q_num, q_den in _QUANTILES}  # fmt: skip
+
+    arrived = d[e]
+    k = len(arrived)
+    naive = None
+    if k:
+        mid = k // 2
+        naive = float(arrived[mid]) if k % 2 else (float(arrived[mid - 1]) + float(arrived[mid])) / 2
+
+    within = None
+    if target_days is not None:
+        within = 1.0 - float(survival[np.searchsorted(timeline, target_days, side="right") - 1])
+
+    lower, upper = _bands(survival, greenwood)
+    points = np.flatnonzero(dying)
+    if curve_resolution is not None and len(points) > 2:
+        band = np.floor((1.0 - s[points]) / curve_resolution)
+        edge = band[1:] != band[:-1]
+        keep = np.concatenate(([True], edge)) | np.concatenate((edge, [True]))
+        points = points[keep]
+    curve = [(0.0, 0.0), *zip(times[points].tolist(), (1.0 - s[points]).tolist(), strict=True)]
+    last = float(times[-1])
+    if last > curve[-1][0]:
+        curve.append((last, curve[-1][1]))
+    return Estimate(
+        n=n,
+        reached=k,
+        censored=n - k,
+        median_days=found["median"],
+        median_ci=(_qth_like_lifelines(timeline, lower, 0.5), _qth_like_lifelines(timeline, upper, 0.5)),
+        p75_days=found["p75"],
+        p90_days=found["p90"],
+        target_days=target_days,
+        within_target_share=within,
+        naive_median_days=naive,
+        curve=curve,
+    )
+
+
+def _quantile(
+    q_num: int,
+    q_den: int,
+    times: np.ndarray,
+    s: np.ndarray,
+    dying: np.ndarray,
+    removed: np.ndarray,
+    deaths: np.ndarray,
+    survivors: np.ndarray,
+    at_risk: np.ndarray,
+    n: int,
+) -> float | None:
+    """The first time someone reached where S <= q, settled exactly when the float is too close."""
+    q = q_num / q_den
+    for index in np.flatnonzero(dying & (s < q + _EXACT_WINDOW)).tolist():
+        if s[index] <= q - _EXACT_WINDOW:
+            return float(times[index])
+        # S exactly: the product of (at risk - reached) / at risk telescopes between censorings, so it is
+        # prod(survivors at each censoring) / prod(at risk at the start of each run) * survivors now /
+        # at risk at the start of this run.
+        censored = np.flatnonzero(removed[:index] > deaths[:index])
+        nums = [*survivors[censored].tolist(), int(survivors[index])]
+        run_starts = (at_risk[censored] - removed[censored]).tolist()
+        dens = [n, *run_starts]
+        if q_den * _product(nums, 0, len(nums)) <= q_num * _product(dens, 0, len(dens)):
+            return float(times[index])
+    return None
+
+
+def _bands(survival: np.ndarray, greenwood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """lifelines' exponential Greenwood bands, with numpy's treatment of the edges: 1 where S is 1
+    (log(-log 1) is -inf and 0/0 is nan, which lifelines fills with 1), 0 where S is 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v = np.log(survival)
+        spread = Z_95 * np.sqrt(greenwood) / v
+        centre = np.log(-v)
+        lower = np.exp(-np.exp(centre - spread))
+        upper = np.exp(-np.exp(centre + spread))
+    for band in (lower, upper):
+        band[survival == 1.0] = 1.0
+        band[survival == 0.0] = 0.0
+        band[np.isnan(band)] = 1.0
+    return lower, upper
+
+
+def _product(values: list[int], lo: int, hi: int) -> int:
+    # A product tree: multiplying 100,000 factors one by one into a growing integer is quadratic.
+    if hi - lo <= 16:
+        return math.prod(values[lo:hi])
+    mid = (lo + hi) // 2
+    return _product(values, lo, mid) * _product(values, mid, hi)
+
+
+def _qth_like_lifelines(timeline: np.ndarray, values: np.ndarray, q: float) -> float | None:
+    """lifelines' ``qth_survival_time`` on a series that need not be monotone: inf (None) if the last
+    value is above q, else numpy's left binary search for -q in the negated values."""
+    if values[-1] > q:
+        return None
+    return float(timeline[np.searchsorted(-values, -q, side="left")])
+
+
+# --- Rows from the database ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """One journey measured against one milestone.
+
+    ``duration_days`` is in business days when asked for (``calendar_days`` always in calendar days);
+    ``cohort`` is the start's quarter ("2026-Q1") when grouping by quarter, else its month ("2026-03").
+    ``target_days`` is the milestone's own target, else its segment's target for the kind.
+    """
+
+    journey_id: int
+    account_id: int
+    account_name: str
+    account_slug: str
+    segment_name: str
+    segment_slug: str
+    group_key: str
+    group_label: str
+    cohort: str
+    milestone_key: str
+    kind: str
+    started_at: datetime
+    achieved_at: datetime | None
+    censored: bool
+    duration_days: float
+    calendar_days: float
+    target_days: int | None
+    segment_target_days: int | None
+
+
+def ttv_rows(
+    *,
+    kind: str | None = None,
+    milestone_key: str | None = None,
+    group_by: str | None = None,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    business_days: bool = False,
+    now: datetime | None = None,
+    accounts: QuerySet[Account] | None = None,
+    open_only: bool = False,
+) -> list[Row]:
+    """Every journey whose playbook version has the milestone, with its time to it: two queries.
+
+    The milestone of a journey is the first (by position) milestone of ``kind`` in its playbook
+    version, or the one keyed ``milestone_key`` (both given: that key, of that kind). It is reached
+    when the journey has an achievement with that milestone's key (keys survive version moves).
+
+    Times are "as of ``now``" (default: the current time): journeys that start after it are left
+    out, achievements after it do not count yet. A journey that has not reached the milestone is
+    censored at ``now`` or at its account's churn date, whichever comes first; an achievement
+    after churn still counts as reached. Durations never go below 0.
+
+    ``start_from`` and ``start_to`` are inclusive dates in settings.TIME_ZONE, as are cohorts.
+    ``open_only`` keeps the journeys that have not reached the milestone, of accounts still customers.
+    ``accounts`` restricts the rows to those accounts (pass ``visible_accounts(user=...)``).
+    An account with two journeys that both have the milestone gives two rows.
+
+    Business days (``business_days=True``): Saturdays, Sundays and Japanese public holidays
+    (``holidays``' Japan calendar, substitute and citizens' holidays included; it covers 1949-2099,
+    outside that only weekends are excluded) do not count. Every other day counts in proportion to
+    the part of it, in settings.TIME_ZONE, between the start and the end: a business day fully
+    elapsed is 1, a start at noon on a Friday and an end at noon on the next Monday is 1.0.
+    """
+    rows, _extra = _fetch_rows(
+        kind=kind,
+        milestone_key=milestone_key,
+        group_by=group_by,
+        start_from=start_from,
+        start_to=start_to,
+        business_days=business_days,
+        now=now,
+        accounts=accounts,
+        open_only=open_only,
+    )
+    return rows
+
+
+def _validate(
+    *,
+    kind: str | None,
+    milestone_key: str | None,
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime | None,
+) -> None:
+    if kind is None and not milestone_key:
+        raise ValueError("Give a milestone kind or a milestone key to measure.")
+    if kind is not None and kind not in MilestoneKind.values:
+        raise ValueError(f"Unknown milestone kind {kind!r}; expected one of {', '.join(MilestoneKind.values)}.")
+    if group_by is not None and group_by not in GROUP_BYS:
+        raise ValueError(f"Unknown group_by {group_by!r}; expected None or one of {', '.join(GROUP_BYS)}.")
+    if start_from is not None and start_to is not None and start_from > start_to:
+        raise ValueError("start_from is after start_to.")
+    if now is not None and timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware.")
+
+
+def _fetch_rows(
+    *,
+    kind: str | None,
+    milestone_key: str | None,
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    business_days: bool,
+    now: datetime | None,
+    accounts: QuerySet[Account] | None,
+    open_only: bool = False,
+) -> tuple[list[Row], dict[str, tuple[Any, ...]]]:
+    """Rows, and per group key the order to sort groups by."""
+    _validate(
+        kind=kind, milestone_key=milestone_key, group_by=group_by, start_from=start_from, start_to=start_to, now=now
+    )
+    now = now or timezone.now()
+    tz = timezone.get_default_timezone()
+
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
+    raw = ttv_sql.full_rows(
+        milestones=milestones,
+        start_from=start_from,
+        start_to=start_to,
+        now=now,
+        accounts=accounts,
+        open_only=open_only,
+    )
+
+    ends: list[tuple[datetime | None, datetime]] = []  # (achieved as of now, end of observation)
+    for r in raw:
+        achieved = r.achieved_at if r.achieved_at is not None and r.achieved_at <= now else None
+        if achieved is not None:
+            ends.append((achieved, achieved))
+        else:
+            churned = r.account__churned_at
+            ends.append((None, min(now, churned) if churned is not None else now))
+    clock = _business_clock(tz, _years(raw, ends)) if business_days and raw else None
+
+    rows: list[Row] = []
+    order: dict[str, tuple[Any, ...]] = {}
+    for r, (achieved, end) in zip(raw, ends, strict=True):
+        started = r.started_at
+        calendar = max(0.0, (end - started).total_seconds() / 86400)
+        duration = max(0.0, clock(end) - clock(started)) if clock else calendar
+        local_start = started.astimezone(tz)
+        month = f"{local_start.year:04d}-{local_start.month:02d}"
+        quarter = f"{local_start.year:04d}-Q{(local_start.month - 1) // 3 + 1}"
+        key, label, sort = _group_of(group_by, r, month, quarter)
+        order.setdefault(key, sort)
+        rows.append(
+            Row(
+                journey_id=r.pk,
+                account_id=r.account_id,
+                account_name=r.account__name,
+                account_slug=r.account__slug,
+                segment_name=r.account__segment__name,
+                segment_slug=r.account__segment__slug,
+                group_key=key,
+                group_label=label,
+                cohort=quarter if group_by == "cohort_quarter" else month,
+                milestone_key=r.ms_key,
+                kind=r.ms_kind,
+                started_at=started,
+                achieved_at=achieved,
+                censored=achieved is None,
+                duration_days=duration,
+                calendar_days=calendar,
+                target_days=r.ms_target if r.ms_target is not None else r.segment_target,
+                segment_target_days=r.segment_target,
+            )
+        )
+    return rows, order
+
+
+def _group_of(group_by: str | None, r: Any, month: str, quarter: str) -> tuple[str, str, tuple[Any, ...]]:
+    """(key, label, sort order) of a raw row's group."""
+    if group_by is None:
+        return "all", _("All"), ()
+    if group_by == "segment":
+        return (
+            r.account__segment__slug,
+            r.account__segment__name,
+            (r.account__segment__position, r.account__segment__name),
+        )
+    if group_by == "plan":
+        return _plan_group(r.account__plan)
+    if group_by == "csm":
+        return _csm_group(r.account__csm_id, r.account__csm__name, r.account__csm__email)
+    if group_by == "playbook_version":
+        version = r.playbook__version
+        return f"{r.playbook__key}:v{version}", f"{r.playbook__name} v{version}", (r.playbook__key, version)
+    if group_by == "cohort_month":
+        return month, month, (month,)
+    return quarter, quarter, (quarter,)
+
+
+def _plan_group(plan: str) -> tuple[str, str, tuple[Any, ...]]:
+    """(key, label, sort order) of a plan: plans in their declared order, unknown ones last."""
+    plans = Account.Plan.values
+    label = str(Account.Plan(plan).label) if plan in plans else plan
+    return plan, label, (plans.index(plan) if plan in plans else len(plans), plan)
+
+
+def _csm_group(pk: int | None, name: str | None, email: str | None) -> tuple[str, str, tuple[Any, ...]]:
+    """(key, label, sort order) of a CS manager: by name, "No CS manager" last."""
+    if pk is None:
+        return "none", _("No CS manager"), (1, "")
+    label = name or email or ""
+    return str(pk), label, (0, label.casefold(), pk)
+
+
+def _years(raw: list[Any], ends: list[tuple[datetime | None, datetime]]) -> tuple[int, int]:
+    first = min(r.started_at for r in raw)
+    last = max(end for _achieved, end in ends)
+    # A year of margin either side covers the shift into settings.TIME_ZONE.
+    return first.year - 1, max(last.year, first.year) + 1
+
+
+def _business_clock(tz: tzinfo, years: tuple[int, int]) -> Callable[[datetime], float]:
+    """A function giving business days elapsed since a fixed Monday (1900-01-01), fractional, so that
+    a business duration is the difference of two readings."""
+    holidays = _weekday_holidays(*years)  # all after the epoch: the calendar starts in 1949
+    epoch = date(1900, 1, 1).toordinal()  # a Monday
+
+    def reading(moment: datetime) -> float:
+        local = moment.astimezone(tz)
+        day = local.date()
+        ordinal = day.toordinal()
+        weeks, rest = divmod(ordinal - epoch, 7)
+        full = weeks * 5 + min(rest, 5) - bisect_left(holidays, ordinal)
+        if day.weekday() >= 5 or _is_holiday(holidays, ordinal):
+            return float(full)
+        midnight = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
+        utc = moment.astimezone(UTC)
+        return full + (utc - midnight) / (next_midnight - midnight)
+
+    return reading
+
+
+def _is_holiday(holidays: tuple[int, ...], ordinal: int) -> bool:
+    index = bisect_left(holidays, ordinal)
+    return index < len(holidays) and holidays[index] == ordinal
+
+
+@lru_cache(maxsize=16)
+def _weekday_holidays(first_year: int, last_year: int) -> tuple[int, ...]:
+    """Japanese public holidays falling on Monday-Friday, as sorted date ordinals."""
+    import holidays
+
+    calendar = holidays.country_holidays("JP", years=range(first_year, last_year + 1))
+    return tuple(sorted(day.toordinal() for day in calendar if day.weekday() < 5))
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    key: str
+    label: str
+    estimate: Estimate
+
+    def as_dict(self) -> dict[str, Any]:
+        e = self.estimate
+        return {
+            "key": self.key,
+            "label": self.label,
+            "n": e.n,
+            "reached": e.reached,
+            "censored": e.censored,
+            "median_days": _days(e.median_days),
+            "median_ci": [_days(e.median_ci[0]), _days(e.median_ci[1])],
+            "p75_days": _days(e.p75_days),
+            "p90_days": _days(e.p90_days),
+            "target_days": _target(e.target_days),
+            "within_target_share": None if e.within_target_share is None else round(e.within_target_share, 3),
+            "naive_median_days": _days(e.naive_median_days),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """TTV estimates per group (sorted: segments by position, plans in plan order, CS managers by name,
+    playbook versions by key and version, cohorts chronologically), and over all rows (``total``)."""
+
+    generated_at: datetime
+    kind: str | None
+    milestone_key: str | None
+    group_by: str | None
+    business_days: bool
+    start_from: date | None
+    start_to: date | None
+    groups: list[Group]
+    total: Group
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API shape: days rounded to 0.1, shares to 0.001, None (null) where the curve never gets there."""
+        return {
+            "kind": self.kind,
+            "milestone_key": self.milestone_key,
+            "group_by": self.group_by,
+            "business_days": self.business_days,
+            "start_from": self.start_from.isoformat() if self.start_from else None,
+            "start_to": self.start_to.isoformat() if self.start_to else None,
+            "generated_at": self.generated_at.isoformat(),
+            "groups": [g.as_dict() for g in self.groups],
+            "total": self.total.as_dict(),
+        }
+
+
+def _days(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _target(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+def ttv_report(
+    *,
+    kind: str | None = None,
+    milestone_key: str | None = None,
+    group_by: str | None = None,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    business_days: bool = False,
+    now: datetime | None = None,
+    accounts: QuerySet[Account] | None = None,
+) -> Report:
+    """Kaplan-Meier TTV per group, for the journeys ``ttv_rows`` selects (same arguments); the same
+    number of queries whatever the number of accounts (two in calendar days, plus one for segment
+    or CS manager labels; two in business days).
+
+    A group's target: grouped by segment, the segment's target for the kind; otherwise (or when the
+    segment has none) the target every row of the group shares; None when the rows disagree. The
+    total follows the same rule as a non-segment group.
+
+    Targets are calendar days from the start (the deadline a CSM sees), so with ``business_days``
+    the share within target is still measured on calendar durations; the percentiles and the curve
+    are in business days.
+    """
+    now = now or timezone.now()
+    _validate(
+        kind=kind, milestone_key=milestone_key, group_by=group_by, start_from=start_from, start_to=start_to, now=now
+    )
+    if not business_days:
+        groups, total = _report_in_db(
+            kind=kind,
+            milestone_key=milestone_key,
+            group_by=group_by,
+            start_from=start_from,
+            start_to=start_to,
+            now=now,
+            accounts=accounts,
+        )
+    else:
+        groups, total = _report_from_rows(
+            kind=kind,
+            milestone_key=milestone_key,
+            group_by=group_by,
+            start_from=start_from,
+            start_to=start_to,
+            business_days=business_days,
+            now=now,
+            accounts=accounts,
+        )
+    return Report(
+        generated_at=now,
+        kind=kind,
+        milestone_key=milestone_key,
+        group_by=group_by,
+        business_days=business_days,
+        start_from=start_from,
+        start_to=start_to,
+        groups=groups,
+        total=total,
+    )
+
+
+def _report_from_rows(
+    *,
+    kind: str | None,
+    milestone_key: str | None,
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    business_days: bool,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+) -> tuple[list[Group], Group]:
+    """The report from one row per journey, with ``kaplan_meier``: exact in every case, and the only
+    way to business days."""
+    rows, order = _fetch_rows(
+        kind=kind,
+        milestone_key=milestone_key,
+        group_by=group_by,
+        start_from=start_from,
+        start_to=start_to,
+        business_days=business_days,
+        now=now,
+        accounts=accounts,
+    )
+    grouped: dict[str, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.group_key, []).append(row)
+    groups = [
+        _group(key, members[0].group_label, members, by_segment=group_by == "segment", business_days=business_days)
+        for key, members in sorted(grouped.items(), key=lambda item: order[item[0]])
+    ]
+    if group_by is None and groups:
+        total = groups[0]
+    else:
+        total = _group("all", _("All"), rows, by_segment=False, business_days=business_days)
+    return groups, total
+
+
+def _report_in_db(
+    *,
+    kind: str | None,
+    milestone_key: str | None,
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+) -> tuple[list[Group], Group]:
+    """The calendar-day report from lean rows (``ttv_sql``): the database computes the durations and
+    sorts them, ``kaplan_meier`` makes one pass per group and one over all rows for the total."""
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
+    rows = ttv_sql.lean_rows(
+        milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    )
+    runs = [(value, list(members)) for value, members in groupby(rows, key=itemgetter(0))]
+    labels = _db_labels(group_by, [value for value, _members in runs], milestones)
+    runs.sort(key=lambda run: labels[run[0]][2])
+    groups = [
+        _lean_group(labels[value][0], labels[value][1], members, by_segment=group_by == "segment")
+        for value, members in runs
+    ]
+    if group_by is None and groups:
+        total = groups[0]
+    else:
+        # The groups are sorted runs: Timsort merges them in C.
+        total = _lean_group("all", _("All"), sorted(rows, key=itemgetter(1)), by_segment=False)
+    return groups, total
+
+
+def _lean_group(key: str, label: str, rows: list[tuple], *, by_segment: bool) -> Group:
+    """Like ``_group``, on ``ttv_sql.lean_rows`` tuples (group, duration, reached, target, segment target)."""
+    estimate = kaplan_meier(
+        [row[1] for row in rows],
+        [row[2] for row in rows],
+        target_days=_group_target({row[3] for row in rows}, {row[4] for row in rows}, by_segment=by_segment),
+        curve_resolution=CURVE_RESOLUTION,
+    )
+    return Group(key=key, label=label, estimate=estimate)
+
+
+def _group_target(targets: set[int | None], segment_targets: set[int | None], *, by_segment: bool) -> int | None:
+    """A group's target from the distinct targets of its rows: grouped by segment, the segment's
+    target when its rows share one; else the target every row shares; else None."""
+    if by_segment and len(segment_targets) == 1 and (target := next(iter(segment_targets))) is not None:
+        return target
+    return next(iter(targets)) if len(targets) == 1 else None
+
+
+def _db_labels(
+    group_by: str | None, values: list[Any], milestones: list[ttv_sql.MeasuredMilestone]
+) -> dict[Any, tuple[str, str, tuple[Any, ...]]]:
+    """Per group value from the database: (key, label, sort order), as ``_group_of`` gives them."""
+    if group_by is None:
+        return {value: ("all", _("All"), ()) for value in values}
+    if group_by == "segment":
+        segments = Segment.objects.filter(pk__in=values).values_list("pk", "slug", "name", "position")
+        return {pk: (slug, name, (position, name)) for pk, slug, name, position in segments}
+    if group_by == "plan":
+        return {plan: _plan_group(plan) for plan in values}
+    if group_by == "csm":
+        labels: dict[Any, tuple[str, str, tuple[Any, ...]]] = {}
+        if None in values:
+            labels[None] = _csm_group(None, "", "")
+        for pk, name, email in User.objects.filter(pk__in=[v for v in values if v is not None]).values_list(
+            "pk", "name", "email"
+        ):
+            labels[pk] = _csm_group(pk, name, email)
+        return labels
+    if group_by == "playbook_version":
+        by_playbook = {m.playbook_id: m for m in milestones}
+        return {
+            pk: (
+                f"{by_playbook[pk].playbook_key}:v{by_playbook[pk].playbook_version}",
+                f"{by_playbook[pk].playbook_name} v{by_playbook[pk].playbook_version}",
+                (by_playbook[pk].playbook_key, by_playbook[pk].playbook_version),
+            )
+            for pk in values
+        }
+    quarter = group_by == "cohort_quarter"
+    labels = {}
+    for value in values:
+        cohort = ttv_sql.cohort_of(value, quarter=quarter)
+        labels[value] = (cohort, cohort, (cohort,))
+    return labels
+
+
+def _group(key: str, label: str, rows: list[Row], *, by_segment: bool, business_days: bool) -> Group:
+    target = _group_target(
+        {row.target_days for row in rows}, {row.segment_target_days for row in rows}, by_segment=by_segment
+    )
+    reached = [not row.censored for row in rows]
+    estimate = kaplan_meier(
+        [row.duration_days for row in rows], reached, target_days=target, curve_resolution=CURVE_RESOLUTION
+    )
+    if business_days and target is not None:
+        calendar = kaplan_meier([row.calendar_days for row in rows], reached, target_days=target)
+        estimate = replace(estimate, within_target_share=calendar.within_target_share)
+    return Group(key=key, label=label, estimate=estimate)
+
+
+def expected_reach_days(curve: Sequence[tuple[float, float]], waited: float) -> float | None:
+    """When a journey that has waited ``waited`` days is expected to arrive: the median of the
+    remaining time on its group's Kaplan-Meier curve, i.e. the first t >= waited where the share not
+    yet arrived falls to half of what it was at ``waited``. None when the curve never gets there."""
+    return expected_reach_days_many(curve, [waited])[0]
+
+
+def expected_reach_days_many(curve: Sequence[tuple[float, float]], waited: Sequence[float]) -> list[float | None]:
+    """``expected_reach_days`` for many waits on one curve at once (two binary searches each)."""
+    times = np.array([t for t, _share in curve], dtype=np.float64)
+    shares = np.array([share for _t, share in curve], dtype=np.float64)
+    waits = np.asarray(waited, dtype=np.float64)
+    not_arrived = 1.0 - shares[np.searchsorted(times, waits, side="right") - 1]
+    # The share not arrived is non-increasing: the first point at or below half of it comes after ``waited``.
+    first = np.searchsorted(shares, 1.0 - (not_arrived / 2 + 1e-12), side="left")
+    return [
+        float(times[index]) if gone > 0 and index < len(times) else None
+        for gone, index in zip(not_arrived.tolist(), first.tolist(), strict=True)
+    ]
+
+
+def reached_durations(
+    *,
+    kind: str,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    business_days: bool = False,
+    accounts: QuerySet[Account] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[float], int]:
+    """The times to ``kind`` of the journeys that reached it, and how many have not (yet)."""
+    now = now or timezone.now()
+    if business_days:
+        rows = ttv_rows(kind=kind, start_from=start_from, start_to=start_to, business_days=True, now=now,
+                        accounts=accounts)  # fmt: skip
+        reached = [row.duration_days for row in rows if not row.censored]
+        return reached, len(rows) - len(reached)
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
+    lean = ttv_sql.lean_rows(
+        milestones=milestones, group_by=None, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    )
+    reached = [row[1] for row in lean if row[2]]
+    return reached, len(lean) - len(reached)
+
+
+def segment_curves(
+    *, kind: str, accounts: QuerySet[Account] | None = None, now: datetime | None = None
+) -> dict[str, list[tuple[float, float]]]:
+    """Per segment slug, the full Kaplan-Meier curve of time to ``kind`` (calendar days), from lean rows."""
+    now = now or timezone.now()
+    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
+    rows = ttv_sql.lean_rows(
+        milestones=milestones, group_by="segment", start_from=None, start_to=None, now=now, accounts=accounts
+    )
+    runs = [(value, list(members)) for value, members in groupby(rows, key=itemgetter(0))]
+    labels = _db_labels("segment", [value for value, _members in runs], milestones)
+    return {
+        labels[value][0]: kaplan_meier([row[1] for row in members], [row[2] for row in members]).curve
+        for value, members in runs
+    }

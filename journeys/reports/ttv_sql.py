@@ -1,0 +1,263 @@
+"""The rows of a TTV report, lean: one statement, three numbers per journey, sorted by the database.
+
+A report needs, per journey, only its group, its time to the milestone (or to censoring) and
+whether it arrived; the statement computes those in the database (durations in calendar days,
+exact to the microsecond, censoring at now or churn) and returns them sorted by group and
+duration, so that ``measurement.kaplan_meier`` makes one pass per group. The milestone of each
+playbook version is chosen first by a small query, so the statement joins instead of running a
+subquery per journey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from journeys.onboarding.models import Milestone
+from portal.models import Account, MilestoneKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasuredMilestone:
+    """The milestone measured in one playbook version: the first of the kind by position, or the key."""
+
+    id: int
+    key: str
+    playbook_id: int
+    playbook_key: str
+    playbook_version: int
+    playbook_name: str
+
+
+def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[MeasuredMilestone]:
+    """Per playbook version, the milestone a report measures (one small query)."""
+    milestones = Milestone.objects.all()
+    if kind is not None:
+        milestones = milestones.filter(kind=kind)
+    if milestone_key:
+        milestones = milestones.filter(key=milestone_key)
+    chosen: dict[int, MeasuredMilestone] = {}
+    for row in milestones.order_by("playbook_id", "position", "id").values(
+        "id", "key", "playbook_id", "playbook__key", "playbook__version", "playbook__name"
+    ):
+        chosen.setdefault(
+            row["playbook_id"],
+            MeasuredMilestone(
+                id=row["id"],
+                key=row["key"],
+                playbook_id=row["playbook_id"],
+                playbook_key=row["playbook__key"],
+                playbook_version=row["playbook__version"],
+                playbook_name=row["playbook__name"],
+            ),
+        )
+    return list(chosen.values())
+
+
+def lean_rows(
+    *,
+    milestones: Sequence[MeasuredMilestone],
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+) -> list[tuple[Any, float, bool, int | None, int | None]]:
+    """One row per journey measured (as ``measurement.ttv_rows`` selects them), sorted by group then
+    duration, from one statement: (group, duration in days, reached, target, segment target).
+
+    The group is the segment id, plan, CS manager id (None: none), playbook id, cohort start (as
+    the database truncates it) or "all"; the target is the milestone's, else the segment's for the
+    kind; the segment target is the segment's for the kind."""
+    if not milestones or (accounts is not None and accounts.query.is_empty()):
+        return []
+    moment = connection.ops.adapt_datetimefield_value(now)
+    group_sql, group_params = _group_expression(group_by)
+    from_where, params = _from_where(
+        milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    )
+    # The end of observation: the achievement as of now, else churn if earlier than now, else now.
+    end = "CASE WHEN a.id IS NOT NULL THEN a.achieved_at WHEN acc.churned_at < %s THEN acc.churned_at ELSE %s END"
+    if connection.vendor == "postgresql":
+        elapsed = f"DATE_PART('epoch', ({end}) - j.started_at) / 86400"
+    else:  # SQLite: Django's function gives whole microseconds, exactly
+        elapsed = f"CAST(django_timestamp_diff({end}, j.started_at) AS DOUBLE PRECISION) / 1000000 / 86400"
+    segment_target = _segment_target()
+    sql = f"""
+        SELECT g, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target, seg_target
+        FROM (
+            SELECT {group_sql} AS g, {elapsed} AS elapsed,
+                   CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
+                   COALESCE(m.target_days, {segment_target}) AS row_target,
+                   {segment_target} AS seg_target
+            {from_where}
+        ) r
+        ORDER BY g, duration
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*group_params, moment, moment, *params])
+        return cursor.fetchall()
+
+
+def _from_where(
+    *,
+    milestones: Sequence[MeasuredMilestone],
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+    open_only: bool = False,
+    joins: str = "",
+) -> tuple[str, list[Any]]:
+    """FROM ... WHERE ... of both statements, with its parameters: journeys of the playbook versions
+    that have a measured milestone, its achievement as of ``now`` (a = NULL when not reached)."""
+    ops = connection.ops
+    tz = timezone.get_default_timezone()
+    moment = ops.adapt_datetimefield_value(now)
+    where = ["j.started_at <= %s"]
+    params: list[Any] = [*[m.id for m in milestones], *sorted({m.key for m in milestones}), moment, moment]
+    if start_from is not None:
+        where.append("j.started_at >= %s")
+        params.append(ops.adapt_datetimefield_value(datetime.combine(start_from, time(), tzinfo=tz)))
+    if start_to is not None:
+        where.append("j.started_at < %s")
+        params.append(ops.adapt_datetimefield_value(datetime.combine(start_to + timedelta(days=1), time(), tzinfo=tz)))
+    if accounts is not None and (accounts.query.has_filters() or accounts.query.is_sliced):
+        # All accounts (an admin's) need no filter.
+        subquery, subquery_params = accounts.values("pk").query.sql_with_params()
+        where.append(f"j.account_id IN ({subquery})")
+        params.extend(subquery_params)
+    if open_only:
+        where.append("a.id IS NULL AND acc.status <> %s")
+        params.append(Account.Status.CHURNED)
+    ids = ", ".join(["%s"] * len(milestones))
+    keys = ", ".join(["%s"] * len({m.key for m in milestones}))
+    # Only our own SQL is formatted in (column names, placeholders, Django's compiled subquery); every
+    # value goes as a parameter. The achievement is looked up by key first, so that the index on
+    # milestone_key serves it.
+    sql = f"""
+        FROM journeys_journey j
+        JOIN journeys_milestone m ON m.playbook_id = j.playbook_id AND m.id IN ({ids})
+        JOIN portal_account acc ON acc.id = j.account_id
+        JOIN portal_segment seg ON seg.id = acc.segment_id
+        LEFT JOIN journeys_achievement a
+          ON a.milestone_key IN ({keys}) AND a.journey_id = j.id AND a.milestone_key = m.key AND a.achieved_at <= %s
+        {joins}
+        WHERE {" AND ".join(where)}
+    """
+    return sql, params
+
+
+def _segment_target() -> str:
+    """The segment's target for the milestone's kind, as SQL."""
+    whens = " ".join(f"WHEN '{kind}' THEN seg.target_{kind}_days" for kind in MilestoneKind.values)
+    return f"CASE m.kind {whens} END"
+
+
+FULL_COLUMNS = (
+    "pk", "account_id", "account__name", "account__slug", "account__segment__name", "account__segment__slug",
+    "account__segment__position", "account__plan", "account__csm_id", "account__csm__name", "account__csm__email",
+    "account__churned_at", "playbook__key", "playbook__version", "playbook__name", "started_at", "ms_key",
+    "ms_kind", "ms_target", "segment_target", "achieved_at",
+)  # fmt: skip
+
+
+class FullRow(NamedTuple):
+    pk: int
+    account_id: int
+    account__name: str
+    account__slug: str
+    account__segment__name: str
+    account__segment__slug: str
+    account__segment__position: int
+    account__plan: str
+    account__csm_id: int | None
+    account__csm__name: str | None
+    account__csm__email: str | None
+    account__churned_at: datetime | None
+    playbook__key: str
+    playbook__version: int
+    playbook__name: str
+    started_at: datetime
+    ms_key: str
+    ms_kind: str
+    ms_target: int | None
+    segment_target: int | None
+    achieved_at: datetime | None
+
+
+def full_rows(
+    *,
+    milestones: Sequence[MeasuredMilestone],
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+    open_only: bool = False,
+) -> list[FullRow]:
+    """One row per journey measured with everything an export shows, ordered by start: one statement.
+    ``open_only``: only journeys that have not reached the milestone, of accounts still customers."""
+    if not milestones or (accounts is not None and accounts.query.is_empty()):
+        return []
+    from_where, params = _from_where(
+        milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts,
+        open_only=open_only,
+        joins="JOIN journeys_playbook p ON p.id = j.playbook_id LEFT JOIN portal_user u ON u.id = acc.csm_id",
+    )  # fmt: skip
+    sql = f"""
+        SELECT j.id, j.account_id, acc.name, acc.slug, seg.name, seg.slug, seg.position, acc.plan, acc.csm_id,
+               u.name, u.email, acc.churned_at, p.key, p.version, p.name, j.started_at, m.key, m.kind,
+               m.target_days, {_segment_target()}, a.achieved_at
+        {from_where}
+        ORDER BY j.started_at, j.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "sqlite":
+        return [FullRow(*row) for row in rows]
+    # SQLite hands datetimes back naive (or as text) when not read through the ORM.
+    return [
+        FullRow(*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:20], _aware(row[20])) for row in rows
+    ]
+
+
+def _aware(value: Any) -> datetime | None:
+    """A UTC datetime from what SQLite gives back: text, or a naive datetime (declared columns)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def _group_expression(group_by: str | None) -> tuple[str, tuple[Any, ...]]:
+    if group_by is None:
+        return "'all'", ()
+    if group_by == "segment":
+        return "acc.segment_id", ()
+    if group_by == "plan":
+        return "acc.plan", ()
+    if group_by == "csm":
+        return "acc.csm_id", ()
+    if group_by == "playbook_version":
+        return "j.playbook_id", ()
+    lookup = "month" if group_by == "cohort_month" else "quarter"
+    sql, params = connection.ops.datetime_trunc_sql(lookup, "j.started_at", (), timezone.get_default_timezone_name())
+    return sql, tuple(params)
+
+
+def cohort_of(value: Any, *, quarter: bool) -> str:
+    """The cohort label ("2026-03" or "2026-Q1") of a truncated start as the database returns it."""
+    if isinstance(value, str):  # SQLite: "2026-03-01 00:00:00"
+        year, month = int(value[:4]), int(value[5:7])
+    else:
+        year, month = value.year, value.month
+    return f"{year:04d}-Q{(month - 1) // 3 + 1}" if quarter else f"{year:04d}-{month:02d}"

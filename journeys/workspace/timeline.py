@@ -1,0 +1,138 @@
+"""Everything that happened to an account, newest first, for its CS manager: step changes, milestones
+reached, product usage summarised per day, value recorded, invitations and people joining, notes, and
+the e-mails sent about it. A fixed number of queries whatever the account's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from journeys.automation.models import Notification, Nudge
+from journeys.events.models import DailyEventCount
+from journeys.onboarding.models import Achievement, Journey, StepEvent, StepState, ValueRecord
+from journeys.workspace.models import AccountNote
+from portal.models import Account, Invitation, User
+
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: dt.datetime
+    kind: str  # step, milestone, usage, value, invitation, joined, journey, email
+    title: str
+    detail: str = ""
+    actor: str = ""
+
+
+def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int = 200) -> list[Entry]:
+    """The last ``days`` days of ``account``, newest first, at most ``limit`` entries."""
+    since = timezone.now() - dt.timedelta(days=days)
+    entries: list[Entry] = []
+    statuses = dict(StepState.Status.choices)
+
+    for journey in Journey.objects.filter(account=account, started_at__gte=since).select_related("playbook"):
+        entries.append(
+            Entry(
+                at=journey.started_at, kind="journey", title=_("Journey started: %(name)s") % {"name": journey.playbook}
+            )
+        )
+    for event in (
+        StepEvent.objects.filter(journey__account=account, occurred_at__gte=since)
+        .exclude(from_status="")  # the steps' creation: "Journey started" says it once
+        .select_related("step_state__step", "actor")
+        .order_by("-occurred_at")[:limit]
+    ):
+        change = f"{statuses.get(event.from_status, event.from_status or '—')} → {statuses.get(event.to_status)}"
+        if event.from_status == event.to_status:
+            change = ""
+        entries.append(
+            Entry(
+                at=event.occurred_at,
+                kind="step",
+                title=event.step_state.step.title,
+                detail=" · ".join(part for part in (change, event.reason, event.note) if part),
+                actor=_actor(event.actor, event.source),
+            )
+        )
+    for achievement in Achievement.objects.filter(account=account, achieved_at__gte=since).select_related("milestone"):
+        entries.append(
+            Entry(
+                at=achievement.achieved_at,
+                kind="milestone",
+                title=_("Milestone reached: %(name)s") % {"name": achievement.milestone.name},
+                detail=achievement.get_source_display(),
+            )
+        )
+    usage = (
+        DailyEventCount.objects.filter(account=account, filter_key="", day__gte=since.date())
+        .values("day", "name")
+        .annotate(n=Sum("count"))
+        .order_by("-day", "-n")
+    )
+    per_day: dict[dt.date, list[tuple[str, int]]] = {}
+    for row in usage:
+        per_day.setdefault(row["day"], []).append((row["name"], row["n"]))
+    for day, names in per_day.items():
+        total = sum(n for _name, n in names)
+        top = ", ".join(f"{name} ({n})" for name, n in names[:3])
+        entries.append(
+            Entry(
+                at=timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59))),
+                kind="usage",
+                title=ngettext("%(count)s product event", "%(count)s product events", total) % {"count": total},
+                detail=top,
+            )
+        )
+    for record in ValueRecord.objects.filter(account=account, created_at__gte=since).select_related("recorded_by"):
+        entries.append(
+            Entry(
+                at=record.created_at,
+                kind="value",
+                title=_("Value recorded: ¥%(amount)s") % {"amount": f"{record.amount:,.0f}"},
+                detail=record.note,
+                actor=_actor(record.recorded_by, ""),
+            )
+        )
+    for invitation in Invitation.objects.filter(account=account, created_at__gte=since).select_related("invited_by"):
+        entries.append(
+            Entry(
+                at=invitation.created_at,
+                kind="invitation",
+                title=_("Invited %(email)s") % {"email": invitation.email},
+                actor=_actor(invitation.invited_by, ""),
+            )
+        )
+        if invitation.accepted_at is not None:
+            entries.append(
+                Entry(
+                    at=invitation.accepted_at, kind="joined", title=_("%(email)s joined") % {"email": invitation.email}
+                )
+            )
+    for note in AccountNote.objects.filter(account=account, created_at__gte=since).select_related("author"):
+        entries.append(
+            Entry(at=note.created_at, kind="note", title=_("Note"), detail=note.body, actor=_actor(note.author, ""))
+        )
+    for model in (Nudge, Notification):
+        for email in model.objects.filter(account=account, sent_at__gte=since).select_related("recipient"):
+            entries.append(
+                Entry(
+                    at=email.sent_at,
+                    kind="email",
+                    title=_("E-mail sent: %(subject)s") % {"subject": email.subject},
+                    detail=email.recipient.email,
+                )
+            )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]
+
+
+def _actor(user: User | None, source: str) -> str:
+    if user is not None:
+        return user.get_full_name()
+    return _("automatically") if source and source != "manual" else ""

@@ -1,0 +1,204 @@
+"""The CS manager's pages: the portfolio (with its CSV export), the account page, and its actions on
+notes and the success plan."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from journeys.onboarding import selectors as onboarding_selectors
+from journeys.onboarding.forms import JourneyStartForm, ValueRecordForm
+from journeys.onboarding.views import checklist_context
+from journeys.reports import rollup
+from journeys.workspace import portfolio as portfolio_selectors
+from journeys.workspace import services as workspace
+from journeys.workspace.forms import GoalForm, NoteForm
+from journeys.workspace.models import SuccessGoal
+from journeys.workspace.timeline import DEFAULT_DAYS as TIMELINE_DAYS
+from journeys.workspace.timeline import account_timeline
+from portal import selectors
+from portal.access import staff_required
+from portal.forms import InvitationForm
+from portal.models import Account, MilestoneKind, Segment
+from portal.tenancy import get_visible_account, scope_to_user
+from portal.views import PAGE_SIZE, invite_from_form
+
+PORTFOLIO_RISKS = [
+    ("stuck", gettext_lazy("Stuck")),
+    ("behind", gettext_lazy("Behind")),
+    ("on_track", gettext_lazy("On track")),
+    ("reached", gettext_lazy("All reached")),
+    ("churned", gettext_lazy("Churned")),
+]
+PORTFOLIO_SORTS = [
+    ("risk", gettext_lazy("Most at risk")),
+    ("name", gettext_lazy("Name")),
+    ("progress", gettext_lazy("Progress")),
+    ("started", gettext_lazy("Longest on the way")),
+    ("first_value", gettext_lazy("Expected first value")),
+    ("activity", gettext_lazy("Least recent activity")),
+]
+
+
+@staff_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """A CS manager's accounts with where each stands. An admin can look at any CS manager's portfolio."""
+    csm = request.user
+    csms = []
+    if request.user.is_admin:
+        csms = list(selectors.csm_list())
+        chosen = request.GET.get("csm", "")
+        csm = next((c for c in csms if str(c.pk) == chosen), None)
+    filters = {name: request.GET.get(name, "").strip() for name in ("segment", "status", "risk", "milestone", "q")}
+    sort = request.GET.get("sort", "risk")
+    figures = None
+    if csm is not None:
+        figures = portfolio_selectors.portfolio(
+            accounts=selectors.account_list(user=request.user, csm_id=csm.pk),
+            segment=filters["segment"],
+            status=filters["status"],
+            risk=filters["risk"],
+            milestone=filters["milestone"],
+            search=filters["q"],
+            sort=sort,
+            curves=rollup.first_value_curves(),
+        )
+        if request.GET.get("format") == "csv":
+            return _portfolio_csv(figures)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "portal/portfolio.html",
+        {
+            "csm": csm,
+            "csms": csms,
+            "figures": figures,
+            "page": Paginator(figures.rows if figures else [], PAGE_SIZE).get_page(request.GET.get("page")),
+            "filters": filters,
+            "sort": sort,
+            "segments": Segment.objects.order_by("position", "name"),
+            "statuses": Account.Status.choices,
+            "risks": PORTFOLIO_RISKS,
+            "sorts": PORTFOLIO_SORTS,
+            "kinds": MilestoneKind.choices,
+            "query": params.urlencode(),
+        },
+    )
+
+
+def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kachi-portfolio-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read Japanese names as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        ["account", "segment", "status", "risk", "progress_percent", "current_step", "days_since_start",
+         "first_value_days", "first_value_reached", "first_value_target_days", "open_overdue", "last_activity",
+         *[f"milestone:{kind}" for kind in MilestoneKind.values]]
+    )  # fmt: skip
+    for row in figures.rows:
+        by_kind = {}
+        for chip in row.chips:
+            by_kind.setdefault(chip.kind, chip.status)
+        writer.writerow(
+            [row.account.slug, row.account.segment.name, row.account.status, row.risk, row.percent, row.current_step,
+             "" if row.days_since_start is None else row.days_since_start,
+             "" if row.first_value_days is None else f"{row.first_value_days:.1f}",
+             "1" if row.first_value_reached else "0",
+             "" if row.first_value_target is None else row.first_value_target, row.open_overdue,
+             row.last_activity.isoformat() if row.last_activity else "",
+             *[by_kind.get(kind, "") for kind in MilestoneKind.values]]
+        )  # fmt: skip
+    return response
+
+
+@staff_required
+def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    account = get_visible_account(user=request.user, slug=slug)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and invite_from_form(request, form, account):
+        return redirect("account_detail", slug=account.slug)
+    journey = onboarding_selectors.account_journey(account=account)
+    context = {
+        "account": account,
+        "days_since_start": max((timezone.now() - account.contract_start).days, 0),
+        "members": selectors.account_members(account=account),
+        "invitations": selectors.account_open_invitations(account=account),
+        "form": form,
+        "value_summary": onboarding_selectors.account_value(account=account),
+        "value_form": ValueRecordForm(),
+        "start_form": JourneyStartForm(playbooks=onboarding_selectors.startable_playbooks(account=account)),
+        "timeline": account_timeline(account=account),
+        "goals": list(account.success_goals.all()),
+        "goal_form": GoalForm(),
+        "note_form": NoteForm(),
+        "timeline_days": TIMELINE_DAYS,
+    }
+    if journey is not None:
+        context.update(checklist_context(request, journey))
+        context["members"] = selectors.account_members(account=account)
+    return render(request, "portal/account_detail.html", context)
+
+
+def _errors(form: forms.Form, error: ValidationError | None = None) -> str:
+    texts = [m for ms in form.errors.values() for m in ms]
+    if error is not None:
+        texts += error.messages
+    return " ".join(texts)
+
+
+@require_POST
+@staff_required
+def note_add(request: HttpRequest, slug: str) -> HttpResponse:
+    account = get_visible_account(user=request.user, slug=slug)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            workspace.note_add(account=account, body=form.cleaned_data["body"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, _errors(form, error))
+        else:
+            messages.success(request, _("Note saved."))
+    else:
+        messages.error(request, _errors(form))
+    return redirect(f"/accounts/{account.slug}/#notes")
+
+
+@require_POST
+@staff_required
+def goal_add(request: HttpRequest, slug: str) -> HttpResponse:
+    account = get_visible_account(user=request.user, slug=slug)
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        try:
+            workspace.goal_add(account=account, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, _errors(form, error))
+        else:
+            messages.success(request, _("Goal added to the success plan."))
+    else:
+        messages.error(request, _errors(form))
+    return redirect(f"/accounts/{account.slug}/#success-plan")
+
+
+@require_POST
+@staff_required
+def goal_status(request: HttpRequest, pk: int) -> HttpResponse:
+    goals = scope_to_user(SuccessGoal.objects.select_related("account"), user=request.user, account_field="account")
+    goal = get_object_or_404(goals, pk=pk)
+    try:
+        workspace.goal_set_status(goal=goal, status=request.POST.get("status", ""), by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"/accounts/{goal.account.slug}/#success-plan")
