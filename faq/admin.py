@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from faq.markdown import render_article
-from faq.models import Article, ArticleImage, ArticleRevision, ArticleStep, ArticleVote, Category, SearchLog, Tag
+from faq.models import Article, ArticleImage, ArticleRevision, ArticleVote, Category, SearchLog, Tag
 from faq.selectors import search_gaps
 from faq.services import article_publish, article_unpublish, revision_record, revision_restore
 from portal.admin_tools import count_of
@@ -49,67 +49,6 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-def step_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Steps grouped by playbook, named as in their newest version."""
-    from journeys.onboarding.models import Step
-
-    groups: dict[str, list[tuple[str, str]]] = {}
-    names: dict[str, str] = {}
-    seen: set[tuple[str, str]] = set()
-    steps = Step.objects.select_related("playbook").order_by("playbook__key", "-playbook__version", "position")
-    for step in steps:
-        pair = (step.playbook.key, step.key)
-        if pair in seen:
-            continue
-        seen.add(pair)
-        names.setdefault(step.playbook.key, step.playbook.name)
-        groups.setdefault(step.playbook.key, []).append((f"{pair[0]}/{pair[1]}", f"{step.title} ({step.key})"))
-    return [("", "—")] + [(names[key], choices) for key, choices in groups.items()]
-
-
-class ArticleStepForm(forms.ModelForm):
-    step = forms.ChoiceField(label=_("step"), choices=step_choices)
-
-    class Meta:
-        model = ArticleStep
-        fields: list[str] = []
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["step"] = f"{self.instance.playbook_key}/{self.instance.step_key}"
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        value = cleaned.get("step") or ""
-        if "/" in value:
-            self.instance.playbook_key, self.instance.step_key = value.split("/", 1)
-        return cleaned
-
-
-class ArticleStepFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        seen: set[str] = set()
-        for form in self.forms:
-            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
-                continue
-            step = form.cleaned_data.get("step")
-            if step in seen:
-                form.add_error("step", _("This step is already linked."))
-            if step:
-                seen.add(step)
-
-
-class ArticleStepInline(admin.TabularInline):
-    model = ArticleStep
-    form = ArticleStepForm
-    formset = ArticleStepFormSet
-    extra = 0
-    verbose_name = _("onboarding step it helps with")
-    verbose_name_plural = _("onboarding steps it helps with")
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -155,7 +94,8 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ["segments", "tags"]
     autocomplete_fields = ["translation_of"]
     readonly_fields = ["published_at", "view_count", "updated_at", "updated_by", "links"]
-    inlines = [ArticleStepInline]
+    # The onboarding steps it helps with: an inline added by journeys' admin (journeys sits above faq).
+    inlines: list[type[admin.options.InlineModelAdmin]] = []
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "category", "summary", "body"]}),

@@ -13,7 +13,6 @@ from django.utils import timezone
 from faq.demo_articles import ARTICLES, CATEGORIES, FEATURED, TAGS, DemoArticle, Text
 from faq.models import Article, ArticleStep, Category, Tag
 from faq.services import revision_record
-from journeys.onboarding.models import Step
 from portal.models import Segment, User
 
 POSITION_STEP = 10  # room to slot an article in between without renumbering the others (featured: 1, 2, …)
@@ -52,14 +51,13 @@ def _positions() -> dict[str, int]:
     return positions
 
 
-def seed_help_centre(*, by: User | None) -> int:
-    """Create the demo categories, tags and articles that do not exist yet. Returns how many articles were added."""
+def seed_help_centre(*, by: User | None, step_playbooks: dict[str, set[str]]) -> int:
+    """Create the demo categories, tags and articles that do not exist yet, each linked to the steps it
+    helps with (``step_playbooks``: for each step key, the playbooks that have it). Returns how many
+    articles were added."""
     categories = _categories()
     tags = _tags()
     positions = _positions()
-    step_playbooks: dict[str, set[str]] = {}
-    for playbook_key, step_key in Step.objects.values_list("playbook__key", "key").distinct():
-        step_playbooks.setdefault(step_key, set()).add(playbook_key)
     segments = {s.slug: s for s in Segment.objects.all()}
     existing = {
         (language, slug): pk

@@ -231,12 +231,6 @@ class ArticleStep(models.Model):
     def __str__(self) -> str:
         return f"{self.playbook_key} / {self.step_key}"
 
-    def clean(self) -> None:
-        from journeys.onboarding.models import Step
-
-        if not Step.objects.filter(playbook__key=self.playbook_key, key=self.step_key).exists():
-            raise ValidationError(_("No playbook version has a step with these keys."))
-
 
 class ArticleRevision(models.Model):
     """The article as it was after one save: who, when, every field, and what changed."""

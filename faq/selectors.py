@@ -98,32 +98,9 @@ def related_articles(*, article: Article, user: User, limit: int = 5) -> list[Ar
     )
 
 
-@dataclass(frozen=True)
-class StepRef:
-    playbook_key: str
-    step_key: str
-    title: str
-
-
-def article_steps(*, article: Article) -> list[StepRef]:
-    """The onboarding steps an article helps with, named as in the newest playbook version."""
-    from journeys.onboarding.models import Step
-
-    links = list(ArticleStep.objects.filter(article=article))
-    if not links:
-        return []
-    query = Q()
-    for link in links:
-        query |= Q(playbook__key=link.playbook_key, key=link.step_key)
-    titles: dict[tuple[str, str], str] = {}
-    for step in Step.objects.filter(query).select_related("playbook").order_by("-playbook__version"):
-        titles.setdefault((step.playbook.key, step.key), step.title)
-    refs: dict[str, StepRef] = {}  # a step shared by several playbooks is listed once
-    for link in links:
-        title = titles.get((link.playbook_key, link.step_key))
-        if title is not None:
-            refs.setdefault(title, StepRef(playbook_key=link.playbook_key, step_key=link.step_key, title=title))
-    return list(refs.values())
+def article_step_keys(*, article: Article) -> list[tuple[str, str]]:
+    """The (playbook key, step key) of each onboarding step an article helps with."""
+    return list(ArticleStep.objects.filter(article=article).values_list("playbook_key", "step_key"))
 
 
 def user_vote(*, article: Article, user: User, session_key: str | None) -> ArticleVote | None:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from faq import analytics_views, views
+from faq import views
 from faq.converters import LanguageConverter
 
 register_converter(LanguageConverter, "lang")
@@ -10,7 +10,6 @@ app_name = "faq"
 urlpatterns = [
     path("help/", views.home, name="home"),
     path("help/search/", views.search, name="search"),
-    path("help/analytics/", analytics_views.analytics, name="analytics"),
     path("help/category/<slug:slug>/", views.category, name="category"),
     path("help/<lang:language>/<slug:slug>/", views.article, name="article"),
     path("help/<lang:language>/<slug:slug>/vote/", views.vote, name="vote"),

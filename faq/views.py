@@ -94,8 +94,6 @@ def _article_context(request: HttpRequest, item, **extra: object) -> dict:
         "rendered": render_article(item.body),
         "translations": selectors.article_translations(article=item, user=user),
         "related": selectors.related_articles(article=item, user=user),
-        # Onboarding step names are for people with an onboarding, not for anonymous visitors.
-        "steps": selectors.article_steps(article=item) if user.is_authenticated else [],
         "rated": request.GET.get("rated") == "1",
         **_vote_context(request, item),
         **extra,

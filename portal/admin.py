@@ -4,7 +4,6 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from journeys.onboarding.services.journeys import journey_start_default
 from portal.models import Account, Invitation, Membership, NotificationPreferences, Segment, User
 
 
@@ -87,12 +86,6 @@ class AccountAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["csm"]
     inlines = [MembershipInline]
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            # A new account starts its segment's onboarding playbook straight away.
-            journey_start_default(account=obj, by=request.user)
 
 
 @admin.register(Membership)

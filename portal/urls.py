@@ -59,6 +59,7 @@ urlpatterns = [
     path("reports/distribution/", report_views.distribution, name="report_distribution"),
     path("reports/export/table.csv", report_views.export_table, name="report_export_table"),
     path("reports/export/rows.csv", report_views.export_rows, name="report_export_rows"),
+    path("help/analytics/", report_views.help_analytics, name="help_analytics"),
     # Help centre (public articles need no sign-in)
     path("", include("faq.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"articles": PublicArticleSitemap}}, name="sitemap"),

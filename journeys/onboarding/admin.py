@@ -22,6 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from faq import admin as faq_admin
+from faq.models import Article, ArticleStep
 from journeys.onboarding.models import (
     Achievement,
     Journey,
@@ -33,10 +35,13 @@ from journeys.onboarding.models import (
     StepState,
     ValueRecord,
 )
+from journeys.onboarding.selectors import step_choices
 from journeys.onboarding.services.evaluation import journey_evaluate
-from journeys.onboarding.services.journeys import value_record_create
+from journeys.onboarding.services.journeys import journey_start_default, value_record_create
 from journeys.onboarding.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
+from portal import admin as portal_admin
 from portal.admin_tools import ReadOnlyAdmin, ReadOnlyInline, count_of
+from portal.models import Account
 
 EVENT_RULE_FIELDS = ["event_name", ("event_min_count", "event_min_days", "event_window_days"), "event_properties"]
 
@@ -545,3 +550,77 @@ class MilestoneFeedbackAdmin(ReadOnlyAdmin):
     @admin.display(description=_("milestone"), ordering="achievement__milestone__name")
     def milestone(self, feedback: MilestoneFeedback) -> str:
         return str(feedback.achievement.milestone)
+
+
+# --- The help centre's articles: the onboarding steps each helps with -------------------------
+
+
+class ArticleStepForm(forms.ModelForm):
+    step = forms.ChoiceField(label=_("step"), choices=step_choices)
+
+    class Meta:
+        model = ArticleStep
+        fields: list[str] = []
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["step"] = f"{self.instance.playbook_key}/{self.instance.step_key}"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        value = cleaned.get("step") or ""
+        if "/" in value:
+            self.instance.playbook_key, self.instance.step_key = value.split("/", 1)
+        return cleaned
+
+
+class ArticleStepFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            step = form.cleaned_data.get("step")
+            if step in seen:
+                form.add_error("step", _("This step is already linked."))
+            if step:
+                seen.add(step)
+
+
+class ArticleStepInline(admin.TabularInline):
+    model = ArticleStep
+    form = ArticleStepForm
+    formset = ArticleStepFormSet
+    extra = 0
+    verbose_name = _("onboarding step it helps with")
+    verbose_name_plural = _("onboarding steps it helps with")
+
+
+admin.site.unregister(Article)
+
+
+@admin.register(Article)
+class ArticleAdmin(faq_admin.ArticleAdmin):
+    """The help centre's article admin, with the steps each article helps with, chosen among the
+    playbooks' steps (an article names them by playbook key and step key)."""
+
+    inlines = [*faq_admin.ArticleAdmin.inlines, ArticleStepInline]
+
+
+# --- Accounts: a new one starts its segment's playbook -------------------------------------------
+
+
+admin.site.unregister(Account)
+
+
+@admin.register(Account)
+class AccountAdmin(portal_admin.AccountAdmin):
+    """The accounts admin of ``portal``; an account added here starts its segment's onboarding playbook
+    straight away."""
+
+    def save_model(self, request: HttpRequest, obj: Account, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            journey_start_default(account=obj, by=request.user)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from journeys.onboarding.models import (
@@ -234,3 +234,54 @@ def playbook_event_filters(*, playbook_id: int) -> list[tuple[str, dict[str, Any
             if name and isinstance(wanted, dict) and wanted:
                 criteria.add((name, json.dumps(wanted, sort_keys=True)))
     return [(name, json.loads(wanted)) for name, wanted in sorted(criteria)]
+
+
+@dataclass(frozen=True)
+class StepRef:
+    playbook_key: str
+    step_key: str
+    title: str
+
+
+def steps_named(*, keys: list[tuple[str, str]]) -> list[StepRef]:
+    """The steps of these (playbook key, step key) pairs, named as in the newest playbook version; a
+    step shared by several playbooks once. Pairs that name no step are left out."""
+    if not keys:
+        return []
+    query = Q()
+    for playbook_key, step_key in keys:
+        query |= Q(playbook__key=playbook_key, key=step_key)
+    titles: dict[tuple[str, str], str] = {}
+    for step in Step.objects.filter(query).select_related("playbook").order_by("-playbook__version"):
+        titles.setdefault((step.playbook.key, step.key), step.title)
+    refs: dict[str, StepRef] = {}
+    for playbook_key, step_key in keys:
+        title = titles.get((playbook_key, step_key))
+        if title is not None:
+            refs.setdefault(title, StepRef(playbook_key=playbook_key, step_key=step_key, title=title))
+    return list(refs.values())
+
+
+def step_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every step key of every playbook, grouped by playbook and named as in its newest version: the
+    choices for linking an article to the steps it helps with."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    names: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    steps = Step.objects.select_related("playbook").order_by("playbook__key", "-playbook__version", "position")
+    for step in steps:
+        pair = (step.playbook.key, step.key)
+        if pair in seen:
+            continue
+        seen.add(pair)
+        names.setdefault(step.playbook.key, step.playbook.name)
+        groups.setdefault(step.playbook.key, []).append((f"{pair[0]}/{pair[1]}", f"{step.title} ({step.key})"))
+    return [("", "—")] + [(names[key], choices) for key, choices in groups.items()]
+
+
+def playbooks_of_steps() -> dict[str, set[str]]:
+    """For each step key, the keys of the playbooks that have a step with it."""
+    found: dict[str, set[str]] = {}
+    for playbook_key, step_key in Step.objects.values_list("playbook__key", "key").distinct():
+        found.setdefault(step_key, set()).add(playbook_key)
+    return found

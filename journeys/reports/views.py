@@ -11,17 +11,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from faq.selectors import step_tutorials
+from faq.analytics import content_analytics
+from faq.selectors import search_gaps, step_tutorials
 from journeys import queue
 from journeys.onboarding.models import Playbook
 from journeys.reports import charts, measurement, risk, rollup, selectors
 from journeys.reports.api import rows_csv_response
+from journeys.reports.help import stalled_reading
 from portal.access import admin_required
 from portal.models import MilestoneKind, Segment
 
@@ -391,3 +393,26 @@ def bottlenecks(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+@admin_required
+def help_analytics(request: HttpRequest) -> HttpResponse:
+    """The help centre's figures (what is read, what helps, searches that found nothing) and what the
+    people of accounts stalled on a step read, over the last 30 days."""
+    figures = content_analytics()
+    chart = ""
+    if figures.views:
+        chart = charts.bar_chart(
+            labels=[formats.date_format(day, "n/j") for day, _count in figures.daily],
+            series=[(_("Views"), [count for _day, count in figures.daily])],
+            title=_("Article views per day"),
+            y_title=_("Views"),
+            nonce=str(request.csp_nonce),
+        )
+    context = {
+        "figures": figures,
+        "chart": chart,
+        "gaps": search_gaps(days=figures.days, limit=10),
+        "stalled": stalled_reading(since=figures.since),
+    }
+    return render(request, "faq/analytics.html", context)

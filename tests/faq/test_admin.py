@@ -50,6 +50,19 @@ def article_form(category_id: int, **fields: str) -> dict:
     return data
 
 
+def test_an_article_links_only_to_a_step_some_playbook_has(world: World, admin_client: Client, journey_a) -> None:
+    category = CategoryFactory()
+    data = article_form(category.pk, **{"steps-TOTAL_FORMS": "1", "steps-0-step": "basics/nope"})
+    response = admin_client.post("/admin/faq/article/add/", data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Article.objects.exists()
+
+    data["steps-0-step"] = "basics/connect"
+    assert admin_client.post("/admin/faq/article/add/", data).status_code == 302
+    assert list(Article.objects.get().steps.values_list("playbook_key", "step_key")) == [("basics", "connect")]
+
+
 def test_adding_and_editing_keep_revisions(world: World, admin_client: Client, journey_a) -> None:
     category = CategoryFactory()
     response = admin_client.post("/admin/faq/article/add/", article_form(category.pk))

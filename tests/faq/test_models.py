@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import translation
 
-from faq.models import Article, ArticleImage, ArticleStep
+from faq.models import Article, ArticleImage
 from faq.validators import parse_video_url, validate_image, validate_mp4
 from tests.faq.factories import ArticleFactory, CategoryFactory
 
@@ -167,14 +167,6 @@ def test_an_article_has_one_kind_of_video_and_a_translation_in_the_other_languag
     with pytest.raises(ValidationError) as error:
         article.full_clean()
     assert set(error.value.message_dict) == {"video_file", "translation_of"}
-
-
-@pytest.mark.django_db
-def test_a_step_link_must_name_an_existing_step(journey_a) -> None:
-    article = ArticleFactory()
-    ArticleStep(article=article, playbook_key="basics", step_key="connect").full_clean()
-    with pytest.raises(ValidationError, match="No playbook version"):
-        ArticleStep(article=article, playbook_key="basics", step_key="nope").full_clean()
 
 
 @pytest.mark.django_db

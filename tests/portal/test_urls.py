@@ -100,7 +100,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     # customers-only article, so an anonymous visitor is sent to sign in or answered 404.
     "faq:home": same(200),
     "faq:search": same(200),
-    "faq:analytics": row(302, 403, 403, 403, 403, 403, 200),
+    "help_analytics": row(302, 403, 403, 403, 403, 403, 200),
     "faq:category": same(200),
     "faq:article": same(200),
     "faq:vote": same(405),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from faq.demo import seed_help_centre
 from journeys.demo import seed_journeys, seed_workspace
+from journeys.onboarding.selectors import playbooks_of_steps
 from portal.models import Account, Membership, Segment, User
 
 DEMO_PASSWORD = "kachi-demo"  # noqa: S105 - printed for people to sign in with
@@ -190,7 +191,9 @@ class Command(BaseCommand):
 
         journeys_created = seed_journeys(rng=rng, now=now)
         workspace = seed_workspace(rng=rng, now=now)
-        articles_added = seed_help_centre(by=User.objects.filter(is_superuser=True).order_by("pk").first())
+        articles_added = seed_help_centre(
+            by=User.objects.filter(is_superuser=True).order_by("pk").first(), step_playbooks=playbooks_of_steps()
+        )
 
         if options.get("verbosity", 1) >= 1:
             self.stdout.write(
