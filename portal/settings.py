@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -156,7 +156,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")
 LANGUAGE_COOKIE_NAME = "kachi_language"
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None", False] | None = "Lax"
 
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
