@@ -58,10 +58,8 @@ def content_analytics(*, days: int = DEFAULT_DAYS, limit: int = 10, min_votes: i
     per_day = dict(views.values_list("day").annotate(n=Count("id")).values_list("day", "n"))
     daily = [(since + dt.timedelta(days=i), per_day.get(since + dt.timedelta(days=i), 0)) for i in range(days)]
 
-    vote_counts = {
-        "n_helpful": Count("votes", filter=Q(votes__helpful=True), distinct=True),
-        "n_votes": Count("votes", distinct=True),
-    }
+    helpful_count = Count("votes", filter=Q(votes__helpful=True), distinct=True)
+    vote_count = Count("votes", distinct=True)
     top_rows = (
         Article.objects.filter(views__day__gte=since)
         .annotate(n_views=Count("views", distinct=True), n_readers=Count("views__visitor", distinct=True))
@@ -71,7 +69,7 @@ def content_analytics(*, days: int = DEFAULT_DAYS, limit: int = 10, min_votes: i
     top_votes = {
         row["pk"]: row
         for row in Article.objects.filter(pk__in=[a.pk for a in top_rows])
-        .annotate(**vote_counts)
+        .annotate(n_helpful=helpful_count, n_votes=vote_count)
         .values("pk", "n_helpful", "n_votes")
     }
     top = [
@@ -85,7 +83,7 @@ def content_analytics(*, days: int = DEFAULT_DAYS, limit: int = 10, min_votes: i
         for a in top_rows
     ]
     least = (
-        Article.objects.annotate(**vote_counts)
+        Article.objects.annotate(n_helpful=helpful_count, n_votes=vote_count)
         .filter(n_votes__gte=min_votes)
         .order_by(F("n_helpful") * 1000 / F("n_votes"), "-n_votes", "title")
         .select_related("category")[:limit]

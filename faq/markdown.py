@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 
 from portal.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
@@ -64,6 +65,7 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )
+    assert isinstance(md.renderer, RendererHTML)  # the default renderer, the one with rules
     default_image = md.renderer.rules["image"]
 
     def image(renderer, tokens, idx, options, env):

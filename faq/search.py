@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import add, or_
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Expression,
     F,
     FloatField,
     Func,
@@ -253,7 +256,7 @@ def _fts_expression(terms: list[str]) -> str:
     return " OR ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
 
 
-def _relevance(query: str, long_terms: list[str]):
+def _relevance(query: str, long_terms: list[str]) -> Expression:
     """The tie-breaker between articles with the same score, higher is better."""
     if connection.vendor == "postgresql" and long_terms:
         title = Func(Value(query), F("title"), function="word_similarity", output_field=FloatField())
@@ -282,7 +285,7 @@ def _candidates(long_terms: list[str], short_terms: list[str]) -> Q:
     return reduce(or_, [_contains(term) for term in long_terms])
 
 
-def search_articles(query: str, *, user: User, language: str) -> QuerySet[Article]:
+def search_articles(query: str, *, user: User | AnonymousUser, language: str) -> QuerySet[Article]:
     """Published articles ``user`` may read (in ``language``, or untranslated) that contain
     the query's terms, best first (see the module's docstring). An empty query finds nothing."""
     terms = search_terms(query)
@@ -336,11 +339,11 @@ def search_articles(query: str, *, user: User, language: str) -> QuerySet[Articl
 class SearchResults:
     query: str
     terms: list[str]
-    hits: list[Article]  # each with ``title_html`` and ``snippet`` (highlighted, safe HTML)
+    hits: Sequence[Article]  # each with ``title_html`` and ``snippet`` (highlighted, safe HTML)
     total: int
 
 
-def search_results(query: str, *, user: User, language: str, limit: int) -> SearchResults:
+def search_results(query: str, *, user: User | AnonymousUser, language: str, limit: int) -> SearchResults:
     """The first ``limit`` hits with their highlights, and how many there are in all: two queries."""
     terms = highlight_terms(query)
     # Ranking and counting carry every matching row through the window: without the bodies, which
@@ -420,11 +423,12 @@ def snippet(*, body: str, summary: str = "", terms: list[str], length: int = SNI
     return mark_safe(("…" if start else "") + excerpt + ("…" if end < len(text) else ""))  # noqa: S308
 
 
-def annotate_highlights(articles: list[Article], *, terms: list[str]) -> None:
+def annotate_highlights(articles: Iterable[Article], *, terms: list[str]) -> None:
     """Give each article ``title_html`` and ``snippet``, highlighted for ``terms``."""
     for article in articles:
-        article.title_html = highlight(article.title, terms)
-        article.snippet = snippet(body=article.body, summary=article.summary, terms=terms)
+        # Attributes of a search hit that the model does not declare: set by name.
+        setattr(article, "title_html", highlight(article.title, terms))  # noqa: B010
+        setattr(article, "snippet", snippet(body=article.body, summary=article.summary, terms=terms))  # noqa: B010
 
 
 # --- Indexes that only SQL can create (see the migration) -----------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +23,7 @@ from portal.models import Account, User
 LIST_FIELDS = ["category__parent"]
 
 
-def visible_articles(user: User | None, *, include_drafts: bool = False) -> QuerySet[Article]:
+def visible_articles(user: User | AnonymousUser | None, *, include_drafts: bool = False) -> QuerySet[Article]:
     """Articles ``user`` may read. ``include_drafts`` only widens the set for admins."""
     articles = Article.objects.all()
     if user is None or not user.is_authenticated or not user.is_active:
@@ -53,7 +54,7 @@ def in_language(articles: QuerySet[Article], *, language: str) -> QuerySet[Artic
     return articles.filter(Q(language=language) | ~has_translation)
 
 
-def article_for_reading(*, user: User, language: str, slug: str) -> Article:
+def article_for_reading(*, user: User | AnonymousUser, language: str, slug: str) -> Article:
     """The article page's article, or the 404 of a missing one; admins may preview drafts."""
     articles = (
         visible_articles(user, include_drafts=True)
@@ -66,14 +67,14 @@ def article_for_reading(*, user: User, language: str, slug: str) -> Article:
         raise Http404("No such article.") from None
 
 
-def article_by_id(*, user: User, pk: int) -> Article:
+def article_by_id(*, user: User | AnonymousUser, pk: int) -> Article:
     try:
         return visible_articles(user, include_drafts=True).get(pk=pk)
     except Article.DoesNotExist:
         raise Http404("No such article.") from None
 
 
-def article_translations(*, article: Article, user: User) -> list[Article]:
+def article_translations(*, article: Article, user: User | AnonymousUser) -> list[Article]:
     """The visible versions of ``article`` in other languages."""
     root = article.translation_of_id or article.pk
     return list(
@@ -84,7 +85,7 @@ def article_translations(*, article: Article, user: User) -> list[Article]:
     )
 
 
-def related_articles(*, article: Article, user: User, limit: int = 5) -> list[Article]:
+def related_articles(*, article: Article, user: User | AnonymousUser, limit: int = 5) -> list[Article]:
     """Same category or a shared tag, same language; the most read first."""
     tag_ids = [tag.pk for tag in article.tags.all()]
     return list(
@@ -103,7 +104,7 @@ def article_step_keys(*, article: Article) -> list[tuple[str, str]]:
     return list(ArticleStep.objects.filter(article=article).values_list("playbook_key", "step_key"))
 
 
-def user_vote(*, article: Article, user: User, session_key: str | None) -> ArticleVote | None:
+def user_vote(*, article: Article, user: User | AnonymousUser, session_key: str | None) -> ArticleVote | None:
     if user.is_authenticated:
         return ArticleVote.objects.filter(article=article, user=user).first()
     if not session_key:
@@ -118,7 +119,7 @@ class CategoryNode:
     article_count: int
 
 
-def category_tree(*, user: User, language: str) -> list[CategoryNode]:
+def category_tree(*, user: User | AnonymousUser, language: str) -> list[CategoryNode]:
     """Top-level categories with their sub-categories, counting the articles the reader can see."""
     visible = in_language(visible_articles(user), language=language)
     counts = dict(visible.order_by().values("category_id").annotate(n=Count("pk")).values_list("category_id", "n"))
@@ -139,7 +140,7 @@ def category_tree(*, user: User, language: str) -> list[CategoryNode]:
     return nodes
 
 
-def popular_articles(*, user: User, language: str, limit: int = 6) -> list[Article]:
+def popular_articles(*, user: User | AnonymousUser, language: str, limit: int = 6) -> list[Article]:
     return list(
         in_language(visible_articles(user), language=language)
         .select_related(*LIST_FIELDS)
@@ -147,7 +148,7 @@ def popular_articles(*, user: User, language: str, limit: int = 6) -> list[Artic
     )
 
 
-def recent_articles(*, user: User, language: str, limit: int = 6) -> list[Article]:
+def recent_articles(*, user: User | AnonymousUser, language: str, limit: int = 6) -> list[Article]:
     return list(
         in_language(visible_articles(user), language=language)
         .select_related(*LIST_FIELDS)
@@ -162,7 +163,7 @@ def category_for_reading(*, slug: str) -> Category:
         raise Http404("No such category.") from None
 
 
-def category_articles(*, category: Category, user: User, language: str) -> list[Article]:
+def category_articles(*, category: Category, user: User | AnonymousUser, language: str) -> list[Article]:
     """The articles of a category and of its sub-categories, in order."""
     return list(
         in_language(visible_articles(user), language=language)
@@ -172,7 +173,9 @@ def category_articles(*, category: Category, user: User, language: str) -> list[
     )
 
 
-def step_tutorials(*, user: User, playbook_key: str, step_keys: list[str], language: str) -> dict[str, list[Article]]:
+def step_tutorials(
+    *, user: User | AnonymousUser, playbook_key: str, step_keys: list[str], language: str
+) -> dict[str, list[Article]]:
     """Published tutorials ``user`` may read, per step key of one playbook: one query for any number of steps."""
     if not step_keys:
         return {}
@@ -199,7 +202,7 @@ def article_filter(*, kind: str | None = None, category_slug: str | None = None)
 
 
 def article_list(
-    *, user: User, language: str, kind: str | None = None, category_slug: str | None = None
+    *, user: User | AnonymousUser, language: str, kind: str | None = None, category_slug: str | None = None
 ) -> QuerySet[Article]:
     """Published articles ``user`` may read, in ``language`` (or untranslated), newest first."""
     return (
@@ -210,7 +213,7 @@ def article_list(
     )
 
 
-def article_for_api(*, user: User, pk: int) -> Article:
+def article_for_api(*, user: User | AnonymousUser, pk: int) -> Article:
     """One article by id, or the 404 of a missing one (admins may read drafts)."""
     try:
         return visible_articles(user, include_drafts=True).select_related("category").get(pk=pk)

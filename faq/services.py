@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,11 +37,17 @@ SNAPSHOT_FIELDS = [
 SNAPSHOT_RELATED = ["segments", "tags", "steps"]
 
 
-def article_snapshot(*, article: Article) -> dict:
+def _article_field(name: str) -> Field[Any, Any]:
+    field = Article._meta.get_field(name)
+    assert isinstance(field, Field)  # the snapshot's fields are the article's own, not reverse relations
+    return field
+
+
+def article_snapshot(*, article: Article) -> dict[str, Any]:
     """Every field of ``article`` as JSON, related rows included."""
-    data: dict = {}
+    data: dict[str, Any] = {}
     for name in SNAPSHOT_FIELDS:
-        field = Article._meta.get_field(name)
+        field = _article_field(name)
         value = getattr(article, field.attname)
         if isinstance(value, dt.datetime):
             value = value.isoformat()
@@ -55,11 +63,11 @@ def article_snapshot(*, article: Article) -> dict:
 def _field_label(name: str) -> str:
     if name == "steps":
         return str(ArticleStep._meta.verbose_name_plural)
-    return str(Article._meta.get_field(name).verbose_name)
+    return str(_article_field(name).verbose_name)
 
 
 @transaction.atomic
-def revision_record(*, article: Article, by: User | None, note: str = "") -> ArticleRevision:
+def revision_record(*, article: Article, by: User | AnonymousUser | None, note: str = "") -> ArticleRevision:
     """Keep the article as it is now, with the fields that differ from the previous revision."""
     snapshot = article_snapshot(article=article)
     previous = ArticleRevision.objects.select_for_update().filter(article=article).order_by("-number").first()
@@ -93,7 +101,7 @@ def revision_restore(*, revision: ArticleRevision, by: User) -> ArticleRevision:
     for name in SNAPSHOT_FIELDS:
         if name not in data:
             continue
-        field = Article._meta.get_field(name)
+        field = _article_field(name)
         value = data[name]
         if name == "published_at" and value:
             value = dt.datetime.fromisoformat(value)
@@ -151,7 +159,7 @@ def article_unpublish(*, article: Article, by: User) -> Article:
     return article
 
 
-def visitor_key(*, user: User | None, session_key: str | None) -> str | None:
+def visitor_key(*, user: User | AnonymousUser | None, session_key: str | None) -> str | None:
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
     return f"s:{session_key}" if session_key else None
@@ -175,7 +183,12 @@ class VoteLimitReached(Exception):
 
 @transaction.atomic
 def vote_record(
-    *, article: Article, helpful: bool, comment: str | None = None, user: User | None, session_key: str | None
+    *,
+    article: Article,
+    helpful: bool,
+    comment: str | None = None,
+    user: User | AnonymousUser | None,
+    session_key: str | None,
 ) -> ArticleVote:
     """Record or change one person's answer to “was this helpful?”.
 
@@ -183,6 +196,7 @@ def vote_record(
     on at most FAQ_ANONYMOUS_VOTES_PER_SESSION articles per session.
     """
     new_comment = (comment or "").strip()[:2000]
+    vote: ArticleVote | None
     if user is not None and user.is_authenticated:
         vote, created = ArticleVote.objects.select_for_update().get_or_create(
             article=article, user=user, defaults={"helpful": helpful, "comment": new_comment}
@@ -211,7 +225,9 @@ def vote_record(
     return vote
 
 
-def search_log_record(*, query: str, results: int, language: str, user: User | None, source: str) -> SearchLog:
+def search_log_record(
+    *, query: str, results: int, language: str, user: User | AnonymousUser | None, source: str
+) -> SearchLog:
     """Keep one search (normalised query, how many articles it found): a single INSERT."""
     return SearchLog.objects.create(
         query=normalise_query(query),

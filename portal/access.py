@@ -9,7 +9,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from portal.models import Account, User
 from portal.tenancy import customer_account
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For annotations: the request of a view behind ``login_required``, whose user is signed in."""
+
+    user: User
+
+
+class CustomerHttpRequest(AuthenticatedHttpRequest):
+    """For annotations: the request of a view behind ``customer_required``, with the customer's account."""
+
+    account: Account
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -17,7 +30,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not (request.user.is_csm or request.user.is_admin):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -28,7 +41,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_admin:
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -39,7 +52,7 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: CustomerHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         account = customer_account(user=request.user)
         if account is None:
             raise PermissionDenied

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from portal.access import AuthenticatedHttpRequest
 from portal.models import NotificationPreferences
 from portal.preferences import categories_for, preferences_get, preferences_update, unsubscribe, unsubscribe_target
 
@@ -25,7 +28,7 @@ class NotificationPreferencesForm(forms.ModelForm):
         model = NotificationPreferences
         fields = ["nudges", "milestones", "account_alerts", "digest", "digest_weekday"]
 
-    def __init__(self, *args: object, categories: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ["nudges", "milestones", "account_alerts", "digest"]:
             if name not in categories:
@@ -35,7 +38,7 @@ class NotificationPreferencesForm(forms.ModelForm):
 
 
 @login_required
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     prefs = preferences_get(user=request.user)
     form = NotificationPreferencesForm(
         request.POST or None, instance=prefs, categories=categories_for(user=request.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from portal.tenancy import visible_accounts
 
 
 def account_list(
-    *, user: User, search: str = "", segment: str = "", status: str = "", csm_id: int | None = None
+    *, user: User | AnonymousUser, search: str = "", segment: str = "", status: str = "", csm_id: int | None = None
 ) -> QuerySet[Account]:
     """Accounts ``user`` may see, filtered, with everything a list row shows loaded up front."""
     accounts = visible_accounts(user=user).select_related("segment", "csm")

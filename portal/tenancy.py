@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -18,7 +19,7 @@ from portal.models import Account, User
 M = TypeVar("M", bound=Model)
 
 
-def visible_accounts(*, user: User) -> QuerySet[Account]:
+def visible_accounts(*, user: User | AnonymousUser) -> QuerySet[Account]:
     accounts = Account.objects.all()
     if not user.is_authenticated or not user.is_active:
         return accounts.none()
@@ -29,7 +30,7 @@ def visible_accounts(*, user: User) -> QuerySet[Account]:
     return accounts.filter(memberships__user=user)
 
 
-def scope_to_user(queryset: QuerySet[M], *, user: User, account_field: str = "account") -> QuerySet[M]:
+def scope_to_user(queryset: QuerySet[M], *, user: User | AnonymousUser, account_field: str = "account") -> QuerySet[M]:
     """Restrict any queryset with a path to ``Account`` to what ``user`` may see."""
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
@@ -40,7 +41,7 @@ def scope_to_user(queryset: QuerySet[M], *, user: User, account_field: str = "ac
     return queryset.filter(**{f"{account_field}__memberships__user": user})
 
 
-def get_visible_account(*, user: User, slug: str) -> Account:
+def get_visible_account(*, user: User | AnonymousUser, slug: str) -> Account:
     """The account ``slug`` if ``user`` may see it; otherwise the same 404 as a missing one."""
     try:
         return visible_accounts(user=user).select_related("segment", "csm").get(slug=slug)
@@ -48,7 +49,7 @@ def get_visible_account(*, user: User, slug: str) -> Account:
         raise Http404("No such account.") from None
 
 
-def customer_account(*, user: User) -> Account | None:
+def customer_account(*, user: User | AnonymousUser) -> Account | None:
     """The account of a customer user (None for staff or a customer without one)."""
     if not user.is_authenticated or not user.is_customer:
         return None

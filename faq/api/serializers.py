@@ -3,10 +3,13 @@ article with its rendered body) and the category tree, named in the requested la
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import serializers
 
 from faq.models import Article, Category
+from faq.selectors import CategoryNode
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -94,7 +97,7 @@ class CategoryNodeSerializer(CategoryChildSerializer):
     article_count = serializers.IntegerField(help_text="Articles the caller may read, sub-categories included.")
     children = CategoryChildSerializer(many=True, help_text="Sub-categories with articles the caller may read.")
 
-    def to_representation(self, node: object) -> dict:
+    def to_representation(self, node: CategoryNode) -> dict[str, Any]:
         data = dict(CategoryChildSerializer(node.category, context=self.context).data)
         data["article_count"] = node.article_count
         data["children"] = CategoryChildSerializer(node.children, many=True, context=self.context).data

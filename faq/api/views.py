@@ -78,6 +78,7 @@ class ArticleListView(APIView):
             )
         paginator = ArticlePagination()
         page = paginator.paginate_queryset(articles, request, view=self)
+        assert page is not None and paginator.page is not None  # a page size is set: there is always a page
         annotate_highlights(page, terms=highlight_terms(query))
         if query and paginator.page.number == 1:  # the next pages are the same search
             search_log_record(
@@ -98,7 +99,7 @@ class ArticleDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """One article with its body rendered as HTML."""
         article = selectors.article_for_api(user=request.user, pk=pk)
-        article.body_html = render_article(article.body).html
+        setattr(article, "body_html", render_article(article.body).html)  # noqa: B010 (not a field of the model)
         context = {"request": request, "language": article.language}
         return Response(ArticleDetailSerializer(article, context=context).data)
 
