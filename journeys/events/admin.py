@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -12,6 +14,17 @@ from django.utils.translation import ngettext
 from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
 from journeys.events.services.api_keys import api_key_create, api_key_revoke
 from portal.admin_tools import ReadOnlyAdmin
+from portal.models import User
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
+    from django_stubs_ext import StrOrPromise
+
+
+def _staff_user(request: HttpRequest) -> User:
+    """Who is using the admin: always a signed-in staff member (the admin site lets no one else in)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -24,7 +37,7 @@ class ActiveFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         return [("active", _("Active")), ("revoked", _("Revoked"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
@@ -45,12 +58,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     actions = ["revoke"]
     readonly_fields = ["account", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
 
-    def get_form(self, request: HttpRequest, obj: ApiKey | None = None, **kwargs: object) -> type[forms.ModelForm]:
+    def get_form(
+        self, request: HttpRequest, obj: ApiKey | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = ApiKeyAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> _FieldGroups:
         if obj is None:
             return ["name", "account"]
         return ["name", *self.readonly_fields]
@@ -68,7 +83,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         api_key, raw = api_key_create(
-            name=form.cleaned_data["name"], account=form.cleaned_data["account"], by=request.user
+            name=form.cleaned_data["name"], account=form.cleaned_data["account"], by=_staff_user(request)
         )
         # The admin goes on with `obj` (history entry, redirect): make it the key just issued.
         for name in ("id", "prefix", "key_hash", "created_at", "created_by_id"):
@@ -92,7 +107,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         revoked = 0
         for api_key in queryset.filter(revoked_at__isnull=True):
-            api_key_revoke(api_key=api_key, by=request.user)
+            api_key_revoke(api_key=api_key, by=_staff_user(request))
             revoked += 1
         self.message_user(
             request,

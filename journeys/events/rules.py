@@ -15,6 +15,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -36,30 +37,31 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def filter_key(properties_filter: dict | None) -> str:
+def filter_key(properties_filter: dict[str, Any] | None) -> str:
     """Canonical text of a property filter ("" for none): the key daily counts are kept under."""
     if not properties_filter:
         return ""
     return json.dumps(properties_filter, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def properties_match(properties: dict | None, wanted: dict | None) -> bool:
+def properties_match(properties: dict[str, Any] | None, wanted: dict[str, Any] | None) -> bool:
     if not wanted:
         return True
     properties = properties or {}
     return all(key in properties and properties[key] == value for key, value in wanted.items())
 
 
-def counted_filters(names: Iterable[str]) -> dict[str, list[dict]]:
-    """For each event name, the property filters some rule counts it under ({} = all events of the name).
+def counted_filters(names: Iterable[str]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """For each event name, the property filters some rule counts it under, with their keys
+    (``("", {})`` = all events of the name).
 
     Ingestion keeps a daily count for each of them.
     """
     names = set(names)
-    filters: dict[str, dict[str, dict]] = {name: {"": {}} for name in names}
+    filters: dict[str, dict[str, dict[str, Any]]] = {name: {"": {}} for name in names}
     for model in criterion_models():
         rows = (
-            model.objects.filter(event_name__in=names)
+            model._default_manager.filter(event_name__in=names)
             .exclude(event_properties={})
             .values_list("event_name", "event_properties")
         )
@@ -73,7 +75,7 @@ def criterion_models() -> list[type[EventCriterion]]:
     """The concrete models that carry an event criterion (steps and milestones): they extend
     ``EventCriterion``, so this layer counts for the rules above it without importing them."""
     found: list[type[EventCriterion]] = []
-    pending = list(EventCriterion.__subclasses__())
+    pending: list[type[EventCriterion]] = list(EventCriterion.__subclasses__())
     while pending:
         model = pending.pop(0)
         pending.extend(model.__subclasses__())

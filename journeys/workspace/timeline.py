@@ -120,6 +120,7 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
         )
     for model in (Nudge, Notification):
         for email in model.objects.filter(account=account, sent_at__gte=since).select_related("recipient"):
+            assert email.sent_at is not None  # filtered on it
             entries.append(
                 Entry(
                     at=email.sent_at,

@@ -29,7 +29,7 @@ from journeys.workspace.timeline import account_timeline
 from portal import selectors
 from portal.access import staff_required
 from portal.forms import InvitationForm
-from portal.models import Account, MilestoneKind, Segment
+from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import get_visible_account, scope_to_user
 from portal.views import PAGE_SIZE, invite_from_form
 
@@ -50,11 +50,17 @@ PORTFOLIO_SORTS = [
 ]
 
 
+class StaffRequest(HttpRequest):
+    """A request ``staff_required`` let through: its user is signed in (a CS manager or an admin)."""
+
+    user: User
+
+
 @staff_required
-def portfolio(request: HttpRequest) -> HttpResponse:
+def portfolio(request: StaffRequest) -> HttpResponse:
     """A CS manager's accounts with where each stands. An admin can look at any CS manager's portfolio."""
-    csm = request.user
-    csms = []
+    csm: User | None = request.user
+    csms: list[User] = []
     if request.user.is_admin:
         csms = list(selectors.csm_list())
         chosen = request.GET.get("csm", "")
@@ -108,7 +114,7 @@ def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponse:
          *[f"milestone:{kind}" for kind in MilestoneKind.values]]
     )  # fmt: skip
     for row in figures.rows:
-        by_kind = {}
+        by_kind: dict[str, str] = {}
         for chip in row.chips:
             by_kind.setdefault(chip.kind, chip.status)
         writer.writerow(
@@ -124,7 +130,7 @@ def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponse:
 
 
 @staff_required
-def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def account_detail(request: StaffRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and invite_from_form(request, form, account):
@@ -152,7 +158,7 @@ def account_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _errors(form: forms.Form, error: ValidationError | None = None) -> str:
-    texts = [m for ms in form.errors.values() for m in ms]
+    texts = [str(m) for ms in form.errors.values() for m in ms]
     if error is not None:
         texts += error.messages
     return " ".join(texts)
@@ -160,7 +166,7 @@ def _errors(form: forms.Form, error: ValidationError | None = None) -> str:
 
 @require_POST
 @staff_required
-def note_add(request: HttpRequest, slug: str) -> HttpResponse:
+def note_add(request: StaffRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -177,7 +183,7 @@ def note_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def goal_add(request: HttpRequest, slug: str) -> HttpResponse:
+def goal_add(request: StaffRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = GoalForm(request.POST)
     if form.is_valid():
@@ -194,7 +200,7 @@ def goal_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def goal_status(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_status(request: StaffRequest, pk: int) -> HttpResponse:
     goals = scope_to_user(SuccessGoal.objects.select_related("account"), user=request.user, account_field="account")
     goal = get_object_or_404(goals, pk=pk)
     try:

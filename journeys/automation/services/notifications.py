@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -23,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from journeys import queue
-from journeys.automation.models import AccountRisk, EmailRecord, Notification
+from journeys.automation.models import AccountRisk, EmailRecord, Notification, Nudge
 from journeys.automation.selectors import risk_rules
 from journeys.onboarding.models import Achievement, Journey, StepEvent, StepState
 from journeys.reports.risk import rows_for
@@ -41,6 +42,8 @@ GIVE_UP_AFTER = timedelta(days=1)
 DIGEST_DAYS = 7
 DIGEST_LIST_MAX = 50
 FALLBACK_LANGUAGE = "ja"
+# The concrete e-mail records (EmailRecord is abstract: it has no manager of its own).
+Record = TypeVar("Record", Nudge, Notification)
 
 
 # --- Building e-mails -------------------------------------------------------------
@@ -51,11 +54,12 @@ def recipient_language(user: User) -> str:
 
 
 def site_url(path: str) -> str:
-    return settings.SITE_URL + path
+    root: str = settings.SITE_URL
+    return root + path
 
 
 def email_build(
-    *, recipient: User, category: str, template: str, context: dict, about_url: str, reference: str
+    *, recipient: User, category: str, template: str, context: dict[str, object], about_url: str, reference: str
 ) -> EmailMultiAlternatives:
     """One e-mail from ``emails/<template>{_subject.txt,.txt,.html}`` in the recipient's language and
     time zone. ``reference`` goes into a header that identifies the e-mail (one per record)."""
@@ -89,7 +93,7 @@ def email_build(
 # --- Sending one claimed e-mail once ------------------------------------------------
 
 
-def deliver(model: type[EmailRecord], pk: int, build: Callable[[EmailRecord], EmailMultiAlternatives | str]) -> bool:
+def deliver(model: type[Record], pk: int, build: Callable[[Record], EmailMultiAlternatives | str]) -> bool:
     """Send the claimed e-mail ``pk`` unless it was sent or given up. ``build`` returns the message,
     or why it should not be sent any more. Returns whether a message went out.
 
@@ -124,7 +128,7 @@ def notifications_requeue(*, now: datetime | None = None, requeue_after: timedel
 
 
 def claim_and_enqueue(
-    model: type[EmailRecord], rows: list[EmailRecord], *, pending: Q, enqueue: Callable[[list[int]], None]
+    model: type[Record], rows: list[Record], *, pending: Q, enqueue: Callable[[list[int]], None]
 ) -> list[int]:
     """Insert the rows (those already there are left alone), mark the ``pending`` unsent ones queued
     and ``enqueue`` one send task per id once the transaction commits. Call inside a transaction."""
@@ -174,6 +178,8 @@ def _milestone_message(record: Notification) -> EmailMultiAlternatives | str:
     if users_opted_out(user_ids=[recipient.pk], category=Category.MILESTONES):
         return "unsubscribed"
     achievement = record.achievement
+    # Milestone notices are made with their achievement, and go with it (CASCADE).
+    assert achievement is not None
     account = achievement.account
     if record.kind == Kind.MILESTONE:
         template, about = "milestone_reached", reverse("account_detail", kwargs={"slug": account.slug})

@@ -9,6 +9,7 @@ sent; the scanner inserts them in bulk and enqueues one task per row.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict, cast
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -35,11 +36,25 @@ from portal.preferences import users_opted_out
 Category = NotificationPreferences.Category
 
 
-def due_step_states(*, now: datetime, config: AutomationSettings) -> list[dict]:
+class DueStepState(TypedDict):
+    """An open step due a nudge, with what choosing its recipients needs."""
+
+    pk: int
+    step__owner: str
+    assignee_id: int | None
+    assignee__is_active: bool | None
+    journey__account_id: int
+    journey__account__csm_id: int | None
+    journey__account__csm__is_active: bool | None
+    last_occurrence: int | None
+
+
+def due_step_states(*, now: datetime, config: AutomationSettings) -> list[DueStepState]:
     """Open steps due a nudge now, with what choosing their recipients needs (one query)."""
     if config.nudge_max == 0:
         return []
-    return list(
+    # values() after annotate() is typed dict[str, Any]: these are its keys.
+    rows = list(
         StepState.objects.exclude(status__in=StepState.CLOSED)
         # States of steps a newer playbook version dropped no longer count.
         .filter(
@@ -66,6 +81,7 @@ def due_step_states(*, now: datetime, config: AutomationSettings) -> list[dict]:
             "last_occurrence",
         )
     )
+    return cast(list[DueStepState], rows)
 
 
 def _account_people(account_ids: set[int]) -> dict[int, tuple[list[int], list[int]]]:
@@ -81,7 +97,7 @@ def _account_people(account_ids: set[int]) -> dict[int, tuple[list[int], list[in
     return people
 
 
-def step_recipients(state: dict, people: dict[int, tuple[list[int], list[int]]]) -> list[int]:
+def step_recipients(state: DueStepState, people: dict[int, tuple[list[int], list[int]]]) -> list[int]:
     """Who a step's nudge goes to: its assignee; else, for a customer step, the account's customer
     admins (or every member when it has none); for a CS manager's step, the account's CS manager."""
     if state["assignee_id"] and state["assignee__is_active"]:

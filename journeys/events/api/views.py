@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -13,13 +16,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from journeys.events.api.auth import ApiKeyAuthentication, HasApiKey
+from journeys.events.models import ApiKey
 from journeys.events.services.ingest import events_ingest
 
 
 class BatchJSONParser(JSONParser):
     """DRF's JSON parser, plus a 400 (not a 500) for JSON nested too deeply to parse."""
 
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    # Any, not the dict of the stubs: a JSON body may be any JSON value (a batch is a list).
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
@@ -58,7 +65,8 @@ class EventSerializer(serializers.Serializer):
 
 class ItemErrorSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the rejected event in the batch (from 0).")
-    errors = serializers.DictField(
+    # A declared field, not the ``errors`` property: DRF's metaclass takes fields out of the class body.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), help_text="Messages by field."
     )
 
@@ -66,7 +74,10 @@ class ItemErrorSerializer(serializers.Serializer):
 class IngestResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField(help_text="New events stored.")
     duplicates = serializers.IntegerField(help_text="Valid events whose id this key had already posted.")
-    errors = ItemErrorSerializer(many=True, help_text="Rejected events; every other event of the batch was kept.")
+    # A declared field, not the ``errors`` property (see above).
+    errors = ItemErrorSerializer(  # type: ignore[assignment]
+        many=True, help_text="Rejected events; every other event of the batch was kept."
+    )
 
 
 class BatchErrorSerializer(serializers.Serializer):
@@ -139,5 +150,7 @@ class EventIngestView(APIView):
             items = request.data
         except RequestDataTooBig as exc:  # DATA_UPLOAD_MAX_MEMORY_SIZE; Django alone would answer an HTML 400
             raise PayloadTooLarge() from exc
-        result = events_ingest(api_key=request.auth, items=items)
+        api_key = request.auth
+        assert isinstance(api_key, ApiKey)  # HasApiKey let the request in
+        result = events_ingest(api_key=api_key, items=items)
         return Response({"accepted": result.accepted, "duplicates": result.duplicates, "errors": result.errors})

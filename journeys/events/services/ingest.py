@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import CharField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,9 +29,16 @@ from journeys.events import rules
 from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
 from portal.models import Account
 
-ID_MAX_LENGTH = UsageEvent._meta.get_field("external_id").max_length
-USER_MAX_LENGTH = UsageEvent._meta.get_field("user_ref").max_length
-NAME_MAX_LENGTH = UsageEvent._meta.get_field("name").max_length
+
+def _max_length(field_name: str) -> int:
+    field = UsageEvent._meta.get_field(field_name)
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
+
+
+ID_MAX_LENGTH = _max_length("external_id")
+USER_MAX_LENGTH = _max_length("user_ref")
+NAME_MAX_LENGTH = _max_length("name")
 PROPERTIES_MAX_BYTES = 8 * 1024
 FUTURE_TOLERANCE = timedelta(hours=24)
 PRUNE_CHUNK = 5000
@@ -38,6 +46,11 @@ PRUNE_CHUNK = 5000
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 # A JSON \u0000 escape that is not itself an escaped backslash: PostgreSQL's jsonb refuses it.
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+# A value the database driver takes as a query parameter.
+_Param = int | str | datetime | None
+# (account id, event name, filter key, day): one row of the daily counts.
+_DayKey = tuple[int, str, str, date]
 
 
 @dataclass
@@ -55,8 +68,15 @@ class _Event:
     user_ref: str
     name: str
     occurred_at: datetime  # in UTC
-    properties: dict
+    properties: dict[str, Any]
     properties_json: str
+
+
+@dataclass(slots=True)
+class _DayTotal:
+    count: int
+    first_at: datetime
+    last_at: datetime
 
 
 def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
@@ -92,7 +112,7 @@ def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
     return result
 
 
-def _batch(items: object) -> list:
+def _batch(items: object) -> list[object]:
     if isinstance(items, dict) and "events" in items:
         items = items["events"]
     if not isinstance(items, list):
@@ -116,7 +136,7 @@ def _text_error(value: str, max_length: int) -> str | None:
     return None
 
 
-def _validate(*, api_key: ApiKey, batch: list, errors: list[dict[str, Any]]) -> list[_Event]:
+def _validate(*, api_key: ApiKey, batch: list[object], errors: list[dict[str, Any]]) -> list[_Event]:
     """The valid items as events; the errors of the others appended to ``errors``."""
     own_account = api_key.account if api_key.account_id else None
     if own_account is None:
@@ -195,6 +215,9 @@ def _validate(*, api_key: ApiKey, batch: list, errors: list[dict[str, Any]]) -> 
         if problems:
             errors.append({"index": index, "errors": problems})
             continue
+        # No problems: every field passed its check above.
+        assert isinstance(external_id, str) and isinstance(user_ref, str) and isinstance(name, str)
+        assert isinstance(occurred_at, datetime)
         events.append(
             _Event(
                 external_id=external_id,
@@ -231,7 +254,7 @@ def _parse_moment(value: object, future_limit: datetime) -> tuple[datetime | Non
     return moment, None
 
 
-def _properties_json(properties: dict) -> tuple[str, str | None]:
+def _properties_json(properties: dict[str, Any]) -> tuple[str, str | None]:
     try:
         # allow_nan=False: a number too large for a float arrives as inf, which is not JSON.
         text = json.dumps(properties, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -289,7 +312,7 @@ def _insert_events(*, api_key: ApiKey, events: dict[str, _Event]) -> list[str]:
             "SELECT %s, r.i, r.a, r.u, r.n, r.t, r.p, %s "
             "FROM json_to_recordset(%s::json) AS r(i text, a bigint, u text, n text, t timestamptz, p jsonb)"
         )
-        params: list[object] = [api_key.pk, received_at, rows]
+        params: list[_Param] = [api_key.pk, received_at, rows]
     else:
         # Django keeps JSONField as text on SQLite. The batch limit (1,000) keeps this far below
         # SQLite's 32,766 parameters.
@@ -318,9 +341,11 @@ def _add_daily_counts(events: list[_Event]) -> None:
     _upsert_daily_counts(_daily_totals(events, rules.counted_filters({event.name for event in events})))
 
 
-def _daily_totals(events: list[_Event], filters: dict[str, list[tuple[str, dict]]]) -> dict[tuple, list]:
-    """(account, name, filter key, day) → [count, first_at, last_at] for the events under the filters."""
-    totals: dict[tuple[int, str, str, date], list] = {}
+def _daily_totals(
+    events: list[_Event], filters: dict[str, list[tuple[str, dict[str, Any]]]]
+) -> dict[_DayKey, _DayTotal]:
+    """(account, name, filter key, day) → (count, first_at, last_at) for the events under the filters."""
+    totals: dict[_DayKey, _DayTotal] = {}
     for event in events:
         day = rules.event_day(event.occurred_at)
         for key, wanted in filters[event.name]:
@@ -328,25 +353,33 @@ def _daily_totals(events: list[_Event], filters: dict[str, list[tuple[str, dict]
                 continue
             total = totals.get((event.account_id, event.name, key, day))
             if total is None:
-                totals[(event.account_id, event.name, key, day)] = [1, event.occurred_at, event.occurred_at]
+                totals[(event.account_id, event.name, key, day)] = _DayTotal(1, event.occurred_at, event.occurred_at)
             else:
-                total[0] += 1
-                total[1] = min(total[1], event.occurred_at)
-                total[2] = max(total[2], event.occurred_at)
+                total.count += 1
+                total.first_at = min(total.first_at, event.occurred_at)
+                total.last_at = max(total.last_at, event.occurred_at)
     return totals
 
 
-def _upsert_daily_counts(totals: dict[tuple, list], *, replace: bool = False) -> None:
+def _upsert_daily_counts(totals: dict[_DayKey, _DayTotal], *, replace: bool = False) -> None:
     """Add ``totals`` to the daily counts in one statement (``replace``: keep the larger count instead)."""
     if not totals:
         return
     qn = connection.ops.quote_name
     adapt_moment = connection.ops.adapt_datetimefield_value
     adapt_day = connection.ops.adapt_datefield_value
-    params: list[object] = []
+    params: list[_Param] = []
     # Sorted by the unique key, so concurrent batches lock count rows in the same order: no deadlock.
-    for (account_id, name, key, day), (count, first_at, last_at) in sorted(totals.items()):
-        params += (account_id, name, key, adapt_day(day), count, adapt_moment(first_at), adapt_moment(last_at))
+    for (account_id, name, key, day), total in sorted(totals.items(), key=lambda item: item[0]):
+        params += (
+            account_id,
+            name,
+            key,
+            adapt_day(day),
+            total.count,
+            adapt_moment(total.first_at),
+            adapt_moment(total.last_at),
+        )
     table = qn(DailyEventCount._meta.db_table)
     count, first_at, last_at = qn("count"), qn("first_at"), qn("last_at")
     if replace:
@@ -369,7 +402,7 @@ def _upsert_daily_counts(totals: dict[tuple, list], *, replace: bool = False) ->
         cursor.execute(sql, params)
 
 
-def daily_counts_backfill(*, name: str, properties_filter: dict) -> int:
+def daily_counts_backfill(*, name: str, properties_filter: dict[str, Any]) -> int:
     """Count the raw events still kept under a property filter that no rule used when they arrived.
 
     Safe to run again: each day keeps the larger of its count and what the raw events say.
@@ -379,7 +412,7 @@ def daily_counts_backfill(*, name: str, properties_filter: dict) -> int:
     if not key:
         return 0
     filters = {name: [(key, properties_filter)]}
-    totals: dict[tuple, list] = {}
+    totals: dict[_DayKey, _DayTotal] = {}
     read, last_pk = 0, 0
     while True:
         chunk = list(
@@ -395,10 +428,10 @@ def daily_counts_backfill(*, name: str, properties_filter: dict) -> int:
             _Event("", account_id, "", name, occurred_at, properties or {}, "")
             for _pk, account_id, occurred_at, properties in chunk
         ]
-        for day_key, (count, first_at, last_at) in _daily_totals(events, filters).items():
-            total = totals.setdefault(day_key, [0, first_at, last_at])
-            total[0] += count
-            total[1], total[2] = min(total[1], first_at), max(total[2], last_at)
+        for day_key, new in _daily_totals(events, filters).items():
+            total = totals.setdefault(day_key, _DayTotal(0, new.first_at, new.last_at))
+            total.count += new.count
+            total.first_at, total.last_at = min(total.first_at, new.first_at), max(total.last_at, new.last_at)
     with transaction.atomic():
         _upsert_daily_counts(totals, replace=True)
     return read
