@@ -10,11 +10,9 @@ had when they lived in ``journeys.tasks``: beat schedules and queued messages re
 from __future__ import annotations
 
 from functools import partial
-from typing import TypedDict, cast
 
 from django.db import transaction
 
-from portal.celery import RETRY_POLICY as UNTYPED_RETRY_POLICY
 from portal.celery import app
 
 EVALUATE_ACCOUNTS = "journeys.tasks.journeys_evaluate_accounts"
@@ -27,21 +25,6 @@ NUDGE_SEND = "journeys.tasks.nudge_send"
 ACHIEVEMENT_NOTIFY = "journeys.tasks.achievement_notify"
 DIGESTS_SCAN = "journeys.tasks.digests_scan"
 NOTIFICATION_SEND = "journeys.tasks.notification_send"
-
-
-class RetryPolicy(TypedDict):
-    """The keyword arguments of ``portal.celery.RETRY_POLICY``, as ``shared_task`` takes them."""
-
-    autoretry_for: tuple[type[Exception], ...]
-    retry_backoff: bool
-    retry_backoff_max: int
-    retry_jitter: bool
-    max_retries: int
-
-
-# The same dict, typed: portal.celery declares it as a plain dict (dict[str, object] to the type
-# checker), which matches no signature of shared_task, and would leave every task untyped.
-RETRY_POLICY = cast(RetryPolicy, UNTYPED_RETRY_POLICY)
 
 
 def _send(name: str, *args: object) -> None:

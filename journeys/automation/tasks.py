@@ -21,36 +21,37 @@ from journeys.automation.services.notifications import (
 from journeys.automation.services.nudges import nudge_deliver
 from journeys.automation.services.nudges import nudges_scan as scan
 from journeys.automation.services.risk import risk_evaluate
+from portal.celery import RETRY_POLICY
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name=queue.NUDGES_SCAN, **queue.RETRY_POLICY)
+@shared_task(name=queue.NUDGES_SCAN, **RETRY_POLICY)
 def nudges_scan() -> int:
     """Claim the overdue-step nudges due now and enqueue one ``nudge_send`` each; queue again the
     e-mails whose task was lost. Returns how many were queued."""
     return len(scan()) + len(notifications_requeue())
 
 
-@shared_task(name=queue.NUDGE_SEND, acks_late=True, **queue.RETRY_POLICY)
+@shared_task(name=queue.NUDGE_SEND, acks_late=True, **RETRY_POLICY)
 def nudge_send(nudge_id: int) -> bool:
     """Send one claimed nudge, at most once. Returns whether a message went out."""
     return nudge_deliver(nudge_id=nudge_id)
 
 
-@shared_task(name=queue.ACHIEVEMENT_NOTIFY, **queue.RETRY_POLICY)
+@shared_task(name=queue.ACHIEVEMENT_NOTIFY, **RETRY_POLICY)
 def achievement_notify(achievement_id: int) -> int:
     """A milestone was reached: queue the CS manager's notice and the customer's congratulations."""
     return len(notify(achievement_id=achievement_id))
 
 
-@shared_task(name=queue.DIGESTS_SCAN, **queue.RETRY_POLICY)
+@shared_task(name=queue.DIGESTS_SCAN, **RETRY_POLICY)
 def digests_scan() -> int:
     """Queue the weekly digests due today. Returns how many."""
     return len(digests_claim())
 
 
-@shared_task(name=queue.NOTIFICATION_SEND, acks_late=True, **queue.RETRY_POLICY)
+@shared_task(name=queue.NOTIFICATION_SEND, acks_late=True, **RETRY_POLICY)
 def notification_send(notification_id: int) -> bool:
     """Send one queued notification (milestone, congratulation, digest), at most once."""
     return notification_deliver(notification_id=notification_id)
@@ -87,7 +88,7 @@ def _json_safe(value: object) -> object:
         return repr(value)
 
 
-@shared_task(name=queue.EVALUATE_RISK, **queue.RETRY_POLICY)
+@shared_task(name=queue.EVALUATE_RISK, **RETRY_POLICY)
 def journeys_evaluate_risk() -> dict[str, int]:
     """Nightly: every account's risk, kept; returns the counts per risk."""
     summary = risk_evaluate()
