@@ -8,12 +8,19 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
 from portal.models import Account, User
 from portal.tenancy import customer_account
 
 
-class AuthenticatedHttpRequest(HttpRequest):
+class HtmxHttpRequest(HttpRequest):
+    """For annotations: every request, as django-htmx's middleware gives each one ``htmx``."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
     """For annotations: the request of a view behind ``login_required``, whose user is signed in."""
 
     user: User
