@@ -3,6 +3,8 @@ publish/unpublish, revisions and restore), images, and readers' votes (read-only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -21,7 +23,10 @@ from faq.markdown import render_article
 from faq.models import Article, ArticleImage, ArticleRevision, ArticleVote, Category, SearchLog, Tag
 from faq.selectors import search_gaps
 from faq.services import article_publish, article_unpublish, revision_record, revision_restore
-from portal.admin_tools import count_of
+from portal.admin_tools import admin_user, count_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PREVIEW_MAX_CHARS = 200_000
 GAP_DAYS = 30
@@ -64,8 +69,9 @@ class ArticleAdminForm(forms.ModelForm):
         exclude: list[str] = []
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "faq-body-input"})}
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # returns cleaned_data
+        cleaned = self.cleaned_data
         if cleaned.get("visibility") == Article.Visibility.SEGMENTS and not cleaned.get("segments"):
             self.add_error("segments", _("Choose at least one segment, or another visibility."))
         return cleaned
@@ -95,7 +101,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["translation_of"]
     readonly_fields = ["published_at", "view_count", "updated_at", "updated_by", "links"]
     # The onboarding steps it helps with: an inline added by journeys' admin (journeys sits above faq).
-    inlines: list[type[admin.options.InlineModelAdmin]] = []
+    inlines: ClassVar[list[type[admin.options.InlineModelAdmin]]] = []
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "category", "summary", "body"]}),
@@ -137,7 +143,7 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
-        obj.updated_by = request.user
+        obj.updated_by = admin_user(request)
         if obj.status == Article.Status.PUBLISHED and obj.published_at is None:
             obj.published_at = timezone.now()
         elif obj.status == Article.Status.DRAFT:
@@ -147,12 +153,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # After the many-to-many fields and steps are saved, so the revision has them all.
-        revision_record(article=form.instance, by=request.user)
+        revision_record(article=form.instance, by=admin_user(request))
 
     @admin.action(description=_("Publish the selected articles"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset:
-            article_publish(article=article, by=request.user)
+            article_publish(article=article, by=admin_user(request))
         count = queryset.count()
         self.message_user(
             request, ngettext("%(count)d article published.", "%(count)d articles published.", count) % {"count": count}
@@ -161,7 +167,7 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Unpublish the selected articles"))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset:
-            article_unpublish(article=article, by=request.user)
+            article_unpublish(article=article, by=admin_user(request))
         count = queryset.count()
         self.message_user(
             request,
@@ -191,7 +197,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def revisions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         article = self.get_object(request, object_id)
         if article is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            # A helper of Django's ModelAdmin that the stubs do not declare.
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
         revisions = ArticleRevision.objects.filter(article=article).select_related("created_by").order_by("-number")
         context = {
             **self.admin_site.each_context(request),
@@ -210,10 +217,11 @@ class ArticleAdmin(admin.ModelAdmin):
     def _restore(self, request: HttpRequest, object_id: str, revision_id: int) -> HttpResponse:
         article = self.get_object(request, object_id)
         if article is None or not self.has_change_permission(request, article):
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            # A helper of Django's ModelAdmin that the stubs do not declare.
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
         revision = get_object_or_404(ArticleRevision, pk=revision_id, article=article)
         try:
-            new = revision_restore(revision=revision, by=request.user)
+            new = revision_restore(revision=revision, by=admin_user(request))
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), level=messages.ERROR)
         else:
@@ -243,7 +251,7 @@ class ArticleImageAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ArticleImage, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.uploaded_by = request.user
+            obj.uploaded_by = admin_user(request)
         super().save_model(request, obj, form, change)
 
 
@@ -265,7 +273,7 @@ class ResultsFilter(admin.SimpleListFilter):
     title = _("results")
     parameter_name = "found"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         return [("no", _("No results")), ("yes", _("Some results"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[SearchLog]) -> QuerySet[SearchLog]:

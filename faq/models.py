@@ -4,6 +4,8 @@ do with them (views, helpfulness votes)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from faq.validators import VideoEmbed, parse_video_url, validate_image, validate_mp4, validate_video_url
 from portal.models import Segment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Category(models.Model):
@@ -36,6 +41,9 @@ class Category(models.Model):
     description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
+    # Set on rows by some queries (annotations) and views; not columns.
+    article_count: int
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
@@ -52,7 +60,8 @@ class Category(models.Model):
             return
         if self.pk is not None and self.parent_id == self.pk:
             raise ValidationError({"parent": _("A category cannot be its own parent.")})
-        if self.parent.parent_id is not None:
+        parent = self.parent  # loaded (or DoesNotExist) since parent_id is set
+        if parent is not None and parent.parent_id is not None:
             raise ValidationError({"parent": _("Choose a top-level category: categories have two levels.")})
         if self.pk is not None and self.children.exists():
             raise ValidationError({"parent": _("This category has sub-categories, so it must stay top-level.")})
@@ -152,6 +161,13 @@ class Article(models.Model):
         editable=False,
     )
 
+    # Set on rows by some queries (annotations) and views; not columns.
+    helpful_yes: int
+    helpful_total: int
+    title_html: str
+    snippet: str
+    body_html: str
+
     class Meta:
         verbose_name = _("article")
         verbose_name_plural = _("articles")
@@ -179,13 +195,13 @@ class Article(models.Model):
         return reverse("faq:article", kwargs={"language": self.language, "slug": self.slug})
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.video_url and self.video_file:
             errors["video_file"] = _("Give a video address or a video file, not both.")
         if self.translation_of_id is not None:
             if self.pk is not None and self.translation_of_id == self.pk:
                 errors["translation_of"] = _("An article cannot be a translation of itself.")
-            elif self.translation_of.language == self.language:
+            elif self.translation_of is not None and self.translation_of.language == self.language:
                 errors["translation_of"] = _("A translation is in the other language.")
         if errors:
             raise ValidationError(errors)

@@ -426,9 +426,9 @@ def snippet(*, body: str, summary: str = "", terms: list[str], length: int = SNI
 def annotate_highlights(articles: Iterable[Article], *, terms: list[str]) -> None:
     """Give each article ``title_html`` and ``snippet``, highlighted for ``terms``."""
     for article in articles:
-        # Attributes of a search hit that the model does not declare: set by name.
-        setattr(article, "title_html", highlight(article.title, terms))  # noqa: B010
-        setattr(article, "snippet", snippet(body=article.body, summary=article.summary, terms=terms))  # noqa: B010
+        # Attributes of a search hit, declared on the model without a column.
+        article.title_html = highlight(article.title, terms)
+        article.snippet = snippet(body=article.body, summary=article.summary, terms=terms)
 
 
 # --- Indexes that only SQL can create (see the migration) -----------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from faq.models import SearchLog
 from faq.qr import article_qr_svg
 from faq.search import search_results
 from faq.services import VoteLimitReached, search_log_record, view_record, visitor_key, vote_record
+from portal.access import HtmxHttpRequest
 
 SEARCH_RESULTS = 50
 
@@ -46,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @vary_on_headers("HX-Request")
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     """The search page; with htmx (search as you type), only its results."""
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -110,7 +112,7 @@ def article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, language: str, slug: str) -> HttpResponse:
+def vote(request: HtmxHttpRequest, language: str, slug: str) -> HttpResponse:
     """“Was this helpful?” With htmx, answers the feedback box; without, redirects back to the article."""
     item = selectors.article_for_reading(user=request.user, language=language, slug=slug)
     form = VoteForm(request.POST)
@@ -156,7 +158,7 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Uploaded files in development; in production the web server or the storage serves MEDIA_URL."""
     from django.views.static import serve
 

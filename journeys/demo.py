@@ -541,7 +541,7 @@ def _value(history: History, rng: random.Random) -> list[tuple[Decimal, date, st
     investment = history.account.investment_amount
     if history.first_delivery is None or high <= 0 or investment <= 0:
         return []
-    records = []
+    records: list[tuple[Decimal, date, str]] = []
     moment = history.first_delivery + timedelta(days=rng.randint(20, 35))
     while moment <= history.limit and len(records) < 12:
         amount = max(Decimal(1000), (investment * Decimal(str(rng.uniform(low, high))) / 1000).quantize(1) * 1000)

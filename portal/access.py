@@ -7,13 +7,23 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django_htmx.middleware import HtmxDetails
 
 from portal.models import Account, User
 from portal.tenancy import customer_account
 
 
-class AuthenticatedHttpRequest(HttpRequest):
+class HtmxHttpRequest(HttpRequest):
+    """For annotations: every request, as the middlewares give each one ``htmx`` (django-htmx) and
+    ``csp_nonce`` (django-csp, lazy: read it with ``str()``)."""
+
+    htmx: HtmxDetails
+    csp_nonce: object
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
     """For annotations: the request of a view behind ``login_required``, whose user is signed in."""
 
     user: User
@@ -25,12 +35,12 @@ class CustomerHttpRequest(AuthenticatedHttpRequest):
     account: Account
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """CS managers and admins only; customers get 403."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if not (request.user.is_csm or request.user.is_admin):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -38,10 +48,10 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapped
 
 
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @login_required
     @wraps(view)
-    def wrapped(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if not request.user.is_admin:
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -49,10 +59,10 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapped
 
 
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def customer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @login_required
     @wraps(view)
-    def wrapped(request: CustomerHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: CustomerHttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         account = customer_account(user=request.user)
         if account is None:
             raise PermissionDenied

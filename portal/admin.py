@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Account, Invitation, Membership, NotificationPreferences, Segment, User
@@ -68,7 +69,7 @@ class SegmentAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Segment]:
         return super().get_queryset(request).annotate(account_count=Count("accounts"))
 
     @admin.display(description=_("accounts"), ordering="account_count")

@@ -135,6 +135,9 @@ class Segment(models.Model):
     )
     reference_high_days = models.PositiveIntegerField(_("reference band to (days)"), null=True, blank=True)
 
+    # Set on rows by some queries (annotations) and views; not columns.
+    account_count: int
+
     class Meta:
         verbose_name = _("segment")
         verbose_name_plural = _("segments")

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,12 +20,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
-from portal.access import customer_required, staff_required
+from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
 from portal.tenancy import is_account_admin, scope_to_user
 
 PAGE_SIZE = 25
+
+_M = TypeVar("_M", bound=Model)
 
 
 class KachiLoginView(LoginView):
@@ -31,7 +36,7 @@ class KachiLoginView(LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.is_admin:
         return redirect("admin_home")
@@ -44,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: CustomerHttpRequest) -> HttpResponse:
     account = request.account
     can_invite = is_account_admin(user=request.user, account=account)
     form = InvitationForm(request.POST or None) if can_invite else None
@@ -66,7 +71,7 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
-def invite_from_form(request: HttpRequest, form: InvitationForm, account: Account) -> bool:
+def invite_from_form(request: AuthenticatedHttpRequest, form: InvitationForm, account: Account) -> bool:
     if not form.is_valid():
         return False
     try:
@@ -84,7 +89,7 @@ def invite_from_form(request: HttpRequest, form: InvitationForm, account: Accoun
 
 @require_POST
 @login_required
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(
         scope_to_user(Invitation.objects.select_related("account"), user=request.user), pk=pk
     )
@@ -101,12 +106,12 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Staff pages ----------------------------------------------------------
 
 
-def _paginate(request: HttpRequest, queryset: object) -> object:
+def _paginate(request: HttpRequest, queryset: QuerySet[_M]) -> Page[_M]:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @staff_required
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     segment = request.GET.get("segment", "")
     status = request.GET.get("status", "")
@@ -150,7 +155,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(

@@ -99,7 +99,7 @@ class ArticleDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """One article with its body rendered as HTML."""
         article = selectors.article_for_api(user=request.user, pk=pk)
-        setattr(article, "body_html", render_article(article.body).html)  # noqa: B010 (not a field of the model)
+        article.body_html = render_article(article.body).html
         context = {"request": request, "language": article.language}
         return Response(ArticleDetailSerializer(article, context=context).data)
 

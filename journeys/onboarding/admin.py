@@ -9,6 +9,8 @@ the latest published version of their playbook.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,10 +42,15 @@ from journeys.onboarding.services.evaluation import journey_evaluate
 from journeys.onboarding.services.journeys import journey_start_default, value_record_create
 from journeys.onboarding.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
 from portal import admin as portal_admin
-from portal.admin_tools import ReadOnlyAdmin, ReadOnlyInline, count_of
+from portal.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_user, count_of
 from portal.models import Account
 
-EVENT_RULE_FIELDS = ["event_name", ("event_min_count", "event_min_days", "event_window_days"), "event_properties"]
+# Typed as the stubs type the "fields" of a fieldset.
+EVENT_RULE_FIELDS: list[str | list[str] | tuple[str, ...] | tuple[()]] = [
+    "event_name",
+    ("event_min_count", "event_min_days", "event_window_days"),
+    "event_properties",
+]
 
 
 def _error_text(error: ValidationError) -> str:
@@ -93,7 +100,7 @@ class MilestoneInline(DraftOnlyInline):
     def get_formset(self, request: HttpRequest, obj: Playbook | None = None, **kwargs: object):
         formset = super().get_formset(request, obj, **kwargs)
         # Only the steps of this version can make up its milestones (a new version has its own copies).
-        steps_field = formset.form.base_fields.get("steps")
+        steps_field = cast("forms.ModelMultipleChoiceField[Step] | None", formset.form.base_fields.get("steps"))
         if steps_field is not None:
             steps_field.queryset = (
                 Step.objects.filter(playbook=obj).order_by("position", "id") if obj else Step.objects.none()
@@ -242,7 +249,7 @@ class PlaybookAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Playbook, form: forms.ModelForm, change: bool) -> None:
         if not change:
             obj.status = Playbook.Status.DRAFT
-            obj.created_by = request.user
+            obj.created_by = admin_user(request)
         super().save_model(request, obj, form, change)
 
     # -- versioning: actions and the buttons of the change page
@@ -252,7 +259,7 @@ class PlaybookAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Create a new draft version"), permissions=["version"])
     def create_draft_version(self, request: HttpRequest, queryset: QuerySet[Playbook]) -> HttpResponse | None:
-        drafts = [playbook_new_version(playbook=playbook, by=request.user) for playbook in queryset]
+        drafts = [playbook_new_version(playbook=playbook, by=admin_user(request)) for playbook in queryset]
         if len(drafts) == 1:
             return self._to_draft(request, drafts[0])
         links = format_html_join(
@@ -278,7 +285,7 @@ class PlaybookAdmin(admin.ModelAdmin):
 
     def _publish(self, request: HttpRequest, playbook: Playbook) -> bool:
         try:
-            playbook_publish(playbook=playbook, by=request.user)
+            playbook_publish(playbook=playbook, by=admin_user(request))
         except ValidationError as error:
             self.message_user(request, f"{playbook}: {_error_text(error)}", messages.ERROR)
             return False
@@ -316,7 +323,7 @@ class PlaybookAdmin(admin.ModelAdmin):
         if not self.has_version_permission(request):
             raise PermissionDenied
         playbook = get_object_or_404(Playbook, pk=object_id)
-        return self._to_draft(request, playbook_new_version(playbook=playbook, by=request.user))
+        return self._to_draft(request, playbook_new_version(playbook=playbook, by=admin_user(request)))
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
@@ -335,7 +342,7 @@ class StepStateInline(ReadOnlyInline):
     model = StepState
     verbose_name_plural = _("checklist")
     fields = ["step", "status", "reason", "assignee", "due_at", "completed_at", "changed_at", "changed_by"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StepState]:
         return super().get_queryset(request).select_related("step", "assignee", "changed_by")
@@ -347,7 +354,7 @@ class StepEventInline(ReadOnlyInline):
     verbose_name_plural = _("history")
     ordering = ["occurred_at", "id"]
     fields = ["occurred_at", "step_title", "from_status", "to_status", "reason", "note", "actor", "source"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StepEvent]:
         return super().get_queryset(request).select_related("step_state__step", "actor")
@@ -360,7 +367,7 @@ class StepEventInline(ReadOnlyInline):
 class AchievementInline(ReadOnlyInline):
     model = Achievement
     fields = ["milestone", "kind", "achieved_at", "source", "recorded_at"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Achievement]:
         return super().get_queryset(request).select_related("milestone")
@@ -383,7 +390,7 @@ class JourneyAdmin(ReadOnlyAdmin):
         "created_at",
         "created_by",
     ]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)
     inlines = [StepStateInline, AchievementInline, StepEventInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Journey]:
@@ -429,7 +436,7 @@ class JourneyAdmin(ReadOnlyAdmin):
             if target is None or target.pk == journey.playbook_id:
                 continue
             try:
-                journey_migrate(journey=journey, to=target, by=request.user)
+                journey_migrate(journey=journey, to=target, by=admin_user(request))
             except ValidationError as error:
                 self.message_user(request, f"{journey}: {_error_text(error)}", messages.ERROR)
                 continue
@@ -521,7 +528,7 @@ class ValueRecordAdmin(admin.ModelAdmin):
                 amount=obj.amount,
                 occurred_on=obj.occurred_on,
                 note=obj.note,
-                by=request.user,
+                by=admin_user(request),
             )
             obj.pk = record.pk
             obj.recorded_by = record.recorded_by
@@ -562,13 +569,14 @@ class ArticleStepForm(forms.ModelForm):
         model = ArticleStep
         fields: list[str] = []
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["step"] = f"{self.instance.playbook_key}/{self.instance.step_key}"
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # returns cleaned_data
+        cleaned = self.cleaned_data
         value = cleaned.get("step") or ""
         if "/" in value:
             self.instance.playbook_key, self.instance.step_key = value.split("/", 1)
@@ -623,4 +631,4 @@ class AccountAdmin(portal_admin.AccountAdmin):
     def save_model(self, request: HttpRequest, obj: Account, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            journey_start_default(account=obj, by=request.user)
+            journey_start_default(account=obj, by=admin_user(request))

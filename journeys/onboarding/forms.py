@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,13 +28,13 @@ class ValueRecordForm(forms.ModelForm):
         widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
         labels = {"amount": _("Amount (yen)"), "occurred_on": _("Date"), "note": _("What happened")}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = timezone.localdate()
         self.fields["note"].widget.attrs["placeholder"] = _("e.g. Saved 20 hours of manual reporting in March")
 
-    def clean_occurred_on(self):
-        day = self.cleaned_data["occurred_on"]
+    def clean_occurred_on(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["occurred_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return day
@@ -60,7 +64,7 @@ class JourneyStartForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
-    def __init__(self, *args: object, playbooks=None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, playbooks: QuerySet[Playbook] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if playbooks is not None:
-            self.fields["playbook"].queryset = playbooks
+            cast("forms.ModelChoiceField[Playbook]", self.fields["playbook"]).queryset = playbooks

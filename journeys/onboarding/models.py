@@ -4,6 +4,8 @@ achievements, milestone feedback and value records."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.events.models import EventCriterion
 from portal.models import Account, MilestoneKind, Segment
+
+if TYPE_CHECKING:
+    from faq.models import Article
 
 
 class Playbook(models.Model):
@@ -44,6 +49,10 @@ class Playbook(models.Model):
         blank=True,
         related_name="+",
     )
+
+    # Set on rows by some queries (annotations) and views; not columns.
+    step_count: int
+    journey_count: int
 
     class Meta:
         verbose_name = _("playbook")
@@ -162,6 +171,11 @@ class Journey(models.Model):
         related_name="+",
     )
 
+    # Set on rows by some queries (annotations) and views; not columns.
+    steps_total: int
+    steps_closed: int
+    achievements_total: int
+
     class Meta:
         verbose_name = _("journey")
         verbose_name_plural = _("journeys")
@@ -212,6 +226,9 @@ class StepState(models.Model):
         blank=True,
         related_name="+",
     )
+
+    # Set on rows by the checklist view; not a column.
+    help_articles: list[Article]
 
     class Meta:
         verbose_name = _("step state")

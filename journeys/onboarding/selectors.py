@@ -262,7 +262,7 @@ def steps_named(*, keys: list[tuple[str, str]]) -> list[StepRef]:
     return list(refs.values())
 
 
-def step_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def step_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
     """Every step key of every playbook, grouped by playbook and named as in its newest version: the
     choices for linking an article to the steps it helps with."""
     groups: dict[str, list[tuple[str, str]]] = {}
@@ -276,7 +276,8 @@ def step_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         seen.add(pair)
         names.setdefault(step.playbook.key, step.playbook.name)
         groups.setdefault(step.playbook.key, []).append((f"{pair[0]}/{pair[1]}", f"{step.title} ({step.key})"))
-    return [("", "—")] + [(names[key], choices) for key, choices in groups.items()]
+    choices: list[tuple[str, str | list[tuple[str, str]]]] = [("", "—")]
+    return choices + [(names[key], group) for key, group in groups.items()]
 
 
 def playbooks_of_steps() -> dict[str, set[str]]:

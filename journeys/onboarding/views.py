@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,11 +24,11 @@ from journeys.onboarding.forms import (
     StepStatusForm,
     ValueRecordForm,
 )
-from journeys.onboarding.models import Achievement, StepState
+from journeys.onboarding.models import Achievement, Journey, StepState
 from journeys.onboarding.services import journeys as services
 from journeys.onboarding.services import steps as step_services
-from portal.access import customer_required, staff_required
-from portal.models import User
+from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
+from portal.models import Account, User
 from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
 
 
@@ -36,7 +39,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     return redirect(target)
 
 
-def _add_errors(form, error: ValidationError) -> None:
+def _add_errors(form: forms.BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, messages_ in error.message_dict.items():
             for message in messages_:
@@ -46,12 +49,12 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-def _visible_state(request: HttpRequest, pk: int) -> StepState:
+def _visible_state(request: AuthenticatedHttpRequest, pk: int) -> StepState:
     states = StepState.objects.select_related("journey__account__segment", "journey__playbook", "step", "assignee")
     return get_object_or_404(scope_to_user(states, user=request.user, account_field="journey__account"), pk=pk)
 
 
-def checklist_context(request: HttpRequest, journey, **extra: object) -> dict:
+def checklist_context(request: AuthenticatedHttpRequest, journey: Journey, **extra: object) -> dict[str, object]:
     checklist = selectors.journey_checklist(journey=journey, viewer=request.user)
     # Each step carries the published tutorials the viewer may read for it, found in one query.
     tutorials = step_tutorials(
@@ -77,11 +80,11 @@ def checklist_context(request: HttpRequest, journey, **extra: object) -> dict:
 
 
 @customer_required
-def checklist(request: HttpRequest) -> HttpResponse:
+def checklist(request: CustomerHttpRequest) -> HttpResponse:
     """The customer's home: their onboarding checklist."""
     account = request.account
     journey = selectors.account_journey(account=account)
-    context = {"account": account, "membership": request.user.membership, "journey": journey}
+    context: dict[str, object] = {"account": account, "membership": request.user.membership, "journey": journey}
     if journey is not None:
         context.update(checklist_context(request, journey))
         context["goals"] = list(account.success_goals.all())  # the expectations agreed at the start
@@ -90,7 +93,7 @@ def checklist(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def step_status(request: HttpRequest, pk: int) -> HttpResponse:
+def step_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Tick, untick, start, skip or block a step. With htmx, answers the changed parts of the page."""
     state = _visible_state(request, pk)
     form = StepStatusForm(request.POST)
@@ -120,7 +123,7 @@ def step_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def step_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+def step_reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A CS manager moves an open step's due date (with htmx, the checklist is answered in place)."""
     state = _visible_state(request, pk)
     form = StepRescheduleForm(request.POST)
@@ -135,7 +138,8 @@ def step_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
-        error = " ".join(message for messages_ in form.errors.values() for message in messages_)
+        # An ErrorList gives its messages as strings.
+        error = " ".join(cast(str, message) for messages_ in form.errors.values() for message in messages_)
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -146,7 +150,7 @@ def step_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def step_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def step_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     state = _visible_state(request, pk)
     assignee_id = request.POST.get("assignee", "")
     assignee = None
@@ -167,7 +171,7 @@ def step_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     achievement = get_object_or_404(
         scope_to_user(Achievement.objects.select_related("milestone"), user=request.user), pk=pk
     )
@@ -188,7 +192,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, "/app/")
 
 
-def _value_form(request: HttpRequest, account, by) -> tuple[ValueRecordForm, bool]:
+def _value_form(request: HttpRequest, account: Account, by: User) -> tuple[ValueRecordForm, bool]:
     """Handle the value form; True when a record was saved."""
     form = ValueRecordForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
@@ -209,7 +213,7 @@ def _value_form(request: HttpRequest, account, by) -> tuple[ValueRecordForm, boo
 
 
 @customer_required
-def value(request: HttpRequest) -> HttpResponse:
+def value(request: CustomerHttpRequest) -> HttpResponse:
     """Business value the customer got, against what they invested (ROI)."""
     account = request.account
     can_record = is_account_admin(user=request.user, account=account)
@@ -232,19 +236,19 @@ def value(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required
-def account_value_create(request: HttpRequest, slug: str) -> HttpResponse:
+def account_value_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form, saved = _value_form(request, account, request.user)
     if not saved:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, cast(str, error))  # an ErrorList gives its messages as strings
     return redirect("account_detail", slug=account.slug)
 
 
 @require_POST
 @staff_required
-def journey_start(request: HttpRequest, slug: str) -> HttpResponse:
+def journey_start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = JourneyStartForm(request.POST, playbooks=selectors.startable_playbooks(account=account))
     if form.is_valid():

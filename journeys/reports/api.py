@@ -7,7 +7,8 @@ Admins see every account; a CS manager sees the accounts assigned to them.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -90,7 +91,8 @@ QUERY_PARAMETERS = [
 
 class GroupSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    # A field named like the Field.label attribute the stubs declare on serializers.
+    label = serializers.CharField()  # type: ignore[assignment]
     n = serializers.IntegerField()
     reached = serializers.IntegerField()
     censored = serializers.IntegerField()
@@ -139,7 +141,9 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data: object, accepted_media_type: str | None = None, renderer_context: dict | None = None):
+    def render(
+        self, data: object, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> object:
         return data
 
 
@@ -214,7 +218,8 @@ class TTVRowsView(APIView):
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             return rows_csv_response(rows, f"kachi-ttv-rows-{stamp}.csv")
         paginator = RowsPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        # The stubs want a QuerySet (DRF pages any sequence); with a page size set, a page comes back.
+        page = cast("list[measurement.Row]", paginator.paginate_queryset(rows, request, view=self))  # type: ignore[arg-type]
         return paginator.get_paginated_response(RowSerializer(page, many=True).data)
 
 
@@ -412,7 +417,8 @@ class AtRiskView(APIView):
         items = risk.accounts_at_risk(kind=q["kind"], accounts=visible_accounts(user=request.user))
         items = risk.at_risk_view(items, segment=q.get("segment", ""), status=q.get("status", ""), sort=q["sort"])
         paginator = RowsPagination()
-        page = paginator.paginate_queryset(items, request, view=self)
+        # The stubs want a QuerySet (DRF pages any sequence); with a page size set, a page comes back.
+        page = cast("list[risk.AtRisk]", paginator.paginate_queryset(items, request, view=self))  # type: ignore[arg-type]
         return paginator.get_paginated_response(
             [
                 {

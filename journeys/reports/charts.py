@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pygal
 from django.utils.safestring import SafeString, mark_safe
@@ -172,6 +173,10 @@ def bar_chart(
 ) -> SafeString:
     """Bars per label (a histogram, a funnel, a ranking)."""
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
+    # pygal measures labels as Latin text; wide (Japanese) labels need room made for them.
+    margin: dict[str, Any] = (
+        {"margin_left": min(360, 14 * max((len(label) for label in labels), default=0))} if horizontal else {}
+    )
     chart = kind(
         **_config(
             title=title,
@@ -181,8 +186,7 @@ def bar_chart(
             range=(0, 1) if percent else None,
             x_label_rotation=-30 if len(labels) > 10 and not horizontal else 0,
             truncate_label=-1,
-            # pygal measures labels as Latin text; wide (Japanese) labels need room made for them.
-            **({"margin_left": min(360, 14 * max((len(label) for label in labels), default=0))} if horizontal else {}),
+            **margin,
         )
     )
     # Horizontal bars are drawn bottom-up: reverse, so the first label reads first (top).

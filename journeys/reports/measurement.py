@@ -718,7 +718,7 @@ def _report_in_db(
     return groups, total
 
 
-def _lean_group(key: str, label: str, rows: list[tuple], *, by_segment: bool) -> Group:
+def _lean_group(key: str, label: str, rows: list[ttv_sql.LeanRow], *, by_segment: bool) -> Group:
     """Like ``_group``, on ``ttv_sql.lean_rows`` tuples (group, duration, reached, target, segment target)."""
     estimate = kaplan_meier(
         [row[1] for row in rows],

@@ -21,9 +21,9 @@ it (**likely late**).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import F, Max, QuerySet
@@ -126,13 +126,13 @@ def _rows(
 ) -> list[PortfolioRow]:
     rows = {a.pk: PortfolioRow(account=a) for a in accounts}
     journeys: dict[int, Journey] = {}
-    for journey in (
+    for started in (
         Journey.objects.filter(account_id__in=rows).select_related("playbook").order_by("account_id", "-started_at")
     ):
-        journeys.setdefault(journey.account_id, journey)  # the latest started
+        journeys.setdefault(started.account_id, started)  # the latest started
     by_journey = {j.pk: j for j in journeys.values()}
 
-    states: dict[int, list[dict]] = {}
+    states: dict[int, list[Mapping[str, Any]]] = {}
     for s in (
         StepState.objects.filter(journey_id__in=by_journey, step__playbook_id=F("journey__playbook_id"))
         .order_by("step__position", "step__id")
@@ -215,7 +215,8 @@ def _rows(
         curve = curves.get(slug)
         if not curve:
             continue
-        waited = [(now - r.journey.started_at).total_seconds() / 86400 for r in members]
+        # Only rows with a journey wait for their first value.
+        waited = [(now - cast(Journey, r.journey).started_at).total_seconds() / 86400 for r in members]
         for r, days in zip(members, expected_reach_days_many(curve, waited), strict=True):
             r.first_value_days = days
     return list(rows.values())
@@ -245,7 +246,7 @@ def _chip(
     *,
     achieved_at: dt.datetime | None,
     journey: Journey,
-    steps: list[dict],
+    steps: list[Mapping[str, Any]],
     target: int | None,
     stuck: bool,
     last_move: dt.datetime,
@@ -313,26 +314,28 @@ def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) ->
     journeys."""
     now = timezone.now()
     curves = segment_curves(kind=kind, accounts=accounts, now=now)
-    rows = [
-        row for row in ttv_rows(kind=kind, accounts=accounts, now=now, open_only=True) if row.target_days is not None
+    rows = [  # each row with its target
+        (row, row.target_days)
+        for row in ttv_rows(kind=kind, accounts=accounts, now=now, open_only=True)
+        if row.target_days is not None
     ]
     risky = [
-        AtRisk(row=row, waited_days=row.duration_days, target_days=row.target_days, expected_days=None,
+        AtRisk(row=row, waited_days=row.duration_days, target_days=target, expected_days=None,
                status="overdue")
-        for row in rows
-        if row.duration_days > row.target_days
+        for row, target in rows
+        if row.duration_days > target
     ]  # fmt: skip
-    waiting: dict[str, list[Row]] = {}
-    for row in rows:
-        if row.duration_days <= row.target_days:
-            waiting.setdefault(row.segment_slug, []).append(row)
+    waiting: dict[str, list[tuple[Row, int]]] = {}
+    for row, target in rows:
+        if row.duration_days <= target:
+            waiting.setdefault(row.segment_slug, []).append((row, target))
     for slug, members in waiting.items():
-        expected = expected_reach_days_many(curves.get(slug, [(0.0, 0.0)]), [row.duration_days for row in members])
+        expected = expected_reach_days_many(curves.get(slug, [(0.0, 0.0)]), [row.duration_days for row, _t in members])
         risky.extend(
-            AtRisk(row=row, waited_days=row.duration_days, target_days=row.target_days, expected_days=days,
+            AtRisk(row=row, waited_days=row.duration_days, target_days=target, expected_days=days,
                    status="likely_late")
-            for row, days in zip(members, expected, strict=True)
-            if days is None or days > row.target_days
+            for (row, target), days in zip(members, expected, strict=True)
+            if days is None or days > target
         )  # fmt: skip
     return risky
 

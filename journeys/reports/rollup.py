@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,18 +48,24 @@ class Overview:
     seconds: float = 0.0
 
 
+class _Period(TypedDict):
+    start_from: date
+    start_to: date
+    business_days: bool
+
+
 def overview_compute(
     *, start_from: date, start_to: date, business_days: bool = False, segment_kinds: list[str] | None = None
 ) -> Overview:
     """Every kind for the period and the one before; per segment for ``segment_kinds`` (default all)."""
     started = time.perf_counter()
     before_from, before_to = previous_period(start_from, start_to)
-    period = {"start_from": start_from, "start_to": start_to, "business_days": business_days}
-    previous = {"start_from": before_from, "start_to": before_to, "business_days": business_days}
+    period: _Period = {"start_from": start_from, "start_to": start_to, "business_days": business_days}
+    previous: _Period = {"start_from": before_from, "start_to": before_to, "business_days": business_days}
     kinds = MilestoneKind.values
     current = {kind: measurement.ttv_report(kind=kind, **period).total.estimate for kind in kinds}
     before = {kind: measurement.ttv_report(kind=kind, **previous).total.estimate for kind in kinds}
-    by_segment = {}
+    by_segment: dict[str, list[tuple[str, str, measurement.Estimate]]] = {}
     for kind in segment_kinds if segment_kinds is not None else kinds:
         report = measurement.ttv_report(kind=kind, group_by="segment", **period)
         by_segment[kind] = [(g.key, g.label, g.estimate) for g in report.groups]
@@ -74,13 +81,13 @@ def overview_compute(
     )
 
 
-def _estimate(data: dict) -> measurement.Estimate:
+def _estimate(data: dict[str, Any]) -> measurement.Estimate:
     return measurement.Estimate(
         **{**data, "median_ci": tuple(data["median_ci"]), "curve": [tuple(point) for point in data["curve"]]}
     )
 
 
-def _to_json(overview: Overview) -> dict:
+def _to_json(overview: Overview) -> dict[str, Any]:
     # Only the per-segment curves are drawn: the totals are kept without theirs.
     return {
         "start_from": overview.start_from.isoformat(),
@@ -141,9 +148,9 @@ def overview_refresh() -> ReportSnapshot:
     return snapshot
 
 
-def _report_to_json(report: measurement.Report) -> dict:
+def _report_to_json(report: measurement.Report) -> dict[str, Any]:
     # Cohort pages draw medians, not curves: the curves are left out.
-    def group(g: measurement.Group) -> list:
+    def group(g: measurement.Group) -> list[Any]:
         return [g.key, g.label, {**asdict(g.estimate), "curve": []}]
 
     return {
@@ -166,10 +173,10 @@ def cohorts_for(*, kind: str, group_by: str, start_from: date, start_to: date, b
     if not business_days and group_by in COHORT_GROUPINGS and (start_from, start_to) == default_period():
         kept = ReportSnapshot.objects.filter(key=COHORTS_KEY).first()
     period = {"start_from": start_from.isoformat(), "start_to": start_to.isoformat()}
-    data = None
+    data: dict[str, Any] | None = None
     if kept is not None and all(kept.payload.get(name) == value for name, value in period.items()):
         data = kept.payload["reports"].get(f"{kind}:{group_by}")
-    if data is None:
+    if kept is None or data is None:  # (no data without a kept snapshot)
         report = measurement.ttv_report(
             kind=kind, group_by=group_by, start_from=start_from, start_to=start_to, business_days=business_days
         )

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import date
 from statistics import median
+from typing import Any
 
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
@@ -132,7 +133,7 @@ def step_bottlenecks(
     )
     steps = list(version.steps.order_by("position", "id").values_list("key", "title", "position")) if version else []
     now = timezone.now()
-    by_journey: dict[int, list] = {}
+    by_journey: dict[int, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_journey.setdefault(row[0], []).append(row)
     spent: dict[str, list[float]] = {}

@@ -61,6 +61,10 @@ def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[
     return list(chosen.values())
 
 
+# (group, duration in days, reached, target, segment target)
+LeanRow = tuple[Any, float, bool, int | None, int | None]
+
+
 def lean_rows(
     *,
     milestones: Sequence[MeasuredMilestone],
@@ -69,7 +73,7 @@ def lean_rows(
     start_to: date | None,
     now: datetime,
     accounts: QuerySet[Account] | None,
-) -> list[tuple[Any, float, bool, int | None, int | None]]:
+) -> list[LeanRow]:
     """One row per journey measured (as ``measurement.ttv_rows`` selects them), sorted by group then
     duration, from one statement: (group, duration in days, reached, target, segment target).
 
@@ -103,7 +107,8 @@ def lean_rows(
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*group_params, moment, moment, *params])
-        return cursor.fetchall()
+        rows: list[LeanRow] = cursor.fetchall()
+    return rows
 
 
 def _from_where(
@@ -225,7 +230,8 @@ def full_rows(
         return [FullRow(*row) for row in rows]
     # SQLite hands datetimes back naive (or as text) when not read through the ORM.
     return [
-        FullRow(*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:20], _aware(row[20])) for row in rows
+        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:20], _aware(row[20])))
+        for row in rows
     ]
 
 
@@ -250,7 +256,11 @@ def _group_expression(group_by: str | None) -> tuple[str, tuple[Any, ...]]:
     if group_by == "playbook_version":
         return "j.playbook_id", ()
     lookup = "month" if group_by == "cohort_month" else "quarter"
-    sql, params = connection.ops.datetime_trunc_sql(lookup, "j.started_at", (), timezone.get_default_timezone_name())
+    # The stubs say a string; Django returns (sql, params) since 4.2.
+    truncated: tuple[str, Sequence[Any]] = connection.ops.datetime_trunc_sql(  # type: ignore[assignment]
+        lookup, "j.started_at", (), timezone.get_default_timezone_name()
+    )
+    sql, params = truncated
     return sql, tuple(params)
 
 

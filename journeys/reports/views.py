@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,8 +27,13 @@ from journeys.onboarding.models import Playbook
 from journeys.reports import charts, measurement, risk, rollup, selectors
 from journeys.reports.api import rows_csv_response
 from journeys.reports.help import stalled_reading
-from portal.access import admin_required
+from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.models import MilestoneKind, Segment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from faq.models import Article
 
 DEFAULT_MONTHS = 12
 
@@ -57,7 +65,7 @@ class ReportFilterForm(forms.Form):
         return data
 
 
-def _filters(request: HttpRequest) -> tuple[ReportFilterForm, dict]:
+def _filters(request: HttpRequest) -> tuple[ReportFilterForm, Mapping[str, Any]]:
     """The form (with its errors, if any) and the filters to measure with (the defaults when invalid)."""
     form = ReportFilterForm(request.GET)
     if form.is_valid():
@@ -72,7 +80,7 @@ def _filters(request: HttpRequest) -> tuple[ReportFilterForm, dict]:
 @dataclass(frozen=True)
 class KindSummary:
     kind: str
-    label: str
+    label: StrOrPromise
     current: measurement.Estimate
     previous: measurement.Estimate
 
@@ -85,7 +93,7 @@ class KindSummary:
 
 
 @admin_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, f = _filters(request)
     figures = rollup.overview_for(
         start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"], kind=f["kind"]
@@ -98,6 +106,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     bands = {
         s.slug: (s.name, s.reference_low_days, s.reference_high_days)
         for s in Segment.objects.exclude(reference_low_days=None).exclude(reference_high_days=None)
+        if s.reference_low_days is not None and s.reference_high_days is not None  # (as the query asks)
     }
     first_value = f["kind"] == MilestoneKind.FIRST_VALUE
     curves = [(label, estimate.curve) for _key, label, estimate in groups]
@@ -129,7 +138,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def refresh(request: HttpRequest) -> HttpResponse:
+def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Recompute the kept reports now (in the background), then back to the report the admin was on."""
     queue.refresh_reports()
     messages.success(request, _("The figures are being recomputed; reload the page in a moment."))
@@ -140,7 +149,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def cohorts(request: HttpRequest) -> HttpResponse:
+def cohorts(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, f = _filters(request)
     kept = rollup.cohorts_for(
         kind=f["kind"],
@@ -194,7 +203,7 @@ GROUP_COLUMNS = [
 
 
 @admin_required
-def export_table(request: HttpRequest) -> HttpResponse:
+def export_table(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The figures of a report as CSV (one line per group, then the total)."""
     _form, f = _filters(request)
     group_by = request.GET.get("group_by", "segment")
@@ -230,7 +239,7 @@ def export_table(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def export_rows(request: HttpRequest) -> HttpResponse:
+def export_rows(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """Per-account rows of a report as CSV: account, segment, cohort, start, achieved_at, duration, censored."""
     _form, f = _filters(request)
     rows = measurement.ttv_rows(
@@ -254,18 +263,19 @@ def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str |
 
 
 @admin_required
-def funnel(request: HttpRequest) -> HttpResponse:
+def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Share of a playbook's journeys that reached each of its milestones, in order."""
     form, f = _filters(request)
     playbooks, playbook_key = _chosen_playbook(request)
     names = dict(playbooks)
+    stages: list[selectors.FunnelStage]
     total, stages = (0, [])
     if playbook_key:
         total, stages = selectors.milestone_funnel(
             playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
         )
     chart = ""
-    if stages:
+    if stages and playbook_key:  # (stages only for a playbook)
         chart = charts.bar_chart(
             labels=[s.name for s in stages],
             series=[(_("Share of journeys"), [s.share for s in stages])],
@@ -291,7 +301,7 @@ def funnel(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def distribution(request: HttpRequest) -> HttpResponse:
+def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Histogram of time to the milestone among the journeys that reached it."""
     form, f = _filters(request)
     reached, still_open = measurement.reached_durations(
@@ -325,7 +335,7 @@ def distribution(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def at_risk(request: HttpRequest) -> HttpResponse:
+def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Accounts past a milestone's target without reaching it, or expected to miss it."""
     form, f = _filters(request)
     segment = request.GET.get("segment", "")
@@ -353,12 +363,13 @@ def at_risk(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def bottlenecks(request: HttpRequest) -> HttpResponse:
+def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The steps where journeys on a playbook lose the most time, worst first."""
     form, f = _filters(request)
     playbooks, playbook_key = _chosen_playbook(request)
+    steps: list[selectors.StepBottleneck]
     journeys, steps = (0, [])
-    tutorials = {}
+    tutorials: dict[str, list[Article]] = {}
     if playbook_key:
         journeys, steps = selectors.step_bottlenecks(
             playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
@@ -396,7 +407,7 @@ def bottlenecks(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def help_analytics(request: HttpRequest) -> HttpResponse:
+def help_analytics(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The help centre's figures (what is read, what helps, searches that found nothing) and what the
     people of accounts stalled on a step read, over the last 30 days."""
     figures = content_analytics()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from journeys.events.services.api_keys import api_key_create
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", help="What the key is for (shown in the admin).")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         account = None
         slug = options["account"]
         if slug:

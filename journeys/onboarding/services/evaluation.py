@@ -32,7 +32,8 @@ def _steps_rule_time(milestone: Milestone, states_by_key: dict[str, StepState], 
     closed = [states_by_key.get(key) for key in wanted]
     if any(state is None or not state.is_closed for state in closed):
         return None
-    return max(state.completed_at for state in closed)
+    # A closed step always has its completion time (a constraint of StepState).
+    return max(state.completed_at for state in closed if state is not None and state.completed_at is not None)
 
 
 def _roi_time(account: Account, records: list[ValueRecord]) -> datetime | None:
@@ -68,7 +69,7 @@ def journey_evaluate(*, journey: Journey, include_events: bool = True) -> Evalua
         return result
     account = journey.account
 
-    counts: dict = {}
+    counts: dict[tuple[str, str], list[rules.DayCount]] = {}
     event_rules = [s for s in steps if s.has_event_rule] + [m for m in pending if m.rule == Milestone.Rule.EVENT]
     if include_events and event_rules:
         counts = rules.daily_counts(
@@ -128,7 +129,7 @@ def journey_evaluate(*, journey: Journey, include_events: bool = True) -> Evalua
         result.achievements.append(achievement)
         queue.achievement_notify(achievement.pk)
     if journey.completed_at is None and states and all(s.is_closed for s in states.values()):
-        journey.completed_at = max(s.completed_at for s in states.values())
+        journey.completed_at = max(s.completed_at for s in states.values() if s.completed_at is not None)
         journey.save(update_fields=["completed_at"])
     return result
 

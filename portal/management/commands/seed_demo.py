@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -107,13 +108,13 @@ class Command(BaseCommand):
     help = "Create the demo world (segments, staff, ~40 customer accounts with their users). Idempotent."
 
     @transaction.atomic
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         rng = random.Random(20260401)
         password = make_password(DEMO_PASSWORD)
         now = timezone.now()
         created = {"segments": 0, "users": 0, "accounts": 0}
 
-        segments = []
+        segments: list[Segment] = []
         for name, slug, fa, fv, full, ms, roi, adoption, (band_low, band_high) in SEGMENTS:
             segment, was_created = Segment.objects.get_or_create(
                 slug=slug,
