@@ -115,14 +115,14 @@ def rows_for(
     *,
     rules: RiskRules,
     now: dt.datetime,
-    curves: dict[str, Sequence[tuple[float, float]]] | None = None,
+    curves: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[PortfolioRow]:
     """One row per account (segment and CS manager loaded), in the accounts' order: eight queries."""
     return _rows(accounts, rules=rules, curves=curves or {}, now=now)
 
 
 def _rows(
-    accounts: list[Account], *, rules: RiskRules, curves: dict[str, Sequence[tuple[float, float]]], now: dt.datetime
+    accounts: list[Account], *, rules: RiskRules, curves: Mapping[str, Sequence[tuple[float, float]]], now: dt.datetime
 ) -> list[PortfolioRow]:
     rows = {a.pk: PortfolioRow(account=a) for a in accounts}
     journeys: dict[int, Journey] = {}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -44,7 +44,7 @@ def portfolio(
     milestone: str = "",
     search: str = "",
     sort: str = "risk",
-    curves: dict[str, Sequence[tuple[float, float]]] | None = None,
+    curves: Mapping[str, Sequence[tuple[float, float]]] | None = None,
     now: dt.datetime | None = None,
 ) -> Portfolio:
     """The rows of ``accounts`` (already scoped to the viewer) filtered and sorted, and the counts at

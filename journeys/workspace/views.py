@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from journeys.workspace.models import SuccessGoal
 from journeys.workspace.timeline import DEFAULT_DAYS as TIMELINE_DAYS
 from journeys.workspace.timeline import account_timeline
 from portal import selectors
-from portal.access import staff_required
+from portal.access import AuthenticatedHttpRequest, staff_required
 from portal.forms import InvitationForm
 from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import get_visible_account, scope_to_user
@@ -50,14 +50,8 @@ PORTFOLIO_SORTS = [
 ]
 
 
-class StaffRequest(HttpRequest):
-    """A request ``staff_required`` let through: its user is signed in (a CS manager or an admin)."""
-
-    user: User
-
-
 @staff_required
-def portfolio(request: StaffRequest) -> HttpResponse:
+def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A CS manager's accounts with where each stands. An admin can look at any CS manager's portfolio."""
     csm: User | None = request.user
     csms: list[User] = []
@@ -130,7 +124,7 @@ def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponse:
 
 
 @staff_required
-def account_detail(request: StaffRequest, slug: str) -> HttpResponse:
+def account_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and invite_from_form(request, form, account):
@@ -166,7 +160,7 @@ def _errors(form: forms.Form, error: ValidationError | None = None) -> str:
 
 @require_POST
 @staff_required
-def note_add(request: StaffRequest, slug: str) -> HttpResponse:
+def note_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -183,7 +177,7 @@ def note_add(request: StaffRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def goal_add(request: StaffRequest, slug: str) -> HttpResponse:
+def goal_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     account = get_visible_account(user=request.user, slug=slug)
     form = GoalForm(request.POST)
     if form.is_valid():
@@ -200,7 +194,7 @@ def goal_add(request: StaffRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def goal_status(request: StaffRequest, pk: int) -> HttpResponse:
+def goal_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goals = scope_to_user(SuccessGoal.objects.select_related("account"), user=request.user, account_field="account")
     goal = get_object_or_404(goals, pk=pk)
     try:

@@ -1,0 +1,16 @@
+"""Small helpers every app's views share."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def safe_next_url(request: HttpRequest, candidate: str | None, fallback: str) -> str:
+    """``candidate`` when it points to this site (and keeps HTTPS on a secure request), else ``fallback``:
+    a ``next`` taken from a request never sends anyone to another site."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
