@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from faq.analytics import content_analytics
@@ -19,6 +17,7 @@ from journeys.reports.help import stalled_reading
 from tests.conftest import World
 from tests.factories import AccountFactory, MembershipFactory
 from tests.faq.factories import ArticleFactory, ArticleStepFactory, ArticleVoteFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -97,16 +96,16 @@ def test_the_page_is_for_admins_and_its_query_count_does_not_grow(world: World) 
                 ArticleVoteFactory(article=article, helpful=bool(i % 2), session_key=f"visitor-{i}-{voter}")
 
     add(1, 0)
-    with CaptureQueriesContext(connection) as one:
+    with capture_queries() as one:
         client.get("/help/analytics/")
     add(12, 1)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get("/help/analytics/")
     content = page.content.decode()
     assert "Helps with their step" in content and "<svg" in content
     assert "Every search of this period found at least one article." in content
     assert ArticleView.objects.count() > 40
-    assert len(many) == len(one)
+    assert_same_queries(one, many)
     customer = Client()
     customer.force_login(world.customer_a)
     assert customer.get("/help/analytics/").status_code == 403

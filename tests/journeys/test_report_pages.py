@@ -7,14 +7,13 @@ import io
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
 from tests.factories import AccountFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -197,11 +196,11 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
 )
 def test_report_pages_query_count_does_not_grow(measured: World, url: str) -> None:
     client = admin(measured)
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         client.get(url)
     playbook = Playbook.objects.get()
     for account in AccountFactory.create_batch(20, segment=measured.account_a.segment):
         journey_start(account=account, playbook=playbook)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         client.get(url)
-    assert len(few) == len(many)
+    assert_same_queries(few, many)
