@@ -9,7 +9,7 @@ from django.utils import translation
 
 from faq.models import Article, ArticleImage, ArticleRevision
 from tests.conftest import World
-from tests.faq.factories import ArticleFactory, ArticleVoteFactory, CategoryFactory
+from tests.factories import ArticleFactory, ArticleVoteFactory, CategoryFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db

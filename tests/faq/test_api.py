@@ -7,8 +7,8 @@ from django.test import Client
 
 from faq.models import SearchLog
 from tests.conftest import World
+from tests.factories import ArticleFactory, CategoryFactory
 from tests.faq.conftest import Shelf
-from tests.faq.factories import ArticleFactory, CategoryFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import World
-from tests.faq.factories import ArticleFactory, CategoryFactory, TagFactory
+from tests.factories import ArticleFactory, CategoryFactory, TagFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from faq.models import Article, SearchLog
 from faq.search import highlight, normalise_query, search_articles, search_phrases, search_terms, snippet
 from faq.selectors import search_gaps
 from tests.conftest import World
+from tests.factories import SearchLogFactory
 from tests.faq.conftest import Shelf, customer_in
-from tests.faq.factories import SearchLogFactory
 from tests.faq.search_fixture import ENGLISH_QUERIES, JAPANESE_QUERIES
 from tests.queries import assert_max_queries, statements
 

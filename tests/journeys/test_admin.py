@@ -29,8 +29,14 @@ from journeys.onboarding.services.playbooks import playbook_new_version, playboo
 from journeys.onboarding.services.steps import step_set_status
 from portal.models import Account, MilestoneKind, User
 from tests.conftest import World
-from tests.factories import AccountFactory, MembershipFactory
-from tests.journeys.factories import MilestoneFactory, PlaybookFactory, PublishedPlaybookFactory, StepFactory
+from tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    PlaybookFactory,
+    PublishedPlaybookFactory,
+    StepFactory,
+)
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db

@@ -18,10 +18,12 @@ from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import Membership
 from tests.conftest import World
-from tests.factories import AccountFactory, MembershipFactory
-from tests.faq.factories import ArticleFactory, ArticleStepFactory
-from tests.journeys.automation_factories import (
+from tests.factories import (
+    AccountFactory,
+    ArticleFactory,
+    ArticleStepFactory,
     AutomationSettingsFactory,
+    MembershipFactory,
     NotificationPreferencesFactory,
     Overdue,
     overdue_journey,

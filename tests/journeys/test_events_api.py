@@ -23,7 +23,7 @@ from journeys.onboarding.models import Achievement, Milestone
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
-from tests.journeys.factories import MilestoneFactory, PublishedPlaybookFactory
+from tests.factories import MilestoneFactory, PublishedPlaybookFactory
 from tests.queries import assert_same_queries, capture_queries, statements
 
 pytestmark = pytest.mark.django_db

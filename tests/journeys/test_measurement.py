@@ -26,8 +26,15 @@ from journeys.reports import measurement
 from journeys.reports.measurement import Estimate, Row, kaplan_meier, ttv_report, ttv_rows
 from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import visible_accounts
-from tests.factories import AccountFactory, CsmFactory, SegmentFactory
-from tests.journeys.factories import MilestoneFactory, PlaybookFactory, PublishedPlaybookFactory, StepFactory
+from tests.factories import (
+    AccountFactory,
+    CsmFactory,
+    MilestoneFactory,
+    PlaybookFactory,
+    PublishedPlaybookFactory,
+    SegmentFactory,
+    StepFactory,
+)
 from tests.queries import assert_queries, assert_same_queries, capture_queries
 
 TOKYO = ZoneInfo("Asia/Tokyo")

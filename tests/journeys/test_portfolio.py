@@ -11,27 +11,27 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from journeys.onboarding.models import Milestone, Playbook, Step, StepState
+from journeys.onboarding.models import Playbook, StepState
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from journeys.workspace.portfolio import portfolio
 from portal.models import Account, MilestoneKind
 from tests.conftest import World, signed_in
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, MilestoneFactory, PlaybookFactory, StepFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def onboarding() -> Playbook:
-    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
-    setup = Step.objects.create(playbook=playbook, key="setup", title="Set up", position=0, due_offset_days=5)
-    send = Step.objects.create(playbook=playbook, key="send", title="Send", position=1, due_offset_days=20)
-    first = Milestone.objects.create(
+    playbook = PlaybookFactory(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    setup = StepFactory(playbook=playbook, key="setup", title="Set up", position=0, due_offset_days=5)
+    send = StepFactory(playbook=playbook, key="send", title="Send", position=1, due_offset_days=20)
+    first = MilestoneFactory(
         playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=30, position=0
     )
     first.steps.add(setup)
-    full = Milestone.objects.create(
+    full = MilestoneFactory(
         playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE, target_days=90, position=1
     )
     full.steps.add(send)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ArticleStepFactory
 from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -115,11 +115,11 @@ def test_funnel_bottlenecks_and_distribution_as_json(measured: World) -> None:
 
 
 def test_bottlenecks_link_the_steps_tutorials(measured: World) -> None:
-    from faq.models import Article, ArticleStep
-    from tests.faq.factories import ArticleFactory
+    from faq.models import Article
+    from tests.factories import ArticleFactory
 
     tutorial = ArticleFactory(kind=Article.Kind.TUTORIAL, language="en", title="Sending your first campaign")
-    ArticleStep.objects.create(article=tutorial, playbook_key="pb", step_key="send")
+    ArticleStepFactory(article=tutorial, playbook_key="pb", step_key="send")
     measured.admin.language = "en"
     measured.admin.save()
     body = signed_in(measured.admin).get("/api/v1/reports/bottlenecks/", {"playbook": "pb"}).json()

@@ -12,25 +12,26 @@ from journeys.onboarding.models import Milestone, MilestoneFeedback, Playbook, S
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def playbook_with(world: World, steps: int, key: str = "pb") -> Playbook:
-    playbook = Playbook.objects.create(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
     for i in range(steps):
-        Step.objects.create(
+        StepFactory(
             playbook=playbook, key=f"s{i}", position=i, title=f"Step {i}", guidance=f"Do **thing {i}**.",
             due_offset_days=i * 2, owner=Step.Owner.CSM if i % 5 == 4 else Step.Owner.CUSTOMER,
         )  # fmt: skip
-    first = Milestone.objects.create(
+    first = MilestoneFactory(
         playbook=playbook, key="first", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=3
     )
     first.steps.add(playbook.steps.get(key="s0"))
-    Milestone.objects.create(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
-    Milestone.objects.create(
+    MilestoneFactory(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
+    MilestoneFactory(
         playbook=playbook, key="adopt", name="Adoption", kind=MilestoneKind.ADOPTION, rule=Milestone.Rule.EVENT,
         event_name="login", event_min_days=5, event_window_days=14,
     )  # fmt: skip

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import World
-from tests.factories import AccountFactory, InvitationFactory
+from tests.factories import AccountFactory, InvitationFactory, PlaybookFactory, StepFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +72,11 @@ def test_admins_can_create_a_user_in_the_admin(world: World) -> None:
 
 
 def test_a_new_account_starts_its_segments_playbook(world: World) -> None:
-    from journeys.onboarding.models import Playbook, Step
+    from journeys.onboarding.models import Playbook
 
-    playbook = Playbook.objects.create(key="smb", name="SMB", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key="smb", name="SMB", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
-    Step.objects.create(playbook=playbook, key="first", title="First step")
+    StepFactory(playbook=playbook, key="first", title="First step")
     client = Client()
     client.force_login(world.admin)
     response = client.post(
