@@ -16,7 +16,7 @@ from journeys.onboarding.services.steps import step_set_status
 from portal.preferences import preferences_update
 from tests.conftest import World
 from tests.factories import AccountFactory
-from tests.journeys.test_portfolio import onboarding
+from tests.journeys.workspace.test_portfolio import onboarding
 from tests.queries import assert_max_queries, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
