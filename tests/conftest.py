@@ -12,7 +12,16 @@ from dataclasses import dataclass
 import pytest
 
 from portal.models import Account, Membership, User
-from tests.factories import AccountFactory, AdminFactory, CsmFactory, MembershipFactory, SegmentFactory
+from tests.factories import (
+    AccountFactory,
+    AdminFactory,
+    CsmFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    PlaybookFactory,
+    SegmentFactory,
+    StepFactory,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -77,16 +86,16 @@ def world(db: None) -> World:
 @pytest.fixture
 def journey_a(world: World):
     """A published two-step playbook running for account A, its first milestone reached."""
-    from journeys.onboarding.models import Milestone, Playbook, Step
+    from journeys.onboarding.models import Playbook, Step
     from journeys.onboarding.services.journeys import journey_start
     from journeys.onboarding.services.steps import step_set_status
     from portal.models import MilestoneKind
 
-    playbook = Playbook.objects.create(key="basics", name="Basics", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key="basics", name="Basics", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
-    first = Step.objects.create(playbook=playbook, key="connect", position=1, title="Connect your data")
-    Step.objects.create(playbook=playbook, key="launch", position=2, title="Launch", owner=Step.Owner.CSM)
-    milestone = Milestone.objects.create(
+    first = StepFactory(playbook=playbook, key="connect", position=1, title="Connect your data")
+    StepFactory(playbook=playbook, key="launch", position=2, title="Launch", owner=Step.Owner.CSM)
+    milestone = MilestoneFactory(
         playbook=playbook, key="first-value", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=14
     )
     milestone.steps.add(first)

@@ -1,13 +1,28 @@
+"""Every test factory, in one place: portal, help centre, onboarding and automation.
+
+Journeys are started through ``journey_start``, not a factory.
+"""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from portal.models import Account, Invitation, Membership, Segment, User
+from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Tag
+from journeys.automation.models import AutomationSettings
+from journeys.onboarding.models import Journey, Milestone, Playbook, Step, StepState
+from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.steps import step_set_status
+from portal.models import Account, Invitation, Membership, MilestoneKind, NotificationPreferences, Segment, User
 from portal.services import token_hash
+
+if TYPE_CHECKING:
+    from tests.conftest import World
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -76,3 +91,206 @@ class InvitationFactory(DjangoModelFactory[Invitation]):
     invited_by = factory.SubFactory(AdminFactory)
     token_hash = factory.LazyAttribute(lambda o: token_hash(o.token))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# --- Help centre ----------------------------------------------------------------------------------
+
+
+class CategoryFactory(DjangoModelFactory[Category]):
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.Sequence(lambda n: f"カテゴリ{n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+
+
+class TagFactory(DjangoModelFactory[Tag]):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class ArticleFactory(DjangoModelFactory[Article]):
+    """A published article for signed-in customers, in Japanese."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    class Params:
+        draft = factory.Trait(status=Article.Status.DRAFT, published_at=None)
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    language = "ja"
+    category = factory.SubFactory(CategoryFactory)
+    summary = "A short summary."
+    body = "## First\n\nSome text.\n\n## Second\n\nMore text."
+    visibility = Article.Visibility.CUSTOMERS
+    status = Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def segments(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.segments.set(extracted)
+
+    @factory.post_generation
+    def tags(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class ArticleStepFactory(DjangoModelFactory[ArticleStep]):
+    class Meta:
+        model = ArticleStep
+
+    article = factory.SubFactory(ArticleFactory)
+    playbook_key = "basics"
+    step_key = "connect"
+
+
+class ArticleVoteFactory(DjangoModelFactory[ArticleVote]):
+    class Meta:
+        model = ArticleVote
+
+    article = factory.SubFactory(ArticleFactory)
+    helpful = True
+
+
+class SearchLogFactory(DjangoModelFactory[SearchLog]):
+    """A search of the help centre that found nothing."""
+
+    class Meta:
+        model = SearchLog
+
+    query = "存在しない機能"
+    results = 0
+    language = "ja"
+    source = SearchLog.Source.PAGE
+
+
+# --- Onboarding: playbooks, steps, milestones -----------------------------------------------------
+
+
+class PlaybookFactory(DjangoModelFactory[Playbook]):
+    """A draft: steps and milestones can still be added."""
+
+    class Meta:
+        model = Playbook
+        skip_postgeneration_save = True
+
+    key = factory.Sequence(lambda n: f"playbook-{n}")
+    version = 1
+    name = factory.Sequence(lambda n: f"Onboarding {n}")
+    status = Playbook.Status.DRAFT
+
+    @factory.post_generation
+    def segments(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.segments.set(extracted)
+
+
+class StepFactory(DjangoModelFactory[Step]):
+    class Meta:
+        model = Step
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    key = factory.Sequence(lambda n: f"step-{n}")
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Step {n}")
+    guidance = "Do **this**."
+    owner = Step.Owner.CUSTOMER
+    due_offset_days = 7
+    required = True
+
+
+class MilestoneFactory(DjangoModelFactory[Milestone]):
+    """By default "full value": every required step done."""
+
+    class Meta:
+        model = Milestone
+        skip_postgeneration_save = True
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    key = factory.Sequence(lambda n: f"milestone-{n}")
+    position = factory.Sequence(lambda n: n)
+    name = factory.Sequence(lambda n: f"Milestone {n}")
+    kind = MilestoneKind.FULL_VALUE
+    rule = Milestone.Rule.STEPS
+
+    @factory.post_generation
+    def steps(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.steps.set(extracted)
+
+
+class PublishedPlaybookFactory(PlaybookFactory):
+    """A published version with ``step_count`` steps (3 by default, keys step-1, step-2, …)
+    and a "full value" milestone over them."""
+
+    status = Playbook.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def step_count(self, create: bool, extracted: int | None, **kwargs: object) -> None:
+        if not create:
+            return
+        for position in range(3 if extracted is None else extracted):
+            StepFactory(playbook=self, key=f"step-{position + 1}", position=position, title=f"Step {position + 1}")
+        MilestoneFactory(playbook=self, key="full-value", position=0, name="Fully set up")
+
+
+# --- Automation: nudges, notifications, digests ---------------------------------------------------
+
+
+class NotificationPreferencesFactory(DjangoModelFactory[NotificationPreferences]):
+    class Meta:
+        model = NotificationPreferences
+        django_get_or_create = ["user"]
+
+
+class AutomationSettingsFactory(DjangoModelFactory[AutomationSettings]):
+    """The one settings row, set to these values (created or overwritten)."""
+
+    class Meta:
+        model = AutomationSettings
+
+    nudge_delay_hours = 24
+    nudge_repeat_days = 3
+    nudge_max = 3
+
+    @classmethod
+    def _create(cls, model_class: type[AutomationSettings], *args: object, **kwargs: object) -> AutomationSettings:
+        row, _created = model_class.objects.update_or_create(pk=1, defaults=kwargs)
+        return row
+
+
+@dataclass
+class Overdue:
+    journey: Journey
+    customer_step: StepState  # step-1, customer side, overdue
+    other_customer_step: StepState  # step-2, customer side, done
+    csm_step: StepState  # kickoff, CS manager's side, overdue
+
+
+def overdue_journey(world: World, *, days_overdue: int = 10) -> Overdue:
+    """Account A on a published playbook (key "basics"): two customer steps and a CS manager's step
+    due ``days_overdue`` days ago; step-2 is done, so two steps are open and overdue."""
+    AutomationSettingsFactory()
+    playbook = PublishedPlaybookFactory(key="basics", step_count=2, segments=[world.account_a.segment])
+    StepFactory(playbook=playbook, key="kickoff", title="Kickoff meeting", owner=Step.Owner.CSM, position=9)
+    started = timezone.now() - timedelta(days=7 + days_overdue)
+    journey = journey_start(account=world.account_a, playbook=playbook, started_at=started)
+    done = step_set_status(state=journey.step_states.get(step_key="step-2"), status="done", by=None, at=started)
+    return Overdue(
+        journey=journey,
+        customer_step=journey.step_states.get(step_key="step-1"),
+        other_customer_step=done,
+        csm_step=journey.step_states.get(step_key="kickoff"),
+    )

@@ -7,21 +7,22 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from journeys.onboarding.models import Milestone, Playbook, Step
+from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.browser.conftest import sign_in
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def checklist_world(world: World, live_server) -> str:
-    playbook = Playbook.objects.create(key="pb", name="SMB オンボーディング", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key="pb", name="SMB オンボーディング", status=Playbook.Status.PUBLISHED)
     for i, title in enumerate(["管理者アカウントの作成", "データ連携の設定", "最初のキャンペーン配信"]):
-        Step.objects.create(playbook=playbook, key=f"s{i}", position=i, title=title, due_offset_days=3 * i + 1)
-    milestone = Milestone.objects.create(
+        StepFactory(playbook=playbook, key=f"s{i}", position=i, title=title, due_offset_days=3 * i + 1)
+    milestone = MilestoneFactory(
         playbook=playbook, key="fv", name="ファーストバリュー", kind=MilestoneKind.FIRST_VALUE, target_days=10
     )
     milestone.steps.add(playbook.steps.get(key="s1"))

@@ -10,20 +10,21 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from journeys.onboarding.models import Milestone, Playbook, Step
+from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.browser.conftest import sign_in
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def portfolio_world(world: World, live_server) -> str:
-    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
-    setup = Step.objects.create(playbook=playbook, key="setup", position=0, title="Import contacts", due_offset_days=5)
-    milestone = Milestone.objects.create(
+    playbook = PlaybookFactory(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    setup = StepFactory(playbook=playbook, key="setup", position=0, title="Import contacts", due_offset_days=5)
+    milestone = MilestoneFactory(
         playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=21
     )
     milestone.steps.add(setup)

@@ -7,8 +7,7 @@ import pytest
 from faq.models import Article, Category
 from portal.models import Segment
 from tests.conftest import World
-from tests.factories import AccountFactory, MembershipFactory, SegmentFactory
-from tests.faq.factories import ArticleFactory, CategoryFactory
+from tests.factories import AccountFactory, ArticleFactory, CategoryFactory, MembershipFactory, SegmentFactory
 from tests.faq.search_fixture import EN, JA, TRANSLATION_OF
 
 

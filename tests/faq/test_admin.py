@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from faq.models import Article, ArticleImage, ArticleRevision
 from tests.conftest import World
-from tests.faq.factories import ArticleFactory, ArticleVoteFactory, CategoryFactory
+from tests.factories import ArticleFactory, ArticleVoteFactory, CategoryFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -170,14 +169,14 @@ def test_the_list_shows_views_and_helpfulness_in_the_same_queries_for_1_and_many
     ArticleVoteFactory(article=article, helpful=True, session_key="a")
     ArticleVoteFactory(article=article, helpful=True, session_key="b")
     ArticleVoteFactory(article=article, helpful=False, session_key="c")
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         page = admin_client.get("/admin/faq/article/").content.decode()
     assert "67% (2/3)" in page
     for _ in range(10):
         ArticleVoteFactory(article=ArticleFactory(), helpful=False, session_key="z")
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         admin_client.get("/admin/faq/article/")
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert_same_queries(few, many)
 
 
 def test_images_upload_under_media_with_their_type_checked(world: World, admin_client: Client, tmp_path) -> None:

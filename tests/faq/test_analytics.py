@@ -5,20 +5,27 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from faq.analytics import content_analytics
-from faq.models import Article, ArticleView, SearchLog
+from faq.models import Article, ArticleView
 from faq.services import view_record, visitor_key
 from journeys.onboarding.models import Playbook, Step
 from journeys.onboarding.services.journeys import journey_start
 from journeys.reports.help import stalled_reading
 from tests.conftest import World
-from tests.factories import AccountFactory, MembershipFactory
-from tests.faq.factories import ArticleFactory, ArticleStepFactory, ArticleVoteFactory
+from tests.factories import (
+    AccountFactory,
+    ArticleFactory,
+    ArticleStepFactory,
+    ArticleVoteFactory,
+    MembershipFactory,
+    PlaybookFactory,
+    SearchLogFactory,
+    StepFactory,
+)
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +37,9 @@ def read(article: Article, user, *, days_ago: int = 0) -> None:
 
 def stall(world: World) -> Step:
     """Account A's journey has step "import" open past its due date."""
-    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
-    step = Step.objects.create(playbook=playbook, key="import", title="Import contacts", due_offset_days=3)
-    Step.objects.create(playbook=playbook, key="later", title="Later", due_offset_days=90)
+    playbook = PlaybookFactory(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    step = StepFactory(playbook=playbook, key="import", title="Import contacts", due_offset_days=3)
+    StepFactory(playbook=playbook, key="later", title="Later", due_offset_days=90)
     journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - dt.timedelta(days=10))
     journey_start(account=world.account_b, playbook=playbook, started_at=timezone.now())
     return step
@@ -97,16 +104,16 @@ def test_the_page_is_for_admins_and_its_query_count_does_not_grow(world: World) 
                 ArticleVoteFactory(article=article, helpful=bool(i % 2), session_key=f"visitor-{i}-{voter}")
 
     add(1, 0)
-    with CaptureQueriesContext(connection) as one:
+    with capture_queries() as one:
         client.get("/help/analytics/")
     add(12, 1)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get("/help/analytics/")
     content = page.content.decode()
     assert "Helps with their step" in content and "<svg" in content
     assert "Every search of this period found at least one article." in content
     assert ArticleView.objects.count() > 40
-    assert len(many) == len(one)
+    assert_same_queries(one, many)
     customer = Client()
     customer.force_login(world.customer_a)
     assert customer.get("/help/analytics/").status_code == 403
@@ -114,7 +121,7 @@ def test_the_page_is_for_admins_and_its_query_count_does_not_grow(world: World) 
 
 def test_searches_that_found_nothing_are_listed(world: World) -> None:
     for _ in range(3):
-        SearchLog.objects.create(query="請求書 再発行", results=0, language="ja")
-    SearchLog.objects.create(query="found", results=2, language="en")
+        SearchLogFactory(query="請求書 再発行", results=0, language="ja")
+    SearchLogFactory(query="found", results=2, language="en")
     page = admin(world).get("/help/analytics/").content.decode()
     assert "請求書 再発行" in page and ">found<" not in page

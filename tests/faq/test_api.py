@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from faq.models import SearchLog
 from tests.conftest import World
+from tests.factories import ArticleFactory, CategoryFactory
 from tests.faq.conftest import Shelf
-from tests.faq.factories import ArticleFactory, CategoryFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -175,10 +174,10 @@ def test_the_list_does_not_grow_with_rows(world: World, params: dict) -> None:
     client = client_for(world, "customer_a")
     top = CategoryFactory(slug="top")
     ArticleFactory(category=top, title="Grown first", body="Grown once")
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         assert client.get("/api/v1/articles/", params).json()["count"] == 1
     for i in range(15):
         ArticleFactory(category=CategoryFactory(), title=f"Grown {i}", body="Grown again", visibility="public")
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         assert client.get("/api/v1/articles/", params).json()["count"] == 16
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert_same_queries(few, many)

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from faq.models import Article, ArticleImage
 from faq.validators import parse_video_url, validate_image, validate_mp4
-from tests.faq.factories import ArticleFactory, CategoryFactory
+from tests.factories import ArticleFactory, CategoryFactory
 
 
 @pytest.fixture(autouse=True)

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from faq.models import Article
-from journeys.onboarding.models import Playbook, Step
+from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
+from tests.factories import ArticleFactory, ArticleStepFactory, PlaybookFactory, StepFactory
 from tests.faq.conftest import Shelf
-from tests.faq.factories import ArticleFactory, ArticleStepFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def playbook_of(world: World, steps: int, key: str) -> Playbook:
-    playbook = Playbook.objects.create(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
     for i in range(steps):
-        Step.objects.create(playbook=playbook, key=f"s{i}", position=i, title=f"Step {i}")
+        StepFactory(playbook=playbook, key=f"s{i}", position=i, title=f"Step {i}")
     return playbook
 
 
@@ -61,8 +60,8 @@ def test_a_link_survives_a_new_playbook_version(world: World) -> None:
     tutorial_for("setup", "s0", title="Still linked", slug="still-linked")
     old.status = Playbook.Status.RETIRED
     old.save()
-    new = Playbook.objects.create(key="setup", version=2, name="Onboarding v2", status=Playbook.Status.PUBLISHED)
-    Step.objects.create(playbook=new, key="s0", position=0, title="Step zero, reworded")
+    new = PlaybookFactory(key="setup", version=2, name="Onboarding v2", status=Playbook.Status.PUBLISHED)
+    StepFactory(playbook=new, key="s0", position=0, title="Step zero, reworded")
     journey_start(account=world.account_a, playbook=new)
 
     page = signed_in(world.customer_a).get("/app/").content.decode()
@@ -74,18 +73,18 @@ def test_checklist_queries_are_the_same_for_1_and_many_steps_with_tutorials(worl
     client = signed_in(world.customer_a)
     small = journey_start(account=world.account_a, playbook=playbook_of(world, 1, key="small"))
     tutorial_for("small", "s0")
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         assert "Article" in client.get("/app/").content.decode()
     small.delete()
     journey_start(account=world.account_a, playbook=playbook_of(world, 12, key="large"))
     for i in range(12):
         tutorial_for("large", f"s{i}")
         tutorial_for("large", f"s{i}")
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get("/app/")
     shown = sum(len(state.help_articles) for state in page.context["checklist"].states)
     assert shown == 24
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert_same_queries(few, many)
 
 
 def test_the_demo_help_centre_links_tutorials_to_demo_steps(world: World) -> None:

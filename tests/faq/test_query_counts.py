@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import World
-from tests.faq.factories import ArticleFactory, CategoryFactory, TagFactory
+from tests.factories import ArticleFactory, CategoryFactory, TagFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +35,15 @@ def test_help_pages_do_not_grow_with_rows(world: World, role: str, url: str) -> 
         client.force_login(getattr(world, role))
     top = CategoryFactory(slug="top")
     ArticleFactory(category=top, visibility="public", title="Grown first")
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         first = client.get(url)
     assert first.status_code == 200
     assert "Grown first" in text(first.content.decode())
     grow(top)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get(url).content.decode()
     assert page.count("Grown") > first.content.decode().count("Grown")
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert_same_queries(few, many)
 
 
 def test_the_article_page_does_not_grow_with_tags_related_articles_or_steps(world: World) -> None:
@@ -53,11 +52,11 @@ def test_the_article_page_does_not_grow_with_tags_related_articles_or_steps(worl
     top = CategoryFactory(slug="top")
     article = ArticleFactory(category=top, slug="main", tags=[TagFactory()])
     ArticleFactory(category=top)
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         assert client.get(article.get_absolute_url()).status_code == 200
     article.tags.add(*[TagFactory() for _ in range(5)])
     for _ in range(8):
         ArticleFactory(category=top, tags=[TagFactory()])
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         assert client.get(article.get_absolute_url()).status_code == 200
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert_same_queries(few, many)

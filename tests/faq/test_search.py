@@ -11,16 +11,16 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from faq.models import Article, SearchLog
 from faq.search import highlight, normalise_query, search_articles, search_phrases, search_terms, snippet
 from faq.selectors import search_gaps
 from tests.conftest import World
+from tests.factories import SearchLogFactory
 from tests.faq.conftest import Shelf, customer_in
-from tests.faq.factories import SearchLogFactory
 from tests.faq.search_fixture import ENGLISH_QUERIES, JAPANESE_QUERIES
+from tests.queries import assert_max_queries, statements
 
 pytestmark = pytest.mark.django_db
 
@@ -198,11 +198,10 @@ def test_every_search_is_logged_once_normalised(world: World, help_centre: dict[
 def test_logging_a_search_is_one_insert(help_centre: dict[str, Article]) -> None:
     client = Client()
     client.get("/help/search/", {"q": "ダブルオプトイン"})
-    with CaptureQueriesContext(connection) as logged:
+    with assert_max_queries(3) as logged:  # session?, search, insert
         client.get("/help/search/", {"q": "ダブルオプトイン"})
-    inserts = [q["sql"] for q in logged.captured_queries if q["sql"].startswith("INSERT")]
+    inserts = [sql for sql in statements(logged) if sql.startswith("INSERT")]
     assert len(inserts) == 1 and "faq_searchlog" in inserts[0]
-    assert len(logged) <= 3, "\n".join(q["sql"] for q in logged.captured_queries)  # session?, search, insert
 
 
 def test_content_gaps_are_the_searches_without_results_of_the_last_30_days(world: World) -> None:

@@ -20,7 +20,7 @@ from faq.services import (
     vote_record,
 )
 from tests.conftest import World
-from tests.faq.factories import ArticleFactory, ArticleStepFactory, TagFactory
+from tests.factories import ArticleFactory, ArticleStepFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_a_restore_that_would_clash_with_another_article_is_refused(world: World
 
 
 def test_a_restore_leaves_out_deleted_tags_and_refuses_a_deleted_category(world: World) -> None:
-    from tests.faq.factories import CategoryFactory
+    from tests.factories import CategoryFactory
 
     old_category, new_category = CategoryFactory(), CategoryFactory()
     gone, kept = TagFactory(name="gone"), TagFactory(name="kept")

@@ -12,8 +12,15 @@ from django.test import Client, override_settings
 
 from faq.models import Article, ArticleView, ArticleVote
 from tests.conftest import World
+from tests.factories import (
+    ArticleFactory,
+    ArticleStepFactory,
+    CategoryFactory,
+    PlaybookFactory,
+    StepFactory,
+    TagFactory,
+)
 from tests.faq.conftest import Shelf, customer_in
-from tests.faq.factories import ArticleFactory, ArticleStepFactory, CategoryFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -254,10 +261,10 @@ def test_help_is_in_the_navigation_for_everyone(world: World) -> None:
 def test_steps_shared_by_several_playbooks_are_listed_once_and_only_to_signed_in_people(
     world: World, shelf: Shelf, journey_a
 ) -> None:
-    from journeys.onboarding.models import Playbook, Step
+    from journeys.onboarding.models import Playbook
 
-    other = Playbook.objects.create(key="other", name="Other", status=Playbook.Status.PUBLISHED)
-    Step.objects.create(playbook=other, key="connect", title="Connect your data")
+    other = PlaybookFactory(key="other", name="Other", status=Playbook.Status.PUBLISHED)
+    StepFactory(playbook=other, key="connect", title="Connect your data")
     ArticleStepFactory(article=shelf.public, playbook_key="basics", step_key="connect")
     ArticleStepFactory(article=shelf.public, playbook_key="other", step_key="connect")
 

@@ -6,19 +6,20 @@ from datetime import timedelta
 
 import pytest
 
-from journeys.onboarding.models import Milestone, Playbook, Step
+from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from portal.models import MilestoneKind
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
 
 
 @pytest.fixture
 def measured(world: World) -> World:
     """Accounts A and B on one playbook; A reached first value 4 days after its start, B not yet."""
-    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
-    step = Step.objects.create(playbook=playbook, key="send", title="Send")
-    milestone = Milestone.objects.create(
+    playbook = PlaybookFactory(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    step = StepFactory(playbook=playbook, key="send", title="Send")
+    milestone = MilestoneFactory(
         playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=21
     )
     milestone.steps.add(step)

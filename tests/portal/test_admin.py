@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import World
-from tests.factories import InvitationFactory
+from tests.factories import AccountFactory, InvitationFactory, PlaybookFactory, StepFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -40,20 +41,15 @@ def test_our_models_have_list_displays_filters_and_search() -> None:
         assert admin.site._registry[model].list_filter, model
 
 
-def test_admin_changelist_query_count_does_not_grow(world: World, django_assert_max_num_queries) -> None:
+def test_admin_changelist_query_count_does_not_grow(world: World) -> None:
     client = Client()
     client.force_login(world.admin)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         client.get("/admin/portal/account/")
-    from tests.factories import AccountFactory
-
     AccountFactory.create_batch(15)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         client.get("/admin/portal/account/")
-    assert len(few) == len(many)
+    assert_same_queries(few, many)
 
 
 def test_admins_can_create_a_user_in_the_admin(world: World) -> None:
@@ -76,11 +72,11 @@ def test_admins_can_create_a_user_in_the_admin(world: World) -> None:
 
 
 def test_a_new_account_starts_its_segments_playbook(world: World) -> None:
-    from journeys.onboarding.models import Playbook, Step
+    from journeys.onboarding.models import Playbook
 
-    playbook = Playbook.objects.create(key="smb", name="SMB", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key="smb", name="SMB", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
-    Step.objects.create(playbook=playbook, key="first", title="First step")
+    StepFactory(playbook=playbook, key="first", title="First step")
     client = Client()
     client.force_login(world.admin)
     response = client.post(

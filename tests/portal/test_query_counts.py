@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from portal.models import Membership
 from tests.conftest import World
 from tests.factories import AccountFactory, InvitationFactory, MembershipFactory, SegmentFactory
+from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
 
-def queries_for(client: Client, url: str) -> tuple[int, list[str]]:
-    with CaptureQueriesContext(connection) as captured:
+def queries_for(client: Client, url: str) -> CaptureQueriesContext:
+    with capture_queries() as captured:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(captured), [q["sql"] for q in captured.captured_queries]
-
-
-def assert_same_count(few: tuple[int, list[str]], many: tuple[int, list[str]]) -> None:
-    assert few[0] == many[0], "query count grows with rows:\n" + "\n".join(many[1])
+    return captured
 
 
 def grow(world: World, n: int = 20) -> None:
@@ -56,4 +51,4 @@ def test_list_query_count_does_not_grow(world: World, who: str, url: str) -> Non
     few = queries_for(client, url)
     grow(world)
     many = queries_for(client, url)
-    assert_same_count(few, many)
+    assert_same_queries(few, many, label=url)

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from journeys.workspace.models import SuccessGoal
 from tests.conftest import World
-from tests.factories import InvitationFactory
-from tests.faq.factories import ArticleFactory, CategoryFactory
+from tests.factories import ArticleFactory, CategoryFactory, InvitationFactory
 
 ROLES = ["anon", "customer_a", "customer_admin_a", "customer_b", "csm_a", "csm_b", "admin"]
 INVITE_TOKEN = "matrix-invitation-token"

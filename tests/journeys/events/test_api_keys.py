@@ -17,6 +17,7 @@ from journeys.events import admin as events_admin  # noqa: F401 - registers the 
 from journeys.events.models import ApiKey
 from journeys.events.services.api_keys import api_key_authenticate, api_key_create, api_key_revoke
 from tests.conftest import World
+from tests.queries import assert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +42,11 @@ def test_two_keys_differ(world: World) -> None:
     assert raw_1 != raw_2
 
 
-def test_authenticate_finds_the_active_key_with_its_account(world: World, django_assert_num_queries) -> None:
+def test_authenticate_finds_the_active_key_with_its_account(world: World) -> None:
     api_key, raw = api_key_create(name="Product", account=world.account_a, by=None)
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
 
-    with django_assert_num_queries(1):
+    with assert_queries(1):
         found = api_key_authenticate(raw)
         assert found.account.slug == "alpha"
     assert found == api_key
@@ -74,14 +75,14 @@ def test_revoking_twice_keeps_the_first_date(world: World) -> None:
     assert ApiKey.objects.get(pk=api_key.pk).revoked_at == first
 
 
-def test_last_used_is_written_at_most_once_a_minute(world: World, django_assert_num_queries) -> None:
+def test_last_used_is_written_at_most_once_a_minute(world: World) -> None:
     api_key, raw = api_key_create(name="Product", account=None, by=None)
 
-    with django_assert_num_queries(2):  # find it, then note the first use
+    with assert_queries(2):  # find it, then note the first use
         api_key_authenticate(raw)
     first_use = ApiKey.objects.get(pk=api_key.pk).last_used_at
     assert first_use is not None
-    with django_assert_num_queries(1):  # used again within the minute: no write
+    with assert_queries(1):  # used again within the minute: no write
         api_key_authenticate(raw)
     assert ApiKey.objects.get(pk=api_key.pk).last_used_at == first_use
 

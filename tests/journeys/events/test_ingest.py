@@ -9,9 +9,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +23,8 @@ from journeys.onboarding.models import Achievement, Milestone
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
-from tests.journeys.factories import MilestoneFactory, PublishedPlaybookFactory
+from tests.factories import MilestoneFactory, PublishedPlaybookFactory
+from tests.queries import assert_same_queries, capture_queries, statements
 
 pytestmark = pytest.mark.django_db
 
@@ -409,15 +408,13 @@ def test_query_count_does_not_grow_with_the_batch(client: Client, world: World, 
             for n in range(size)
         ]
 
-    with CaptureQueriesContext(connection) as small:
+    with capture_queries() as small:
         assert post(client, global_key, batch(10, 0)).json()["accepted"] == 10
-    with CaptureQueriesContext(connection) as large:
+    with capture_queries() as large:
         assert post(client, global_key, batch(500, 1000)).json()["accepted"] == 500
 
-    statements = "\n".join(q["sql"][:200] for q in large.captured_queries)
-    assert len(small) == len(large), statements
     # key, accounts, savepoint, insert, rule filters (steps, milestones), count upsert, release
-    assert len(large) == 8, statements
+    assert_same_queries(small, large, expected=8)
 
 
 def test_the_schema_documents_the_endpoint_with_bearer_auth(client: Client) -> None:
@@ -472,10 +469,10 @@ def test_pruning_goes_in_chunks(client: Client, key_a: str, monkeypatch) -> None
     monkeypatch.setattr(events, "PRUNE_CHUNK", 2)
     _post_and_age(client, key_a, range(5), days_ago=40)
 
-    with CaptureQueriesContext(connection) as queries:
+    with capture_queries() as queries:
         assert events_prune(older_than_days=30) == 5
 
-    assert len([q for q in queries if q["sql"].startswith("DELETE")]) == 3
+    assert len([sql for sql in statements(queries) if sql.startswith("DELETE")]) == 3
 
 
 def test_api_errors_follow_accept_language(client: Client, key_a: str) -> None:

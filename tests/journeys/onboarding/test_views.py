@@ -5,33 +5,33 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from journeys.onboarding.models import Milestone, MilestoneFeedback, Playbook, Step, ValueRecord
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def playbook_with(world: World, steps: int, key: str = "pb") -> Playbook:
-    playbook = Playbook.objects.create(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
     for i in range(steps):
-        Step.objects.create(
+        StepFactory(
             playbook=playbook, key=f"s{i}", position=i, title=f"Step {i}", guidance=f"Do **thing {i}**.",
             due_offset_days=i * 2, owner=Step.Owner.CSM if i % 5 == 4 else Step.Owner.CUSTOMER,
         )  # fmt: skip
-    first = Milestone.objects.create(
+    first = MilestoneFactory(
         playbook=playbook, key="first", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=3
     )
     first.steps.add(playbook.steps.get(key="s0"))
-    Milestone.objects.create(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
-    Milestone.objects.create(
+    MilestoneFactory(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
+    MilestoneFactory(
         playbook=playbook, key="adopt", name="Adoption", kind=MilestoneKind.ADOPTION, rule=Milestone.Rule.EVENT,
         event_name="login", event_min_days=5, event_window_days=14,
     )  # fmt: skip
@@ -173,28 +173,28 @@ def test_checklist_query_count_is_the_same_for_4_and_40_steps(world: World, who:
     small = journey_start(account=world.account_a, playbook=playbook_with(world, 4, key="small"))
     client = signed_in(getattr(world, who))
     url = "/app/" if who == "customer_a" else "/accounts/alpha/"
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         assert client.get(url).status_code == 200
     small.delete()
     large = journey_start(account=world.account_a, playbook=playbook_with(world, 40, key="large"))
     for state in large.step_states.all()[:10]:
         state.assignee = world.customer_a
         state.save()
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get(url)
     assert page.context["checklist"].total == 40
-    assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    assert_same_queries(few, many)
 
 
 def test_value_page_query_count_is_the_same_for_1_and_many_records(world: World) -> None:
     client = signed_in(world.customer_admin_a)
     today = timezone.localdate().isoformat()
     client.post("/app/value/", {"amount": "1000", "occurred_on": today, "note": "first"})
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         client.get("/app/value/")
     for i in range(15):
         client.post("/app/value/", {"amount": str(1000 + i), "occurred_on": today, "note": f"n{i}"})
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get("/app/value/")
     assert len(page.context["summary"].records) == 16
-    assert len(few) == len(many)
+    assert_same_queries(few, many)

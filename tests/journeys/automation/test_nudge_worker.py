@@ -25,9 +25,13 @@ from journeys.onboarding.services.journeys import journey_start
 from portal import celery_app
 from portal.models import Membership
 from tests.conftest import need_service
-from tests.factories import AccountFactory, MembershipFactory
-from tests.journeys.automation_factories import AutomationSettingsFactory
-from tests.journeys.factories import PublishedPlaybookFactory, StepFactory
+from tests.factories import (
+    AccountFactory,
+    AutomationSettingsFactory,
+    MembershipFactory,
+    PublishedPlaybookFactory,
+    StepFactory,
+)
 from tests.portal.test_tasks import broker_reachable, database_url_for_worker
 
 pytestmark = pytest.mark.services

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from journeys.events.models import DailyEventCount
@@ -16,6 +14,7 @@ from journeys.onboarding.services.steps import step_set_status
 from journeys.workspace.timeline import account_timeline
 from tests.conftest import World
 from tests.factories import InvitationFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,7 @@ def test_the_timeline_tells_what_happened_newest_first(measured: World) -> None:
 def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(measured: World) -> None:
     client = Client()
     client.force_login(measured.csm_a)
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         page = client.get("/accounts/alpha/")
     assert "Timeline" in page.content.decode() or "タイムライン" in page.content.decode()
     state = measured.account_a.journeys.get().step_states.get()
@@ -57,10 +56,10 @@ def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(meas
             account=measured.account_a, name="login", day=timezone.localdate() - timedelta(days=i), count=1,
             first_at=timezone.now(), last_at=timezone.now(),
         )  # fmt: skip
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get("/accounts/alpha/")
     assert len(page.context["timeline"]) > 40
-    assert len(many) == len(few)
+    assert_same_queries(few, many)
     other = Client()
     other.force_login(measured.csm_b)
     assert other.get("/accounts/alpha/").status_code == 404

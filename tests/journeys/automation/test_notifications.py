@@ -21,7 +21,7 @@ from journeys.onboarding.services.steps import step_set_status
 from portal.models import NotificationPreferences
 from portal.preferences import unsubscribe_token
 from tests.conftest import World
-from tests.journeys.automation_factories import NotificationPreferencesFactory, Overdue, overdue_journey
+from tests.factories import NotificationPreferencesFactory, Overdue, overdue_journey
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from journeys.events.rules import filter_key
 from journeys.events.services.api_keys import api_key_create
 from journeys.onboarding.models import Milestone
 from tests.conftest import World
-from tests.journeys.factories import MilestoneFactory
+from tests.factories import MilestoneFactory
 
 CLIENTS = 20
 DISTINCT = 9_000

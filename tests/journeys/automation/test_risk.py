@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from journeys.automation.models import AccountRisk, Notification
@@ -18,7 +16,8 @@ from journeys.onboarding.services.steps import step_set_status
 from portal.preferences import preferences_update
 from tests.conftest import World
 from tests.factories import AccountFactory
-from tests.journeys.test_portfolio import onboarding
+from tests.journeys.workspace.test_portfolio import onboarding
+from tests.queries import assert_max_queries, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def test_a_chunk_costs_the_same_queries_for_few_and_many_accounts(world: World) 
     playbook = onboarding()
     journey = journey_start(account=world.account_a, playbook=playbook)
     step_set_status(state=journey.step_states.get(step_key="setup"), status="done", by=world.csm_a)
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         risk_evaluate(chunk=100)  # alpha (and beta, without a journey)
     for i in range(30):
         account = AccountFactory(segment=world.account_a.segment)
@@ -64,12 +63,12 @@ def test_a_chunk_costs_the_same_queries_for_few_and_many_accounts(world: World) 
         if i % 2:
             step_set_status(state=journey.step_states.get(step_key="setup"), status="done", by=None)
     AccountRisk.objects.all().delete()
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         summary = risk_evaluate(chunk=100)
-    assert summary.evaluated == 32 and len(many) == len(few)
-    with CaptureQueriesContext(connection) as chunked:
+    assert summary.evaluated == 32
+    assert_same_queries(few, many)
+    with assert_max_queries(4 * len(few)):  # four chunks of eight, each no dearer than one chunk
         assert risk_evaluate(chunk=8).evaluated == 32
-    assert len(chunked) <= 4 * len(few)  # four chunks of eight, each no dearer than one chunk
     counts = journeys_evaluate_risk.apply().get()
     assert sum(v for k, v in counts.items() if k not in ("changed", "turned")) == 32
 

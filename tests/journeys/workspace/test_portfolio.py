@@ -8,31 +8,30 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from journeys.onboarding.models import Milestone, Playbook, Step, StepState
+from journeys.onboarding.models import Playbook, StepState
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from journeys.workspace.portfolio import portfolio
 from portal.models import Account, MilestoneKind
 from tests.conftest import World, signed_in
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, MilestoneFactory, PlaybookFactory, StepFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def onboarding() -> Playbook:
-    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
-    setup = Step.objects.create(playbook=playbook, key="setup", title="Set up", position=0, due_offset_days=5)
-    send = Step.objects.create(playbook=playbook, key="send", title="Send", position=1, due_offset_days=20)
-    first = Milestone.objects.create(
+    playbook = PlaybookFactory(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    setup = StepFactory(playbook=playbook, key="setup", title="Set up", position=0, due_offset_days=5)
+    send = StepFactory(playbook=playbook, key="send", title="Send", position=1, due_offset_days=20)
+    first = MilestoneFactory(
         playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE, target_days=30, position=0
     )
     first.steps.add(setup)
-    full = Milestone.objects.create(
+    full = MilestoneFactory(
         playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE, target_days=90, position=1
     )
     full.steps.add(send)
@@ -150,11 +149,11 @@ def test_the_query_count_is_the_same_for_5_and_500_accounts(world: World) -> Non
                 step_set_status(state=state, status="done", by=None)
 
     add(5)
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         assert client.get("/portfolio/").status_code == 200
     add(495)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         page = client.get("/portfolio/")
     assert len(page.context["figures"].rows) == 501  # and account A
     assert StepState.objects.count() >= 1000
-    assert len(many) == len(few), "\n".join(q["sql"][:150] for q in many.captured_queries)
+    assert_same_queries(few, many)

@@ -8,8 +8,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from journeys.automation.models import Nudge
@@ -19,14 +18,17 @@ from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import Membership
 from tests.conftest import World
-from tests.factories import AccountFactory, MembershipFactory
-from tests.faq.factories import ArticleFactory, ArticleStepFactory
-from tests.journeys.automation_factories import (
+from tests.factories import (
+    AccountFactory,
+    ArticleFactory,
+    ArticleStepFactory,
     AutomationSettingsFactory,
+    MembershipFactory,
     NotificationPreferencesFactory,
     Overdue,
     overdue_journey,
 )
+from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -239,11 +241,11 @@ def test_beat_scans_for_nudges_every_15_minutes_and_digests_every_morning() -> N
 def test_the_scan_runs_the_same_queries_for_2_steps_as_for_20(
     overdue: Overdue, world: World, django_capture_on_commit_callbacks
 ) -> None:
-    def queries() -> tuple[int, int]:
+    def queries() -> tuple[int, CaptureQueriesContext]:
         Nudge.objects.all().delete()
-        with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=False):
+        with capture_queries() as captured, django_capture_on_commit_callbacks(execute=False):
             ids = nudges_scan()
-        return len(ids), len(captured)
+        return len(ids), captured
 
     few, few_queries = queries()
     for _ in range(9):
@@ -252,4 +254,4 @@ def test_the_scan_runs_the_same_queries_for_2_steps_as_for_20(
         journey_start(account=account, playbook=overdue.journey.playbook, started_at=overdue.journey.started_at)
     many, many_queries = queries()
     assert (few, many) == (2, 2 + 9 * 3)
-    assert many_queries == few_queries
+    assert_same_queries(few_queries, many_queries)

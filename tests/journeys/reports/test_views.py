@@ -7,14 +7,13 @@ import io
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from tests.conftest import World
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ArticleStepFactory, PlaybookFactory, StepFactory
+from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -142,12 +141,11 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
 
     from django.utils import timezone
 
-    from journeys.onboarding.models import Step
     from journeys.onboarding.services.steps import step_set_status
 
-    playbook = Playbook.objects.create(key="flow", name="Flow", status=Playbook.Status.PUBLISHED)
-    Step.objects.create(playbook=playbook, key="a", position=1, title="Step A", due_offset_days=2)
-    Step.objects.create(playbook=playbook, key="b", position=2, title="Step B", due_offset_days=5)
+    playbook = PlaybookFactory(key="flow", name="Flow", status=Playbook.Status.PUBLISHED)
+    StepFactory(playbook=playbook, key="a", position=1, title="Step A", due_offset_days=2)
+    StepFactory(playbook=playbook, key="b", position=2, title="Step B", due_offset_days=5)
     start = timezone.now() - timedelta(days=20)
     one = journey_start(account=world.account_a, playbook=playbook, started_at=start)
     two = journey_start(account=world.account_b, playbook=playbook, started_at=start)
@@ -171,13 +169,13 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
     assert "row-worst" in response.content.decode()
     assert "No tutorial helps with this step yet." in response.content.decode()
 
-    from faq.models import Article, ArticleStep
-    from tests.faq.factories import ArticleFactory
+    from faq.models import Article
+    from tests.factories import ArticleFactory
 
     tutorial = ArticleFactory(kind=Article.Kind.TUTORIAL, language="en", title="Finishing step B")
-    ArticleStep.objects.create(article=tutorial, playbook_key="flow", step_key="b")
+    ArticleStepFactory(article=tutorial, playbook_key="flow", step_key="b")
     hidden = ArticleFactory(kind=Article.Kind.TUTORIAL, language="ja", title="ステップBの手順", translation_of=tutorial)
-    ArticleStep.objects.create(article=hidden, playbook_key="flow", step_key="b")
+    ArticleStepFactory(article=hidden, playbook_key="flow", step_key="b")
     page = admin(world).get("/reports/bottlenecks/", {"playbook": "flow"}, HTTP_ACCEPT_LANGUAGE="en")
     content = page.content.decode()
     assert f'href="{tutorial.get_absolute_url()}"' in content and "Finishing step B" in content
@@ -197,11 +195,11 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
 )
 def test_report_pages_query_count_does_not_grow(measured: World, url: str) -> None:
     client = admin(measured)
-    with CaptureQueriesContext(connection) as few:
+    with capture_queries() as few:
         client.get(url)
     playbook = Playbook.objects.get()
     for account in AccountFactory.create_batch(20, segment=measured.account_a.segment):
         journey_start(account=account, playbook=playbook)
-    with CaptureQueriesContext(connection) as many:
+    with capture_queries() as many:
         client.get(url)
-    assert len(few) == len(many)
+    assert_same_queries(few, many)

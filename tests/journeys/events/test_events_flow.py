@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 
 from journeys.events.services.api_keys import api_key_create
-from journeys.onboarding.models import Achievement, Milestone, Playbook, Step, StepEvent
+from journeys.onboarding.models import Achievement, Milestone, Playbook, StepEvent
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,16 +24,14 @@ def post(client: Client, key: str, events: list[dict]):
 def test_an_api_event_completes_a_step_and_reaches_milestones_at_its_time(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
-    playbook = Playbook.objects.create(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
-    send = Step.objects.create(
+    playbook = PlaybookFactory(key="pb", name="Onboarding", status=Playbook.Status.PUBLISHED)
+    send = StepFactory(
         playbook=playbook, key="send", title="Send the first campaign", event_name="campaign_sent",
         event_properties={"status": "delivered"},
     )  # fmt: skip
-    first_value = Milestone.objects.create(
-        playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE
-    )
+    first_value = MilestoneFactory(playbook=playbook, key="fv", name="First value", kind=MilestoneKind.FIRST_VALUE)
     first_value.steps.add(send)
-    Milestone.objects.create(
+    MilestoneFactory(
         playbook=playbook, key="adopt", name="Regular use", kind=MilestoneKind.ADOPTION, rule=Milestone.Rule.EVENT,
         event_name="login", event_min_days=3, event_window_days=7,
     )  # fmt: skip

@@ -20,33 +20,32 @@ from journeys.onboarding.services.playbooks import journey_migrate, playbook_new
 from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import MilestoneKind
 from tests.conftest import World
+from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def make_playbook(world: World, key: str = "onboarding") -> Playbook:
-    playbook = Playbook.objects.create(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
+    playbook = PlaybookFactory(key=key, name="Onboarding", status=Playbook.Status.PUBLISHED)
     playbook.segments.add(world.account_a.segment)
-    Step.objects.create(playbook=playbook, key="admin", position=1, title="Create admin", due_offset_days=2)
-    Step.objects.create(playbook=playbook, key="connect", position=2, title="Connect data", due_offset_days=7)
-    Step.objects.create(
+    StepFactory(playbook=playbook, key="admin", position=1, title="Create admin", due_offset_days=2)
+    StepFactory(playbook=playbook, key="connect", position=2, title="Connect data", due_offset_days=7)
+    StepFactory(
         playbook=playbook, key="send", position=3, title="Send first campaign", due_offset_days=14,
         event_name="campaign_sent", event_properties={"status": "delivered"},
     )  # fmt: skip
-    Step.objects.create(
-        playbook=playbook, key="train", position=4, title="Team training", owner=Step.Owner.CSM, required=False
-    )
-    full = Milestone.objects.create(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
+    StepFactory(playbook=playbook, key="train", position=4, title="Team training", owner=Step.Owner.CSM, required=False)
+    full = MilestoneFactory(playbook=playbook, key="full", name="Full value", kind=MilestoneKind.FULL_VALUE)
     assert full.steps.count() == 0  # no steps chosen: every required step
-    Milestone.objects.create(
+    MilestoneFactory(
         playbook=playbook, key="first", name="First login", kind=MilestoneKind.FIRST_ACTION,
         rule=Milestone.Rule.EVENT, event_name="login",
     )  # fmt: skip
-    Milestone.objects.create(
+    MilestoneFactory(
         playbook=playbook, key="adopt", name="Regular use", kind=MilestoneKind.ADOPTION, rule=Milestone.Rule.EVENT,
         event_name="login", event_min_days=3, event_window_days=7,
     )  # fmt: skip
-    Milestone.objects.create(playbook=playbook, key="roi", name="ROI", kind=MilestoneKind.ROI, rule=Milestone.Rule.ROI)
+    MilestoneFactory(playbook=playbook, key="roi", name="ROI", kind=MilestoneKind.ROI, rule=Milestone.Rule.ROI)
     return playbook
 
 
@@ -220,7 +219,7 @@ def test_versions_keep_running_journeys_and_migration_keeps_work(world: World) -
     assert sorted(draft.steps.values_list("key", flat=True)) == sorted(v1.steps.values_list("key", flat=True))
     assert draft.milestones.count() == v1.milestones.count()
     draft.steps.filter(key="train").delete()
-    Step.objects.create(playbook=draft, key="report", position=5, title="Read your first report")
+    StepFactory(playbook=draft, key="report", position=5, title="Read your first report")
     playbook_publish(playbook=draft, by=world.admin)
     v1.refresh_from_db()
     assert v1.status == "retired"
@@ -239,7 +238,7 @@ def test_versions_keep_running_journeys_and_migration_keeps_work(world: World) -
 
 
 def test_a_published_playbook_needs_steps_and_only_drafts_publish(world: World) -> None:
-    empty = Playbook.objects.create(key="empty", name="Empty")
+    empty = PlaybookFactory(key="empty", name="Empty")
     with pytest.raises(ValidationError):
         playbook_publish(playbook=empty, by=world.admin)
     with pytest.raises(ValidationError):
@@ -260,7 +259,7 @@ def test_a_new_property_filter_counts_the_events_already_kept(world: World, djan
             {"id": "2", "name": "report_viewed", "occurred_at": sent_at.isoformat(), "properties": {"kind": "other"}},
         ])  # fmt: skip
     draft = playbook_new_version(playbook=v1, by=world.admin)
-    Milestone.objects.create(
+    MilestoneFactory(
         playbook=draft, key="report", name="Read the TTV report", kind=MilestoneKind.MILESTONE,
         rule=Milestone.Rule.EVENT, event_name="report_viewed", event_properties={"kind": "ttv"},
     )  # fmt: skip
