@@ -23,7 +23,7 @@ from faq.markdown import render_article
 from faq.models import Article, ArticleImage, ArticleRevision, ArticleVote, Category, SearchLog, Tag
 from faq.selectors import search_gaps
 from faq.services import article_publish, article_unpublish, revision_record, revision_restore
-from portal.admin_tools import admin_user, count_of
+from portal.admin_tools import ReadOnlyAdmin, admin_user, count_of
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -285,7 +285,7 @@ class ResultsFilter(admin.SimpleListFilter):
 
 
 @admin.register(SearchLog)
-class SearchLogAdmin(admin.ModelAdmin):
+class SearchLogAdmin(ReadOnlyAdmin):
     """What people searched for, read-only; "Content gaps" lists the searches that found nothing."""
 
     change_list_template = "admin/faq/searchlog/change_list.html"
@@ -294,15 +294,6 @@ class SearchLogAdmin(admin.ModelAdmin):
     search_fields = ["query"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

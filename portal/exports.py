@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 # Spreadsheet programs read a file as UTF-8 (and so Japanese names right) only after this mark.
 BOM = "\ufeff"
@@ -29,7 +30,7 @@ def csv_lines(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Ite
 
 def csv_response(
     *, filename: str, header: Sequence[object], rows: Iterable[Sequence[object]], stream: bool = False
-) -> HttpResponse | StreamingHttpResponse:
+) -> HttpResponseBase:
     """A CSV download. ``stream`` sends the lines as they are written (a large export) instead of
     building the whole file first."""
     lines = csv_lines(header, rows)

@@ -14,7 +14,6 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +23,7 @@ from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, custome
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
 from portal.tenancy import is_account_admin, scope_to_user
+from portal.web import safe_next_url
 
 PAGE_SIZE = 25
 
@@ -177,11 +177,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
-    next_url = request.POST.get("next") or request.headers.get("referer") or reverse("home")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("home")
+    next_url = safe_next_url(request, request.POST.get("next") or request.headers.get("referer"), reverse("home"))
     if request.user.is_authenticated:
         services.user_set_language(user=request.user, language=language)
     response = redirect(next_url)

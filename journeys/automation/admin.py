@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from journeys.automation.models import AccountRisk, AutomationSettings, FailedTask, Notification, Nudge
+from portal.admin_tools import ReadOnlyAdmin
 
 
 @admin.register(AutomationSettings)
@@ -27,21 +28,12 @@ class AutomationSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-class EmailRecordAdmin(admin.ModelAdmin):
+class EmailRecordAdmin(ReadOnlyAdmin):
     """Written only by the tasks that send them."""
 
     list_filter = [("sent_at", admin.EmptyFieldListFilter), "cancel_reason", "created_at"]
     search_fields = ["recipient__email", "account__name", "account__slug", "subject"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Nudge)

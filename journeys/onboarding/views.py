@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,13 +29,11 @@ from journeys.onboarding.services import steps as step_services
 from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
 from portal.models import Account, User
 from portal.tenancy import get_visible_account, is_account_admin, scope_to_user
+from portal.web import safe_next_url
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = fallback
-    return redirect(target)
+    return redirect(safe_next_url(request, request.POST.get("next"), fallback))
 
 
 def _add_errors(form: forms.BaseForm, error: ValidationError) -> None:

@@ -6,11 +6,10 @@ Admins see every account; a CS manager sees the accounts assigned to them.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
-from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -25,10 +24,11 @@ from rest_framework.views import APIView
 from faq.selectors import step_tutorials
 from journeys.onboarding.models import Playbook
 from journeys.reports import measurement, risk, selectors
+from journeys.reports.forms import PERIOD_REVERSED, period_reversed
+from portal.exports import csv_response
 from portal.models import MilestoneKind
 from portal.tenancy import visible_accounts
 
-GROUPINGS = ["segment", "plan", "csm", "playbook_version", "cohort_month", "cohort_quarter"]
 ROW_FIELDS = [
     "account_slug",
     "account_name",
@@ -55,7 +55,7 @@ class IsStaff(permissions.BasePermission):
 class ReportQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MilestoneKind.choices, required=False)
     milestone = serializers.SlugField(required=False, help_text="A milestone key (across playbook versions).")
-    group_by = serializers.ChoiceField(choices=GROUPINGS, required=False)
+    group_by = serializers.ChoiceField(choices=list(measurement.GROUP_BYS), required=False)
     start_from = serializers.DateField(required=False, help_text="Journeys started on or after this date.")
     start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
     business_days = serializers.BooleanField(required=False, default=False)
@@ -63,8 +63,8 @@ class ReportQuery(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("kind") and not attrs.get("milestone"):
             raise serializers.ValidationError({"kind": ["Give a milestone kind or a milestone key."]})
-        if attrs.get("start_from") and attrs.get("start_to") and attrs["start_from"] > attrs["start_to"]:
-            raise serializers.ValidationError({"start_to": ["The end of the range is before its start."]})
+        if period_reversed(attrs.get("start_from"), attrs.get("start_to")):
+            raise serializers.ValidationError({"start_to": [PERIOD_REVERSED]})
         return attrs
 
     def filters(self) -> dict:
@@ -82,7 +82,7 @@ class ReportQuery(serializers.Serializer):
 QUERY_PARAMETERS = [
     OpenApiParameter("kind", str, enum=MilestoneKind.values, description="Milestone kind (or give `milestone`)."),
     OpenApiParameter("milestone", str, description="A milestone key."),
-    OpenApiParameter("group_by", str, enum=GROUPINGS),
+    OpenApiParameter("group_by", str, enum=list(measurement.GROUP_BYS)),
     OpenApiParameter("start_from", str, description="YYYY-MM-DD, inclusive (journey start, Asia/Tokyo)."),
     OpenApiParameter("start_to", str, description="YYYY-MM-DD, inclusive."),
     OpenApiParameter("business_days", bool, description="Durations in business days (weekends, JP holidays out)."),
@@ -147,39 +147,26 @@ class CSVRenderer(BaseRenderer):
         return data
 
 
-class Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: list[measurement.Row]) -> Iterator[str]:
-    writer = csv.writer(Echo())
-    yield "\ufeff"  # so spreadsheet programs read the Japanese names as UTF-8
-    yield writer.writerow(ROW_FIELDS)
-    for row in rows:
-        yield writer.writerow(
-            [
-                row.account_slug,
-                row.account_name,
-                row.segment_name,
-                row.cohort,
-                row.milestone_key,
-                row.kind,
-                row.started_at.isoformat(),
-                row.achieved_at.isoformat() if row.achieved_at else "",
-                f"{row.duration_days:.3f}",
-                "1" if row.censored else "0",
-                "" if row.target_days is None else row.target_days,
-            ]
-        )
+def row_cells(row: measurement.Row) -> list[object]:
+    """One per-journey row as the CSV's cells, in the order of ``ROW_FIELDS``."""
+    return [
+        row.account_slug,
+        row.account_name,
+        row.segment_name,
+        row.cohort,
+        row.milestone_key,
+        row.kind,
+        row.started_at.isoformat(),
+        row.achieved_at.isoformat() if row.achieved_at else "",
+        f"{row.duration_days:.3f}",
+        "1" if row.censored else "0",
+        "" if row.target_days is None else row.target_days,
+    ]
 
 
-def rows_csv_response(rows: list[measurement.Row], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def rows_csv_response(rows: list[measurement.Row], filename: str) -> HttpResponseBase:
+    """Every row, streamed: a report's rows can be many."""
+    return csv_response(filename=filename, header=ROW_FIELDS, rows=map(row_cells, rows), stream=True)
 
 
 class RowSerializer(serializers.Serializer):
@@ -231,8 +218,8 @@ class PeriodQuery(serializers.Serializer):
     start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
 
     def validate(self, attrs: dict) -> dict:
-        if attrs.get("start_from") and attrs.get("start_to") and attrs["start_from"] > attrs["start_to"]:
-            raise serializers.ValidationError({"start_to": ["The end of the range is before its start."]})
+        if period_reversed(attrs.get("start_from"), attrs.get("start_to")):
+            raise serializers.ValidationError({"start_to": [PERIOD_REVERSED]})
         return attrs
 
 

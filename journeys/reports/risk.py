@@ -52,6 +52,17 @@ class Risk(models.TextChoices):
 RISK_ORDER = {"stuck": 0, "behind": 1, "on_track": 2, "reached": 3, "churned": 4, "no_journey": 5}
 
 
+def past_target(waited_days: float, target_days: int) -> bool:
+    """The milestone's target date has passed: **behind** in the portfolio, **overdue** in the at-risk report."""
+    return waited_days > target_days
+
+
+def expected_late(expected_days: float | None, target_days: int) -> bool:
+    """On its segment's curve the milestone is expected after its target (``None``: not within the
+    data at all): **likely late** in the at-risk report."""
+    return expected_days is None or expected_days > target_days
+
+
 @dataclass(frozen=True)
 class RiskRules:
     stuck_after_days: int = 14
@@ -283,7 +294,7 @@ def _chip(
         return chip(
             "behind", gettext_noop("“%(step)s” was due on %(date)s."), step=first["step__title"], date=first["due_at"]
         )
-    if target is not None and journey.started_at + dt.timedelta(days=target) < now:
+    if target is not None and past_target((now - journey.started_at).total_seconds() / 86400, target):
         return chip("behind", gettext_noop("Past its %(days)s-day target."), days=target)
     if target is not None:
         due = journey.started_at + dt.timedelta(days=target)
@@ -323,11 +334,11 @@ def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) ->
         AtRisk(row=row, waited_days=row.duration_days, target_days=target, expected_days=None,
                status="overdue")
         for row, target in rows
-        if row.duration_days > target
+        if past_target(row.duration_days, target)
     ]  # fmt: skip
     waiting: dict[str, list[tuple[Row, int]]] = {}
     for row, target in rows:
-        if row.duration_days <= target:
+        if not past_target(row.duration_days, target):
             waiting.setdefault(row.segment_slug, []).append((row, target))
     for slug, members in waiting.items():
         expected = expected_reach_days_many(curves.get(slug, [(0.0, 0.0)]), [row.duration_days for row, _t in members])
@@ -335,7 +346,7 @@ def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) ->
             AtRisk(row=row, waited_days=row.duration_days, target_days=target, expected_days=days,
                    status="likely_late")
             for (row, target), days in zip(members, expected, strict=True)
-            if days is None or days > target
+            if expected_late(days, target)
         )  # fmt: skip
     return risky
 

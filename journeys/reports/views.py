@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,43 +23,17 @@ from journeys import queue
 from journeys.onboarding.models import Playbook
 from journeys.reports import charts, measurement, risk, rollup, selectors
 from journeys.reports.api import rows_csv_response
+from journeys.reports.forms import ReportFilterForm
 from journeys.reports.help import stalled_reading
 from portal.access import AuthenticatedHttpRequest, admin_required
+from portal.exports import csv_response
 from portal.models import MilestoneKind, Segment
+from portal.web import safe_next_url
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from faq.models import Article
-
-DEFAULT_MONTHS = 12
-
-
-class ReportFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Milestone"), choices=MilestoneKind.choices, required=False)
-    start_from = forms.DateField(
-        label=gettext_lazy("Started from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    start_to = forms.DateField(
-        label=gettext_lazy("Started until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    business_days = forms.BooleanField(label=gettext_lazy("Business days"), required=False)
-    cohort = forms.ChoiceField(
-        label=gettext_lazy("Cohort"),
-        choices=[("cohort_month", gettext_lazy("Month")), ("cohort_quarter", gettext_lazy("Quarter"))],
-        required=False,
-    )
-
-    def clean(self) -> dict:
-        data = super().clean() or {}
-        today = timezone.localdate()
-        data["kind"] = data.get("kind") or MilestoneKind.FIRST_VALUE
-        data["start_to"] = data.get("start_to") or today
-        data["start_from"] = data.get("start_from") or data["start_to"] - timedelta(days=365 * DEFAULT_MONTHS // 12)
-        if data["start_from"] > data["start_to"]:
-            self.add_error("start_to", _("The end of the range is before its start."))
-        data["cohort"] = data.get("cohort") or "cohort_month"
-        return data
 
 
 def _filters(request: HttpRequest) -> tuple[ReportFilterForm, Mapping[str, Any]]:
@@ -142,10 +113,7 @@ def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Recompute the kept reports now (in the background), then back to the report the admin was on."""
     queue.refresh_reports()
     messages.success(request, _("The figures are being recomputed; reload the page in a moment."))
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("admin_home")
+    return redirect(safe_next_url(request, request.POST.get("next"), reverse("admin_home")))
 
 
 @admin_required
@@ -203,11 +171,11 @@ GROUP_COLUMNS = [
 
 
 @admin_required
-def export_table(request: AuthenticatedHttpRequest) -> HttpResponse:
+def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The figures of a report as CSV (one line per group, then the total)."""
     _form, f = _filters(request)
     group_by = request.GET.get("group_by", "segment")
-    if group_by not in {"segment", "plan", "csm", "playbook_version", "cohort_month", "cohort_quarter"}:
+    if group_by not in measurement.GROUP_BYS:
         group_by = "segment"
     report = measurement.ttv_report(
         kind=f["kind"],
@@ -216,14 +184,10 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponse:
         start_to=f["start_to"],
         business_days=f["business_days"],
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kachi-ttv-{f["kind"]}-by-{group_by}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(GROUP_COLUMNS)
+    lines = []
     for group in [*report.groups, report.total]:
         e = group.estimate
-        writer.writerow(
+        lines.append(
             [
                 group.label,
                 e.n,
@@ -235,7 +199,7 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponse:
                 _number(e.naive_median_days),
             ]
         )
-    return response
+    return csv_response(filename=f"kachi-ttv-{f['kind']}-by-{group_by}.csv", header=GROUP_COLUMNS, rows=lines)
 
 
 @admin_required

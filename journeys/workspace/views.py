@@ -3,13 +3,12 @@ notes and the success plan."""
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from journeys.onboarding import selectors as onboarding_selectors
 from journeys.onboarding.forms import JourneyStartForm, ValueRecordForm
 from journeys.onboarding.views import checklist_context
 from journeys.reports import rollup
+from journeys.reports.risk import RISK_ORDER, Risk
 from journeys.workspace import portfolio as portfolio_selectors
 from journeys.workspace import services as workspace
 from journeys.workspace.forms import GoalForm, NoteForm
@@ -28,17 +28,17 @@ from journeys.workspace.timeline import DEFAULT_DAYS as TIMELINE_DAYS
 from journeys.workspace.timeline import account_timeline
 from portal import selectors
 from portal.access import AuthenticatedHttpRequest, staff_required
+from portal.exports import csv_response
 from portal.forms import InvitationForm
 from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import get_visible_account, scope_to_user
 from portal.views import PAGE_SIZE, invite_from_form
 
+# The risk filter: worst first, as the rule orders them.
 PORTFOLIO_RISKS = [
-    ("stuck", gettext_lazy("Stuck")),
-    ("behind", gettext_lazy("Behind")),
-    ("on_track", gettext_lazy("On track")),
-    ("reached", gettext_lazy("All reached")),
-    ("churned", gettext_lazy("Churned")),
+    (risk.value, risk.label)
+    for risk in sorted(Risk, key=lambda risk: RISK_ORDER[risk.value])
+    if risk != Risk.NO_JOURNEY
 ]
 PORTFOLIO_SORTS = [
     ("risk", gettext_lazy("Most at risk")),
@@ -51,7 +51,7 @@ PORTFOLIO_SORTS = [
 
 
 @staff_required
-def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
+def portfolio(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """A CS manager's accounts with where each stands. An admin can look at any CS manager's portfolio."""
     csm: User | None = request.user
     csms: list[User] = []
@@ -97,21 +97,18 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kachi-portfolio-{timezone.localdate():%Y%m%d}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read Japanese names as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        ["account", "segment", "status", "risk", "progress_percent", "current_step", "days_since_start",
-         "first_value_days", "first_value_reached", "first_value_target_days", "open_overdue", "last_activity",
-         *[f"milestone:{kind}" for kind in MilestoneKind.values]]
-    )  # fmt: skip
+def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponseBase:
+    header = [
+        "account", "segment", "status", "risk", "progress_percent", "current_step", "days_since_start",
+        "first_value_days", "first_value_reached", "first_value_target_days", "open_overdue", "last_activity",
+        *[f"milestone:{kind}" for kind in MilestoneKind.values],
+    ]  # fmt: skip
+    lines = []
     for row in figures.rows:
         by_kind: dict[str, str] = {}
         for chip in row.chips:
             by_kind.setdefault(chip.kind, chip.status)
-        writer.writerow(
+        lines.append(
             [row.account.slug, row.account.segment.name, row.account.status, row.risk, row.percent, row.current_step,
              "" if row.days_since_start is None else row.days_since_start,
              "" if row.first_value_days is None else f"{row.first_value_days:.1f}",
@@ -120,7 +117,7 @@ def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponse:
              row.last_activity.isoformat() if row.last_activity else "",
              *[by_kind.get(kind, "") for kind in MilestoneKind.values]]
         )  # fmt: skip
-    return response
+    return csv_response(filename=f"kachi-portfolio-{timezone.localdate():%Y%m%d}.csv", header=header, rows=lines)
 
 
 @staff_required
