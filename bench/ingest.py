@@ -16,39 +16,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch import scratch_url, setup_django  # noqa: E402 - beside this script
+
 NAMES = ["login", "campaign_sent", "report_viewed", "invite_sent", "export", "dashboard_opened"]
 CHANNELS = ["email", "sms", "line", "push"]
-
-
-def ensure_database(url: str) -> None:
-    """Create the scratch database if it does not exist (UTF-8, from template0, like the test database)."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(
-            f"bench/ingest.py writes 100,000 rows: point DATABASE_URL at a scratch database (*bench*), not {name!r}."
-        )
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def event(run: str, n: int, base: datetime) -> dict:
@@ -67,25 +48,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1_000)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "bench/ingest.py compares with PostgreSQL's COPY: set DATABASE_URL, e.g. "
-            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_bench"
-        )
-    ensure_database(url)
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))  # a throw-away key for this process
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    # Enqueued evaluations go to a throw-away broker folder, never to a development worker's queue.
-    os.environ["CELERY_BROKER_URL"] = "filesystem://"
-    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    url = scratch_url("bench/ingest.py", "compares with PostgreSQL's COPY", "kachi_bench")
+    setup_django(url)
     from django.db import connection, transaction
     from django.test import Client
     from django.utils import timezone
@@ -95,7 +59,6 @@ def main() -> None:
     from journeys.onboarding.models import Milestone, Playbook
     from portal.models import Account, MilestoneKind, Segment
 
-    call_command("migrate", verbosity=0)
     segment, _ = Segment.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     account, _ = Account.objects.get_or_create(
         slug="bench", defaults={"name": "Bench KK", "segment": segment, "contract_start": timezone.now()}

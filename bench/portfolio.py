@@ -19,7 +19,6 @@ Prints:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -30,6 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import ttv_reports  # noqa: E402 - the generator of the accounts, journeys and achievements
+from scratch import scratch_url, setup_django  # noqa: E402 - beside this script
 
 PREFIX = ttv_reports.PREFIX
 STEPS = 8  # one per milestone: milestone i is done when step i is
@@ -41,10 +41,8 @@ def main() -> None:
     parser.add_argument("--portfolio", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a scratch PostgreSQL database whose name contains 'bench'.")
-    ttv_reports.setup_django(url)
+    url = scratch_url("bench/portfolio.py", "measures the portfolio on PostgreSQL", "kachi_reports_bench")
+    setup_django(url, static=True)
 
     from portal.models import Account
 

@@ -20,18 +20,16 @@ whether it uses the GIN trigram indexes.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_url, setup_django  # noqa: E402 - beside this script
 
 PREFIX = "search-bench-"
 JA_TOPICS = [
@@ -121,25 +119,6 @@ QUERIES = {
     "1-2 characters": [("設定", "ja"), ("権限", "ja"), ("解約", "ja"), ("UI", "en")],
 }
 EXPLAINED = ("ダブルオプトイン", "ja")
-
-
-def ensure_database(url: str) -> None:
-    """Create the scratch database if it does not exist (UTF-8, from template0, like the test database)."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(
-            "bench/search.py replaces thousands of articles: point DATABASE_URL at a scratch database "
-            f"whose name contains 'bench', not {name!r}."
-        )
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def _text(rng: random.Random, sentences: list[str], topic: str, low: int, high: int, joiner: str) -> str:
@@ -242,28 +221,10 @@ def main() -> None:
     if args.articles < 1 or args.repeat < 2:
         sys.exit("--articles must be at least 1 and --repeat at least 2.")
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "bench/search.py measures the PostgreSQL trigram search: set DATABASE_URL to a scratch PostgreSQL "
-            "database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_search_bench"
-        )
-    ensure_database(url)
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))  # a throw-away key for this process
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ["CELERY_BROKER_URL"] = "filesystem://"
-    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    url = scratch_url("bench/search.py", "measures the PostgreSQL trigram search", "kachi_search_bench")
+    setup_django(url)
     from faq.models import Article
 
-    call_command("migrate", verbosity=0)
     existing = Article.objects.filter(slug__startswith=PREFIX).count()
     if args.keep and existing == args.articles:
         print(f"reusing {existing} generated articles")

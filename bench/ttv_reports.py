@@ -32,19 +32,17 @@ DEBUG off, like production.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_url, setup_django  # noqa: E402 - beside this script
 
 PREFIX = "ttv-bench-"
 KINDS = ["first_action", "first_value", "full_value", "milestone", "roi", "adoption"]
@@ -115,48 +113,6 @@ CSMS = 5  # the first one is assigned the first 1,000 accounts
 SUBSET = 1_000
 
 
-def ensure_database(url: str) -> None:
-    """Create the scratch database if it does not exist (UTF-8, from template0, like the test database)."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(
-            "bench/ttv_reports.py replaces hundreds of thousands of rows: point DATABASE_URL at a scratch "
-            f"database whose name contains 'bench', not {name!r}."
-        )
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
-            print(f"created database {name}")
-
-
-def setup_django(url: str) -> None:
-    """Django on the scratch database, as production runs it (DEBUG off), migrated, with its static
-    files collected into a throw-away folder and anything enqueued sent to a throw-away broker."""
-    ensure_database(url)
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))  # a throw-away key for this process
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    # Anything enqueued goes to a throw-away broker folder, never to a development worker's queue.
-    os.environ["CELERY_BROKER_URL"] = "filesystem://"
-    os.environ["BROKER_FOLDER"] = tempfile.mkdtemp(prefix="kachi-bench-broker-")
-    # Pages use the hashed static names of production: collect them into a throw-away folder.
-    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="kachi-bench-static-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-
-
 class Sample:
     """Seconds per call of ``fn``, the queries of the first call, and the last call's result."""
 
@@ -197,13 +153,8 @@ def main() -> None:
     if args.accounts < 1 or args.months < 1 or args.repeat < 1:
         sys.exit("--accounts, --months and --repeat must be at least 1.")
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "bench/ttv_reports.py compares with PostgreSQL's percentile_cont: set DATABASE_URL to a scratch "
-            "PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_reports_bench"
-        )
-    setup_django(url)
+    url = scratch_url("bench/ttv_reports.py", "compares with PostgreSQL's percentile_cont", "kachi_reports_bench")
+    setup_django(url, static=True)
     bench = Bench(args)
     bench.prepare()
     bench.measure()
