@@ -117,7 +117,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageEvent)
-class UsageEventAdmin(admin.ModelAdmin):
+class UsageEventAdmin(ReadOnlyAdmin):
     """Raw events, read-only: they come from the API and are pruned after the retention period."""
 
     list_display = ["name", "account", "external_id", "user_ref", "occurred_at", "received_at", "api_key"]
@@ -138,15 +138,6 @@ class UsageEventAdmin(admin.ModelAdmin):
         "properties",
         "received_at",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: UsageEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: UsageEvent | None = None) -> bool:
-        return False
 
 
 @admin.register(DailyEventCount)

@@ -128,13 +128,9 @@ def rows_for(
     now: dt.datetime,
     curves: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[PortfolioRow]:
-    """One row per account (segment and CS manager loaded), in the accounts' order: eight queries."""
-    return _rows(accounts, rules=rules, curves=curves or {}, now=now)
-
-
-def _rows(
-    accounts: list[Account], *, rules: RiskRules, curves: Mapping[str, Sequence[tuple[float, float]]], now: dt.datetime
-) -> list[PortfolioRow]:
+    """One row per account (segment and CS manager loaded), in the accounts' order: eight queries.
+    ``curves``: per segment slug, the Kaplan-Meier curve of time to first value, for the expected time."""
+    curves = curves or {}
     rows = {a.pk: PortfolioRow(account=a) for a in accounts}
     journeys: dict[int, Journey] = {}
     for started in (

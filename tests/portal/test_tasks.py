@@ -4,44 +4,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection, transaction
-from kombu import Connection
+from django.db import transaction
 
 from portal import celery_app, services
 from portal.models import Invitation
 from tests.conftest import World, need_service
+from tests.workers import broker_reachable, database_url_for_worker, worker_command
 
 ROOT = Path(settings.BASE_DIR)
-
-
-def database_url_for_worker() -> str:
-    """The URL of the test database this process is using, for a worker in another process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def broker_reachable(url: str) -> bool:
-    if url.startswith("filesystem://"):
-        return True
-    try:
-        with Connection(url, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1)
-    except Exception:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -59,21 +35,7 @@ def worker(tmp_path: Path, transactional_db: None):
         "KACHI_TEST_EMAIL_DIR": str(tmp_path),
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
+        worker_command(f"test-{os.getpid()}", loglevel="INFO"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -32,7 +32,7 @@ from tests.factories import (
     PublishedPlaybookFactory,
     StepFactory,
 )
-from tests.portal.test_tasks import broker_reachable, database_url_for_worker
+from tests.workers import broker_reachable, database_url_for_worker, worker_command
 
 pytestmark = pytest.mark.services
 
@@ -67,21 +67,7 @@ class Workers:
         index = len(self.processes)
         log = (self.log_dir / f"worker-{index}.log").open("w")
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"nudge-{os.getpid()}-{index}@%h",
-            ],
+            worker_command(f"nudge-{os.getpid()}-{index}"),
             cwd=ROOT,
             env={
                 **os.environ,
