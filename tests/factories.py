@@ -15,9 +15,11 @@ from factory.django import DjangoModelFactory
 
 from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Tag
 from journeys.automation.models import AutomationSettings
-from journeys.onboarding.models import Journey, Milestone, Playbook, Step, StepState
+from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
+from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Source, Step, StepState
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
+from journeys.workspace.models import SuccessGoal
 from portal.models import Account, Invitation, Membership, MilestoneKind, NotificationPreferences, Segment, User
 from portal.services import token_hash
 
@@ -244,6 +246,63 @@ class PublishedPlaybookFactory(PlaybookFactory):
         for position in range(3 if extracted is None else extracted):
             StepFactory(playbook=self, key=f"step-{position + 1}", position=position, title=f"Step {position + 1}")
         MilestoneFactory(playbook=self, key="full-value", position=0, name="Fully set up")
+
+
+# --- Usage events, achievements, success plans ------------------------------------------------------
+
+
+class ApiKeyFactory(DjangoModelFactory[ApiKey]):
+    """A key row for events written directly (the raw key is of no use to these tests)."""
+
+    class Meta:
+        model = ApiKey
+        django_get_or_create = ["key_hash"]
+
+    name = "test"
+    prefix = "test"
+    key_hash = "0" * 64
+
+
+class UsageEventFactory(DjangoModelFactory[UsageEvent]):
+    class Meta:
+        model = UsageEvent
+
+    api_key = factory.SubFactory(ApiKeyFactory)
+    external_id = factory.Sequence(lambda n: f"event-{n}")
+    name = "login"
+    occurred_at = factory.LazyFunction(timezone.now)
+    properties = factory.LazyFunction(dict)
+
+
+class DailyEventCountFactory(DjangoModelFactory[DailyEventCount]):
+    class Meta:
+        model = DailyEventCount
+
+    name = "login"
+    day = factory.LazyFunction(timezone.localdate)
+    count = 1
+    first_at = factory.LazyFunction(timezone.now)
+    last_at = factory.LazyFunction(timezone.now)
+
+
+class AchievementFactory(DjangoModelFactory[Achievement]):
+    """A milestone reached by hand, at ``achieved_at``: the journey's account, the milestone's key and kind."""
+
+    class Meta:
+        model = Achievement
+
+    account = factory.LazyAttribute(lambda a: a.journey.account)
+    milestone_key = factory.LazyAttribute(lambda a: a.milestone.key)
+    kind = factory.LazyAttribute(lambda a: a.milestone.kind)
+    source = Source.MANUAL
+
+
+class SuccessGoalFactory(DjangoModelFactory[SuccessGoal]):
+    class Meta:
+        model = SuccessGoal
+
+    title = "Goal"
+    target_on = factory.LazyFunction(timezone.localdate)
 
 
 # --- Automation: nudges, notifications, digests ---------------------------------------------------

@@ -12,11 +12,9 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
-from journeys.workspace.models import SuccessGoal
 from tests.conftest import World
-from tests.factories import ArticleFactory, CategoryFactory, InvitationFactory
+from tests.factories import ArticleFactory, CategoryFactory, InvitationFactory, SuccessGoalFactory
 
 ROLES = ["anon", "customer_a", "customer_admin_a", "customer_b", "csm_a", "csm_b", "admin"]
 INVITE_TOKEN = "matrix-invitation-token"
@@ -203,7 +201,7 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     category = CategoryFactory(slug="alpha")
     ArticleFactory(category=category, slug="alpha", visibility="public")
     customers_only = ArticleFactory(category=category, slug="for-customers", visibility="customers")
-    goal = SuccessGoal.objects.create(account=world.account_a, title="Goal", target_on=timezone.localdate())
+    goal = SuccessGoalFactory(account=world.account_a)
     pk_of = {
         "invitation_revoke": invitation.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,

@@ -20,7 +20,7 @@ from journeys.onboarding.services.playbooks import journey_migrate, playbook_new
 from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import MilestoneKind
 from tests.conftest import World
-from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
+from tests.factories import ApiKeyFactory, MilestoneFactory, PlaybookFactory, StepFactory, UsageEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +55,16 @@ def state(journey: Journey, key: str) -> StepState:
 
 def record_events(account, name: str, moments, properties=None, api_key=None) -> None:
     """Raw events and their daily counts, as ingestion leaves them."""
-    from journeys.events.models import ApiKey
-
-    api_key = api_key or ApiKey.objects.get_or_create(name="test", prefix="test", key_hash="0" * 64)[0]
+    api_key = api_key or ApiKeyFactory()
     for i, moment in enumerate(moments):
-        UsageEvent.objects.create(
-            api_key=api_key, external_id=f"{name}-{moment.isoformat()}-{i}", account=account, name=name,
-            occurred_at=moment, properties=properties or {},
-        )  # fmt: skip
+        UsageEventFactory(
+            api_key=api_key,
+            external_id=f"{name}-{moment.isoformat()}-{i}",
+            account=account,
+            name=name,
+            occurred_at=moment,
+            properties=properties or {},
+        )
         keys = [""] + (['{"status":"delivered"}'] if (properties or {}).get("status") == "delivered" else [])
         for key in keys:
             row, _ = DailyEventCount.objects.get_or_create(

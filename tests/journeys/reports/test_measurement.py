@@ -19,7 +19,7 @@ from django.utils import translation
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times, qth_survival_times
 
-from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Source
+from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.playbooks import playbook_publish
 from journeys.reports import measurement
@@ -28,6 +28,7 @@ from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import visible_accounts
 from tests.factories import (
     AccountFactory,
+    AchievementFactory,
     CsmFactory,
     MilestoneFactory,
     PlaybookFactory,
@@ -221,10 +222,7 @@ def tokyo(*args: int) -> datetime:
 
 def reach(journey: Journey, key: str, at: datetime) -> Achievement:
     milestone = Milestone.objects.get(playbook_id=journey.playbook_id, key=key)
-    return Achievement.objects.create(
-        journey=journey, account=journey.account, milestone=milestone, milestone_key=key, kind=milestone.kind,
-        achieved_at=at, source=Source.MANUAL,
-    )  # fmt: skip
+    return AchievementFactory(journey=journey, milestone=milestone, achieved_at=at)
 
 
 @dataclass

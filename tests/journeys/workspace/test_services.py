@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from journeys.workspace.models import AccountNote, SuccessGoal
 from tests.conftest import World, signed_in
+from tests.factories import SuccessGoalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_the_success_plan_is_agreed_on_the_account_page_and_shown_to_the_custome
 
 
 def test_other_tenants_and_customers_cannot_write(measured: World) -> None:
-    goal = SuccessGoal.objects.create(account=measured.account_a, title="Goal", target_on=timezone.localdate())
+    goal = SuccessGoalFactory(account=measured.account_a)
     other = signed_in(measured.csm_b)
     assert other.post("/accounts/alpha/notes/", {"body": "x"}).status_code == 404
     assert other.post("/accounts/alpha/goals/", {"title": "x", "target_on": "2030-01-01"}).status_code == 404

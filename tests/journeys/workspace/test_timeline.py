@@ -8,12 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from journeys.events.models import DailyEventCount
 from journeys.onboarding.services.journeys import value_record_create
 from journeys.onboarding.services.steps import step_set_status
 from journeys.workspace.timeline import account_timeline
 from tests.conftest import World
-from tests.factories import InvitationFactory
+from tests.factories import DailyEventCountFactory, InvitationFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +23,7 @@ def test_the_timeline_tells_what_happened_newest_first(measured: World) -> None:
     value_record_create(account=account, amount=500_000, occurred_on=timezone.localdate(), note="Saved a day a week",
                         by=measured.csm_a)  # fmt: skip
     today = timezone.localdate()
-    DailyEventCount.objects.create(
-        account=account, name="campaign_sent", day=today, count=3, first_at=timezone.now(), last_at=timezone.now()
-    )
+    DailyEventCountFactory(account=account, name="campaign_sent", day=today, count=3)
     InvitationFactory(account=account, email="new@alpha.example", invited_by=measured.customer_admin_a)
     with translation.override("en"):
         entries = account_timeline(account=account)
@@ -52,10 +49,7 @@ def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(meas
         step_set_status(state=state, status="todo" if i % 2 == 0 else "done", by=measured.csm_a)
         value_record_create(account=measured.account_a, amount=1000 + i, occurred_on=timezone.localdate(), note=f"n{i}",
                             by=measured.csm_a)  # fmt: skip
-        DailyEventCount.objects.create(
-            account=measured.account_a, name="login", day=timezone.localdate() - timedelta(days=i), count=1,
-            first_at=timezone.now(), last_at=timezone.now(),
-        )  # fmt: skip
+        DailyEventCountFactory(account=measured.account_a, name="login", day=timezone.localdate() - timedelta(days=i))
     with capture_queries() as many:
         page = client.get("/accounts/alpha/")
     assert len(page.context["timeline"]) > 40
