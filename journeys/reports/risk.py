@@ -30,8 +30,7 @@ from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, Milestone, StepEvent, StepState
@@ -40,12 +39,12 @@ from portal.models import Account, MilestoneKind, User
 
 
 class Risk(models.TextChoices):
-    ON_TRACK = "on_track", _lazy("On track")
-    BEHIND = "behind", _lazy("Behind")
-    STUCK = "stuck", _lazy("Stuck")
-    REACHED = "reached", _lazy("All reached")
-    CHURNED = "churned", _lazy("Churned")
-    NO_JOURNEY = "no_journey", _lazy("No journey")
+    ON_TRACK = "on_track", gettext_lazy("On track")
+    BEHIND = "behind", gettext_lazy("Behind")
+    STUCK = "stuck", gettext_lazy("Stuck")
+    REACHED = "reached", gettext_lazy("All reached")
+    CHURNED = "churned", gettext_lazy("Churned")
+    NO_JOURNEY = "no_journey", gettext_lazy("No journey")
 
 
 # Worst first: an account is as bad as the worst of its milestones still to reach.
