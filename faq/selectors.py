@@ -156,11 +156,14 @@ def recent_articles(*, user: User | AnonymousUser, language: str, limit: int = 6
     )
 
 
-def category_for_reading(*, slug: str) -> Category:
-    try:
-        return Category.objects.select_related("parent").get(slug=slug)
-    except Category.DoesNotExist:
-        raise Http404("No such category.") from None
+def category_for_reading(*, slug: str, user: User | AnonymousUser) -> Category:
+    """The category, if ``user`` may read at least one of its articles (or of its sub-categories', in
+    any language); any other answers exactly like a missing one. One query."""
+    readable = visible_articles(user).filter(Q(category=OuterRef("pk")) | Q(category__parent=OuterRef("pk")))
+    category = Category.objects.select_related("parent").filter(Exists(readable), slug=slug).first()
+    if category is None:
+        raise Http404("No such category.")
+    return category
 
 
 def category_articles(*, category: Category, user: User | AnonymousUser, language: str) -> list[Article]:

@@ -78,7 +78,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
-    current = selectors.category_for_reading(slug=slug)
+    current = selectors.category_for_reading(slug=slug, user=request.user)
     articles = selectors.category_articles(category=current, user=request.user, language=language)
     context = {"category": current, "articles": articles, "language": language}
     return render(request, "faq/category.html", context)

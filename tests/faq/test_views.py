@@ -66,6 +66,30 @@ def test_article_pages_answer_404_like_a_missing_article_unless_visible(world: W
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_a_category_with_nothing_the_reader_may_read_answers_like_a_missing_one(
+    world: World, shelf: Shelf, role: str
+) -> None:
+    hidden = CategoryFactory(slug="enterprise-only", name="エンタープライズ", name_en="Enterprise")
+    ArticleFactory(category=hidden, slug="ent-one", title="Enterprise one", visibility="segments",
+                   segments=[shelf.segment_y])  # fmt: skip
+    CategoryFactory(slug="empty", name="空", name_en="Empty")
+    client = client_for(world, role)
+    missing = client.get("/help/category/no-such-category/")
+    assert missing.status_code == 404
+    for slug in ("enterprise-only", "empty"):
+        response = client.get(f"/help/category/{slug}/")
+        if slug == "enterprise-only" and role in {"customer_b", "csm_a", "admin"}:
+            assert response.status_code == 200, (role, slug)
+            assert "Enterprise one" in response.content.decode()
+        else:
+            assert response.status_code == 404, (role, slug)
+            assert body(response) == body(missing), (role, slug)
+    home = client.get("/help/").content.decode()
+    assert ("/help/category/enterprise-only/" in home) == (role in {"customer_b", "csm_a", "admin"})
+    assert "/help/category/empty/" not in home
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_lists_and_search_show_only_visible_articles(world: World, shelf: Shelf, role: str) -> None:
     client = client_for(world, role)
     pages = {
