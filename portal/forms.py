@@ -12,10 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Membership, User
 
+# The longest address a login or an invitation can hold: a longer one is a field error, never a
+# database error (and the sign-in lockout records the address it was tried with).
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("E-mail address"),
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
         "invalid_login": _("The e-mail address or password is not right. Check them and try again."),
@@ -24,7 +30,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(label=_("E-mail address"), max_length=EMAIL_MAX_LENGTH)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 

@@ -33,6 +33,12 @@ class TestSignIn:
         assert response.status_code == 302
         assert client.get("/", follow=True).redirect_chain[-1][0] == "/portfolio/"
 
+    def test_an_address_too_long_for_any_login_is_a_field_error(self, client: Client, world: World) -> None:
+        response = sign_in(client, "a" * 300 + "@alpha.example", "not-the-password")
+        assert response.status_code == 200
+        (error,) = response.context["form"].errors["username"]
+        assert "254" in error and "314" in error  # at most 254 characters, it has 314 (in the page's language)
+
     def test_wrong_password_shows_the_error_on_the_page(self, client: Client, world: World) -> None:
         response = sign_in(client, world.csm_a.email, "not-the-password")
         assert response.status_code == 200
@@ -93,6 +99,18 @@ class TestPasswordReset:
 
 
 class TestInvitations:
+    def test_an_address_too_long_to_invite_is_a_field_error(self, client: Client, world: World) -> None:
+        client.force_login(world.customer_admin_a)
+        long_address = "a" * 300 + "@alpha.example"
+        for url in ("/app/team/", None):
+            if url is None:
+                client.force_login(world.csm_a)
+                url = f"/accounts/{world.account_a.slug}/"
+            response = client.post(url, {"email": long_address, "role": "customer_member"})
+            assert response.status_code == 200, url
+            assert "email" in response.context["form"].errors, url
+        assert not Invitation.objects.exists()
+
     def test_customer_admin_invites_and_the_invitee_joins(
         self, client: Client, world: World, django_capture_on_commit_callbacks
     ) -> None:
