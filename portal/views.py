@@ -23,7 +23,7 @@ from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, custome
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
 from portal.tenancy import is_account_admin, scope_to_user
-from portal.web import safe_next_url
+from portal.web import query_text, safe_next_url
 
 PAGE_SIZE = 25
 
@@ -112,9 +112,7 @@ def _paginate(request: HttpRequest, queryset: QuerySet[_M]) -> Page[_M]:
 
 @staff_required
 def account_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    segment = request.GET.get("segment", "")
-    status = request.GET.get("status", "")
+    search, segment, status = (query_text(request, name) for name in ("q", "segment", "status"))
     accounts = selectors.account_list(user=request.user, search=search, segment=segment, status=status)
     page = _paginate(request, accounts)
     context = {

@@ -14,3 +14,9 @@ def safe_next_url(request: HttpRequest, candidate: str | None, fallback: str) ->
     ):
         return candidate
     return fallback
+
+
+def query_text(request: HttpRequest, name: str) -> str:
+    """A text parameter of the query string, stripped, without NUL characters (no database stores
+    them: PostgreSQL refuses the query). Forms refuse them with a field error; a raw filter drops them."""
+    return request.GET.get(name, "").replace("\x00", "").strip()

@@ -33,6 +33,7 @@ from portal.forms import InvitationForm
 from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import get_visible_account, scope_to_user
 from portal.views import PAGE_SIZE, invite_from_form
+from portal.web import query_text
 
 # The risk filter: worst first, as the rule orders them.
 PORTFOLIO_RISKS = [
@@ -59,7 +60,7 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         csms = list(selectors.csm_list())
         chosen = request.GET.get("csm", "")
         csm = next((c for c in csms if str(c.pk) == chosen), None)
-    filters = {name: request.GET.get(name, "").strip() for name in ("segment", "status", "risk", "milestone", "q")}
+    filters = {name: query_text(request, name) for name in ("segment", "status", "risk", "milestone", "q")}
     sort = request.GET.get("sort", "risk")
     figures = None
     if csm is not None:

@@ -1,11 +1,11 @@
-"""The one check of a ``next`` address taken from a request."""
+"""The helpers every app's views share: the ``next`` address and raw query text from a request."""
 
 from __future__ import annotations
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
-from portal.web import safe_next_url
+from portal.web import query_text, safe_next_url
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,19 @@ from portal.web import safe_next_url
 def test_only_addresses_of_this_site_are_followed(candidate: str | None, secure: bool, expected: str) -> None:
     request = RequestFactory().get("/", secure=secure)
     assert safe_next_url(request, candidate, "/fallback/") == expected
+
+
+def test_a_query_text_loses_its_nul_characters() -> None:
+    request = RequestFactory().get("/", {"q": " sa\x00kura \x00"})
+    assert query_text(request, "q") == "sakura"
+    assert query_text(request, "missing") == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/accounts/", "/portfolio/"])
+def test_a_nul_character_in_a_list_filter_is_no_server_error(world, url: str) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(world.csm_a)
+    for name in ("q", "segment", "status"):
+        response = client.get(url, {name: "a\x00b"})
+        assert response.status_code == 200, (url, name)
