@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from faq.selectors import step_tutorials
 from journeys.onboarding.models import Playbook
 from journeys.reports import measurement, risk, selectors
-from journeys.reports.forms import PERIOD_REVERSED, period_reversed
+from journeys.reports.forms import PERIOD_REVERSED, PERIOD_VALIDATORS, period_reversed
 from portal.exports import csv_response
 from portal.models import MilestoneKind
 from portal.tenancy import visible_accounts
@@ -56,8 +56,12 @@ class ReportQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MilestoneKind.choices, required=False)
     milestone = serializers.SlugField(required=False, help_text="A milestone key (across playbook versions).")
     group_by = serializers.ChoiceField(choices=list(measurement.GROUP_BYS), required=False)
-    start_from = serializers.DateField(required=False, help_text="Journeys started on or after this date.")
-    start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
+    start_from = serializers.DateField(
+        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or after this date."
+    )
+    start_to = serializers.DateField(
+        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or before this date."
+    )
     business_days = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs: dict) -> dict:
@@ -214,8 +218,12 @@ class TTVRowsView(APIView):
 
 
 class PeriodQuery(serializers.Serializer):
-    start_from = serializers.DateField(required=False, help_text="Journeys started on or after this date.")
-    start_to = serializers.DateField(required=False, help_text="Journeys started on or before this date.")
+    start_from = serializers.DateField(
+        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or after this date."
+    )
+    start_to = serializers.DateField(
+        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or before this date."
+    )
 
     def validate(self, attrs: dict) -> dict:
         if period_reversed(attrs.get("start_from"), attrs.get("start_to")):

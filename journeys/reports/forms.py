@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -14,6 +15,11 @@ from portal.models import MilestoneKind
 
 DEFAULT_MONTHS = 12
 PERIOD_REVERSED = gettext_noop("The end of the range is before its start.")
+# Journey starts are looked for between these days: the previous period of a report, and the clock
+# in business days, stay within what dates and the database can hold.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+PERIOD_VALIDATORS = [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
 
 
 def period_reversed(start_from: date | None, start_to: date | None) -> bool:
@@ -24,10 +30,16 @@ def period_reversed(start_from: date | None, start_to: date | None) -> bool:
 class ReportFilterForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Milestone"), choices=MilestoneKind.choices, required=False)
     start_from = forms.DateField(
-        label=gettext_lazy("Started from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Started from"),
+        required=False,
+        validators=PERIOD_VALIDATORS,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     start_to = forms.DateField(
-        label=gettext_lazy("Started until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Started until"),
+        required=False,
+        validators=PERIOD_VALIDATORS,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     business_days = forms.BooleanField(label=gettext_lazy("Business days"), required=False)
     cohort = forms.ChoiceField(

@@ -200,3 +200,11 @@ def test_report_endpoints_query_counts_do_not_grow_with_accounts(measured: World
     assert client.get("/api/v1/reports/at-risk/", {"kind": "first_value"}).json()["count"] == 26  # and beta
     for (path, _params), before, after in zip(REPORTS, few, counts(), strict=True):
         assert_same_queries(before, after, label=path)
+
+
+@pytest.mark.parametrize("path", ["ttv/", "ttv/rows/", "funnel/", "bottlenecks/", "distribution/"])
+def test_dates_out_of_range_are_field_errors(measured: World, path: str) -> None:
+    params = {"kind": "first_value", "playbook": "pb", "start_from": "0001-01-01", "start_to": "9999-12-31"}
+    response = signed_in(measured.admin).get(f"/api/v1/reports/{path}", params)
+    assert response.status_code == 400, path
+    assert {"start_from", "start_to"} <= set(response.json()), path

@@ -203,3 +203,18 @@ def test_report_pages_query_count_does_not_grow(measured: World, url: str) -> No
     with capture_queries() as many:
         client.get(url)
     assert_same_queries(few, many)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/reports/", "/reports/cohorts/", "/reports/funnel/", "/reports/at-risk/", "/reports/bottlenecks/",
+     "/reports/distribution/", "/reports/export/table.csv", "/reports/export/rows.csv"],
+)  # fmt: skip
+def test_far_past_and_future_dates_are_field_errors_not_server_errors(measured: World, url: str) -> None:
+    client = admin(measured)
+    client.raise_request_exception = False
+    response = client.get(url, {"start_from": "0001-01-01", "start_to": "9999-12-31"})
+    assert response.status_code in (200, 400), (url, response.status_code)
+    if response.status_code == 200 and not url.endswith(".csv"):
+        form = response.context["form"]
+        assert set(form.errors) == {"start_from", "start_to"}, url
