@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.onboarding.models import MilestoneFeedback, Playbook, StepState, ValueRecord
 
+# A journey's clock starts no earlier than this, and at most this many days ahead: the steps' due
+# dates and the reports' durations stay within what dates can hold.
+EARLIEST_START = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+START_AHEAD_DAYS = 366
+
 
 class StepStatusForm(forms.Form):
     status = forms.ChoiceField(choices=StepState.Status.choices)
@@ -68,3 +73,10 @@ class JourneyStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         if playbooks is not None:
             cast("forms.ModelChoiceField[Playbook]", self.fields["playbook"]).queryset = playbooks
+
+    def clean_started_at(self) -> datetime.datetime | None:
+        started_at: datetime.datetime | None = self.cleaned_data.get("started_at")
+        latest = timezone.now() + datetime.timedelta(days=START_AHEAD_DAYS)
+        if started_at is not None and not (EARLIEST_START <= started_at <= latest):
+            raise forms.ValidationError(_("Choose a start between 1900 and a year from now."))
+        return started_at

@@ -260,6 +260,8 @@ def journey_start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Onboarding journey started."))
-    else:
+    elif "playbook" in form.errors:
         messages.error(request, _("Choose a playbook to start."))
+    else:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
     return redirect("account_detail", slug=account.slug)

@@ -198,3 +198,17 @@ def test_value_page_query_count_is_the_same_for_1_and_many_records(world: World)
         page = client.get("/app/value/")
     assert len(page.context["summary"].records) == 16
     assert_same_queries(few, many)
+
+
+@pytest.mark.parametrize("started_at", ["0001-01-01T00:00", "9999-12-31T23:59", "2999-01-01T00:00"])
+def test_a_journey_cannot_start_outside_the_dates_it_can_run(world: World, started_at: str) -> None:
+    playbook_with(world, 3)
+    client = signed_in(world.csm_a)
+    client.raise_request_exception = False
+    response = client.post(
+        "/accounts/alpha/journeys/start/", {"playbook": Playbook.objects.get().pk, "started_at": started_at}
+    )
+    assert response.status_code == 302
+    assert not world.account_a.journeys.exists()
+    page = client.get("/accounts/alpha/").content.decode()
+    assert "Choose a start between 1900 and a year from now." in page
