@@ -203,6 +203,8 @@ def test_value_page_query_count_is_the_same_for_1_and_many_records(world: World)
 @pytest.mark.parametrize("started_at", ["0001-01-01T00:00", "9999-12-31T23:59", "2999-01-01T00:00"])
 def test_a_journey_cannot_start_outside_the_dates_it_can_run(world: World, started_at: str) -> None:
     playbook_with(world, 3)
+    world.csm_a.language = "en"  # the message is checked in English
+    world.csm_a.save(update_fields=["language"])
     client = signed_in(world.csm_a)
     client.raise_request_exception = False
     response = client.post(
