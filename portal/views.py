@@ -15,11 +15,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
 from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
+from portal.api.exceptions import api_not_found
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
 from portal.models import Account, Invitation, Segment
 from portal.tenancy import is_account_admin, scope_to_user
@@ -204,3 +206,8 @@ def lockout(request: HttpRequest, credentials: dict | None = None, *args: object
     """What a locked-out sign-in sees: a clear message and when to try again (HTTP 429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404: the page for people, JSON under the API."""
+    return api_not_found(request) or defaults.page_not_found(request, exception)

@@ -22,6 +22,7 @@ from tests.factories import (
     SegmentFactory,
     StepFactory,
 )
+from tests.tally import TALLIES
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -102,3 +103,12 @@ def journey_a(world: World):
     journey = journey_start(account=world.account_a, playbook=playbook)
     step_set_status(state=journey.step_states.get(step_key="connect"), status="done", by=world.customer_a)
     return journey
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz tests' figures: how many cases each ran, by kind (every case passed its checks, or
+    the run failed)."""
+    for name, counts in sorted(TALLIES.items()):
+        if counts:
+            parts = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
+            terminalreporter.write_line(f"{name}: {sum(counts.values())} cases ({parts})")

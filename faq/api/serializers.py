@@ -10,29 +10,24 @@ from rest_framework import serializers
 
 from faq.models import Article, Category
 from faq.selectors import CategoryNode
+from portal.api.serializers import SearchTextField
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
 class ArticleQuery(serializers.Serializer):
-    q = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=200,
-        help_text="Search words (Japanese or English). Without it, articles are listed newest first.",
-    )
+    q = SearchTextField(help_text="Search words (Japanese or English). Without it, articles are listed newest first.")
     lang = serializers.ChoiceField(
         choices=LANGUAGES,
         required=False,
         help_text="Articles in this language, and those not translated into it. Default: the request's language.",
     )
     kind = serializers.ChoiceField(choices=Article.Kind.choices, required=False)
-    category = serializers.SlugField(required=False, help_text="A category's slug (its sub-categories included).")
-
-    def validate_category(self, value: str) -> str:
-        if not Category.objects.filter(slug=value).exists():
-            raise serializers.ValidationError("No category has this slug.")
-        return value
+    category = serializers.SlugField(
+        required=False,
+        help_text="A category's slug (its sub-categories included). A category with nothing the caller may read "
+        "lists nothing, like one that does not exist.",
+    )
 
 
 class LanguageQuery(serializers.Serializer):

@@ -8,7 +8,7 @@ the caller may not read answers 404 like a missing one.
 from __future__ import annotations
 
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -25,12 +25,11 @@ from faq.api.serializers import (
     LanguageQuery,
 )
 from faq.markdown import render_article
-from faq.models import Article, SearchLog
+from faq.models import SearchLog
 from faq.search import annotate_highlights, highlight_terms, search_articles
 from faq.services import search_log_record
 
 NOT_FOUND = OpenApiResponse(description="No such article, or one the caller may not read.")
-BAD_PARAMETERS = OpenApiResponse(description='Field errors, e.g. `{"lang": ["…"]}`.')
 
 
 def _language(chosen: str | None) -> str:
@@ -46,22 +45,13 @@ class ArticlePagination(PageNumberPagination):
     max_page_size = 100
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", str, description="Search words; results come best first, with highlighted snippets."),
-        OpenApiParameter("lang", str, enum=LANGUAGES, description="Default: the request's language."),
-        OpenApiParameter("kind", str, enum=Article.Kind.values),
-        OpenApiParameter("category", str, description="A category's slug (sub-categories included)."),
-        OpenApiParameter("page", int),
-        OpenApiParameter("page_size", int, description="Up to 100; default 20."),
-    ],
-    responses={200: ArticleListItemSerializer(many=True), 400: BAD_PARAMETERS},
-)
+@extend_schema(parameters=[ArticleQuery], responses=ArticleListItemSerializer(many=True))
 class ArticleListView(APIView):
     """Search the help centre (``q``), or list the articles the caller may read, newest first.
     Every search is logged (normalised words, result count, language, caller)."""
 
     permission_classes = [permissions.AllowAny]
+    pagination_class = ArticlePagination
 
     def get(self, request: Request) -> Response:
         params = ArticleQuery(data=request.query_params)
@@ -76,7 +66,7 @@ class ArticleListView(APIView):
             articles = selectors.article_list(
                 user=request.user, language=language, kind=data.get("kind"), category_slug=data.get("category")
             )
-        paginator = ArticlePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(articles, request, view=self)
         assert page is not None and paginator.page is not None  # a page size is set: there is always a page
         annotate_highlights(page, terms=highlight_terms(query))
@@ -108,10 +98,7 @@ class CategoryTreeView(APIView):
     permission_classes = [permissions.AllowAny]
     pagination_class = None
 
-    @extend_schema(
-        parameters=[OpenApiParameter("lang", str, enum=LANGUAGES, description="Default: the request's language.")],
-        responses={200: CategoryNodeSerializer(many=True), 400: BAD_PARAMETERS},
-    )
+    @extend_schema(parameters=[LanguageQuery], responses=CategoryNodeSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Top-level categories with their sub-categories, counting only articles the caller may read
         (categories without any are left out)."""

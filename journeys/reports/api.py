@@ -13,8 +13,10 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -52,23 +54,49 @@ class IsStaff(permissions.BasePermission):
         return bool(user and user.is_authenticated and (user.is_admin or user.is_csm))
 
 
-class ReportQuery(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=MilestoneKind.choices, required=False)
-    milestone = serializers.SlugField(required=False, help_text="A milestone key (across playbook versions).")
-    group_by = serializers.ChoiceField(choices=list(measurement.GROUP_BYS), required=False)
-    start_from = serializers.DateField(
-        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or after this date."
-    )
-    start_to = serializers.DateField(
-        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or before this date."
-    )
-    business_days = serializers.BooleanField(required=False, default=False)
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$",
+        "description": "YYYY-MM-DD, a day of the years 1900 to 2999 (a journey's start, Asia/Tokyo).",
+    }
+)
+class PeriodDateField(serializers.DateField):
+    """A day bounding the journeys' starts: between 1900 and 2999, where journeys can start."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, validators=PERIOD_VALIDATORS, **kwargs)
+
+
+class PeriodQuery(serializers.Serializer):
+    start_from = PeriodDateField(help_text="Journeys started on or after this day (inclusive).")
+    start_to = PeriodDateField(help_text="Journeys started on or before this day (inclusive).")
 
     def validate(self, attrs: dict) -> dict:
-        if not attrs.get("kind") and not attrs.get("milestone"):
-            raise serializers.ValidationError({"kind": ["Give a milestone kind or a milestone key."]})
         if period_reversed(attrs.get("start_from"), attrs.get("start_to")):
             raise serializers.ValidationError({"start_to": [PERIOD_REVERSED]})
+        return attrs
+
+
+class ReportQuery(PeriodQuery):
+    kind = serializers.ChoiceField(
+        choices=MilestoneKind.choices,
+        required=False,
+        help_text="The milestone kind measured; without it and without `milestone`, first value (as on the page).",
+    )
+    milestone = serializers.SlugField(
+        required=False, help_text="A milestone key (across playbook versions), instead of a kind."
+    )
+    group_by = serializers.ChoiceField(choices=list(measurement.GROUP_BYS), required=False)
+    business_days = serializers.BooleanField(
+        required=False, default=False, help_text="Durations in business days (weekends and JP holidays out)."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if not attrs.get("kind") and not attrs.get("milestone"):
+            attrs["kind"] = MilestoneKind.FIRST_VALUE
         return attrs
 
     def filters(self) -> dict:
@@ -81,16 +109,6 @@ class ReportQuery(serializers.Serializer):
             "start_to": data.get("start_to"),
             "business_days": data.get("business_days", False),
         }
-
-
-QUERY_PARAMETERS = [
-    OpenApiParameter("kind", str, enum=MilestoneKind.values, description="Milestone kind (or give `milestone`)."),
-    OpenApiParameter("milestone", str, description="A milestone key."),
-    OpenApiParameter("group_by", str, enum=list(measurement.GROUP_BYS)),
-    OpenApiParameter("start_from", str, description="YYYY-MM-DD, inclusive (journey start, Asia/Tokyo)."),
-    OpenApiParameter("start_to", str, description="YYYY-MM-DD, inclusive."),
-    OpenApiParameter("business_days", bool, description="Durations in business days (weekends, JP holidays out)."),
-]
 
 
 class GroupSerializer(serializers.Serializer):
@@ -134,7 +152,7 @@ class TTVReportView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(parameters=QUERY_PARAMETERS, responses={200: ReportSerializer, 400: OpenApiResponse()})
+    @extend_schema(parameters=[ReportQuery], responses=ReportSerializer)
     def get(self, request: Request) -> Response:
         report = measurement.ttv_report(**_query(request).filters(), accounts=visible_accounts(user=request.user))
         return Response(report.as_dict())
@@ -198,17 +216,21 @@ class TTVRowsView(APIView):
 
     permission_classes = [IsStaff]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    pagination_class = RowsPagination
 
     @extend_schema(
-        parameters=[*QUERY_PARAMETERS, OpenApiParameter("format", str, enum=["json", "csv"])],
-        responses={200: RowSerializer(many=True), 400: OpenApiResponse()},
+        parameters=[
+            ReportQuery,
+            OpenApiParameter("format", str, enum=["json", "csv"], description="`csv`: every row, unpaginated."),
+        ],
+        responses={(200, "application/json"): RowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request):
         rows = measurement.ttv_rows(**_query(request).filters(), accounts=visible_accounts(user=request.user))
         if request.accepted_renderer.format == "csv":
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             return rows_csv_response(rows, f"kachi-ttv-rows-{stamp}.csv")
-        paginator = RowsPagination()
+        paginator = self.pagination_class()
         # The stubs want a QuerySet (DRF pages any sequence); with a page size set, a page comes back.
         page = cast("list[measurement.Row]", paginator.paginate_queryset(rows, request, view=self))  # type: ignore[arg-type]
         return paginator.get_paginated_response(RowSerializer(page, many=True).data)
@@ -217,47 +239,35 @@ class TTVRowsView(APIView):
 # --- Funnel, bottlenecks, at-risk and distribution ------------------------------------------------
 
 
-class PeriodQuery(serializers.Serializer):
-    start_from = serializers.DateField(
-        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or after this date."
-    )
-    start_to = serializers.DateField(
-        required=False, validators=PERIOD_VALIDATORS, help_text="Journeys started on or before this date."
-    )
-
-    def validate(self, attrs: dict) -> dict:
-        if period_reversed(attrs.get("start_from"), attrs.get("start_to")):
-            raise serializers.ValidationError({"start_to": [PERIOD_REVERSED]})
-        return attrs
-
-
 class PlaybookQuery(PeriodQuery):
     playbook = serializers.SlugField(help_text="A playbook key (every version counts).")
 
-    def validate_playbook(self, value: str) -> str:
-        if not Playbook.objects.filter(key=value).exclude(status=Playbook.Status.DRAFT).exists():
-            raise serializers.ValidationError("No published playbook has this key.")
-        return value
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        # The report is the playbook's: one that is not there (or not published) is a missing report.
+        if not Playbook.objects.filter(key=attrs["playbook"]).exclude(status=Playbook.Status.DRAFT).exists():
+            raise exceptions.NotFound(_("No published playbook has this key."))
+        return attrs
+
+
+KIND = "The milestone kind measured; default: first value (as on the page)."
 
 
 class KindQuery(PeriodQuery):
-    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
-    business_days = serializers.BooleanField(required=False, default=False)
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices, default=MilestoneKind.FIRST_VALUE, help_text=KIND)
+    business_days = serializers.BooleanField(
+        required=False, default=False, help_text="Durations in business days (weekends and JP holidays out)."
+    )
 
 
 class AtRiskQuery(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices, default=MilestoneKind.FIRST_VALUE, help_text=KIND)
     segment = serializers.SlugField(required=False, help_text="A segment's slug.")
     status = serializers.ChoiceField(choices=["overdue", "likely_late"], required=False)
     sort = serializers.ChoiceField(choices=list(risk.AT_RISK_SORTS), required=False, default="late")
 
 
-PERIOD_PARAMETERS = [
-    OpenApiParameter("start_from", str, description="YYYY-MM-DD, inclusive (journey start, Asia/Tokyo)."),
-    OpenApiParameter("start_to", str, description="YYYY-MM-DD, inclusive."),
-]
-PLAYBOOK_PARAMETER = OpenApiParameter("playbook", str, required=True, description="A published playbook's key.")
-KIND_PARAMETER = OpenApiParameter("kind", str, required=True, enum=MilestoneKind.values)
+NO_PLAYBOOK = OpenApiResponse(description="No published playbook has this key.")
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
@@ -285,9 +295,7 @@ class FunnelView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(
-        parameters=[PLAYBOOK_PARAMETER, *PERIOD_PARAMETERS], responses={200: FunnelSerializer, 400: OpenApiResponse()}
-    )
+    @extend_schema(parameters=[PlaybookQuery], responses={200: FunnelSerializer, 404: NO_PLAYBOOK})
     def get(self, request: Request) -> Response:
         q = _valid(PlaybookQuery, request)
         journeys, stages = selectors.milestone_funnel(
@@ -337,10 +345,7 @@ class BottlenecksView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(
-        parameters=[PLAYBOOK_PARAMETER, *PERIOD_PARAMETERS],
-        responses={200: BottlenecksSerializer, 400: OpenApiResponse()},
-    )
+    @extend_schema(parameters=[PlaybookQuery], responses={200: BottlenecksSerializer, 404: NO_PLAYBOOK})
     def get(self, request: Request) -> Response:
         q = _valid(PlaybookQuery, request)
         journeys, steps = selectors.step_bottlenecks(
@@ -397,21 +402,14 @@ class AtRiskView(APIView):
     """Accounts past a milestone's target without reaching it, or expected to miss it; paginated."""
 
     permission_classes = [IsStaff]
+    pagination_class = RowsPagination
 
-    @extend_schema(
-        parameters=[
-            KIND_PARAMETER,
-            OpenApiParameter("segment", str, description="A segment's slug."),
-            OpenApiParameter("status", str, enum=["overdue", "likely_late"]),
-            OpenApiParameter("sort", str, enum=list(risk.AT_RISK_SORTS)),
-        ],
-        responses={200: AtRiskSerializer(many=True), 400: OpenApiResponse()},
-    )
+    @extend_schema(parameters=[AtRiskQuery], responses=AtRiskSerializer(many=True))
     def get(self, request: Request) -> Response:
         q = _valid(AtRiskQuery, request)
         items = risk.accounts_at_risk(kind=q["kind"], accounts=visible_accounts(user=request.user))
         items = risk.at_risk_view(items, segment=q.get("segment", ""), status=q.get("status", ""), sort=q["sort"])
-        paginator = RowsPagination()
+        paginator = self.pagination_class()
         # The stubs want a QuerySet (DRF pages any sequence); with a page size set, a page comes back.
         page = cast("list[risk.AtRisk]", paginator.paginate_queryset(items, request, view=self))  # type: ignore[arg-type]
         return paginator.get_paginated_response(
@@ -452,14 +450,7 @@ class DistributionView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(
-        parameters=[
-            KIND_PARAMETER,
-            *PERIOD_PARAMETERS,
-            OpenApiParameter("business_days", bool, description="Durations in business days."),
-        ],
-        responses={200: DistributionSerializer, 400: OpenApiResponse()},
-    )
+    @extend_schema(parameters=[KindQuery], responses=DistributionSerializer)
     def get(self, request: Request) -> Response:
         q = _valid(KindQuery, request)
         reached, still_open = measurement.reached_durations(

@@ -5,6 +5,27 @@ from rest_framework import serializers
 from portal.models import Account, User
 
 
+class SearchTextField(serializers.CharField):
+    """Words to search for, as typed: NUL characters (no database stores them) are dropped, not refused."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def to_internal_value(self, data: object) -> str:
+        if isinstance(data, str):
+            data = data.replace("\x00", "")
+        return super().to_internal_value(data)  # type: ignore[arg-type]
+
+
+class AccountQuery(serializers.Serializer):
+    q = SearchTextField(help_text="Search in name and slug.")
+    segment = serializers.SlugField(required=False, help_text="A segment's slug.")
+    status = serializers.ChoiceField(choices=Account.Status.choices, required=False)
+
+
 class SegmentRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()

@@ -1,30 +1,26 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import selectors
-from portal.api.serializers import AccountSerializer, MeSerializer
+from portal.api.serializers import AccountQuery, AccountSerializer, MeSerializer
 from portal.tenancy import get_visible_account
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", str, description="Search in name and slug."),
-        OpenApiParameter("segment", str, description="Segment slug."),
-        OpenApiParameter("status", str, enum=["onboarding", "active", "churned"]),
-    ]
-)
+@extend_schema(parameters=[AccountQuery])
 class AccountListView(generics.ListAPIView):
     """The accounts the caller may see: their own (customer), assigned (CS manager) or all (admin)."""
 
     serializer_class = AccountSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
+        query = AccountQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
         return selectors.account_list(
             user=self.request.user,
             search=params.get("q", "").strip(),

@@ -81,7 +81,7 @@ def test_kind_and_category_narrow_the_list(world: World, shelf: Shelf) -> None:
     [
         ({"lang": "fr"}, "lang"),
         ({"kind": "video"}, "kind"),
-        ({"category": "no-such-category"}, "category"),
+        ({"category": "not a slug"}, "category"),
         ({"q": "x" * 201}, "q"),
     ],
 )
@@ -89,6 +89,16 @@ def test_bad_parameters_are_400_with_field_errors(world: World, params: dict, fi
     response = Client().get("/api/v1/articles/", params)
     assert response.status_code == 400
     assert list(response.json()) == [field]
+
+
+def test_a_category_the_caller_may_not_read_lists_like_a_missing_one(world: World) -> None:
+    hidden = CategoryFactory(slug="members-only")
+    ArticleFactory(category=hidden, visibility="customers")
+    missing = Client().get("/api/v1/articles/", {"category": "no-such-category"})
+    unreadable = Client().get("/api/v1/articles/", {"category": "members-only"})
+    assert missing.status_code == unreadable.status_code == 200
+    assert missing.json() == unreadable.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert client_for(world, "customer_a").get("/api/v1/articles/", {"category": "members-only"}).json()["count"] == 1
 
 
 def test_the_category_tree_refuses_an_unknown_language(world: World) -> None:

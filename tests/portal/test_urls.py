@@ -76,17 +76,19 @@ EXPECTED: dict[str, dict[str, int]] = {
     "report_distribution": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_table": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_rows": row(302, 403, 403, 403, 403, 403, 200),
-    "api_me": signed_in(403, 200),
-    "api_account_list": signed_in(403, 200),
-    "api_account_detail": row(403, 200, 200, 404, 200, 404, 200),
+    # In the API, 401 is "who are you?" (no session) and 403 "not your role".
+    "api_me": signed_in(401, 200),
+    "api_account_list": signed_in(401, 200),
+    "api_account_detail": row(401, 200, 200, 404, 200, 404, 200),
     "api_events": same(401),  # an API key, never a session: 401 for every visitor without one
-    # Reports need a kind: 400 means "past the role check" for staff.
-    "api_ttv_report": row(403, 403, 403, 403, 400, 400, 400),
-    "api_ttv_rows": row(403, 403, 403, 403, 400, 400, 400),
-    "api_report_funnel": row(403, 403, 403, 403, 400, 400, 400),
-    "api_report_bottlenecks": row(403, 403, 403, 403, 400, 400, 400),
-    "api_report_at_risk": row(403, 403, 403, 403, 400, 400, 400),
-    "api_report_distribution": row(403, 403, 403, 403, 400, 400, 400),
+    # Reports measure first value unless told otherwise; a funnel and bottlenecks need a playbook
+    # (400 means "past the role check" for staff).
+    "api_ttv_report": row(401, 403, 403, 403, 200, 200, 200),
+    "api_ttv_rows": row(401, 403, 403, 403, 200, 200, 200),
+    "api_report_funnel": row(401, 403, 403, 403, 400, 400, 400),
+    "api_report_bottlenecks": row(401, 403, 403, 403, 400, 400, 400),
+    "api_report_at_risk": row(401, 403, 403, 403, 200, 200, 200),
+    "api_report_distribution": row(401, 403, 403, 403, 200, 200, 200),
     # The help centre's API answers anyone, with what they may read; the article is customers-only.
     "api_article_list": same(200),
     "api_article_detail": signed_in(404, 200),

@@ -46,6 +46,8 @@ class ApiKeyAuthentication(BaseAuthentication):
 class HasApiKey(BasePermission):
     """The request carries an active API key."""
 
+    authentication_only = True  # without a key the answer is 401, never 403
+
     def has_permission(self, request: Request, view: object) -> bool:
         return isinstance(request.auth, ApiKey) and request.auth.is_active
 

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from journeys.events.api.auth import ApiKeyAuthentication, HasApiKey
 from journeys.events.models import ApiKey
 from journeys.events.services.ingest import events_ingest
+from portal.api.schema import ErrorSerializer
 
 
 class BatchJSONParser(JSONParser):
@@ -80,15 +81,6 @@ class IngestResultSerializer(serializers.Serializer):
     )
 
 
-class BatchErrorSerializer(serializers.Serializer):
-    events = serializers.ListField(child=serializers.CharField())
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 class EventIngestView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
@@ -108,7 +100,7 @@ class EventIngestView(APIView):
         request=EventSerializer(many=True),
         responses={
             200: IngestResultSerializer,
-            400: OpenApiResponse(BatchErrorSerializer, description="Not a list of events, or more than 1,000."),
+            400: OpenApiResponse(description="Not JSON, not a list of events, or more than 1,000 of them."),
             401: OpenApiResponse(ErrorSerializer, description="Missing, unknown or revoked API key."),
             413: OpenApiResponse(ErrorSerializer, description="The body is larger than the server accepts (10 MB)."),
         },

@@ -46,7 +46,7 @@ def test_a_csm_measures_only_their_accounts(measured: World) -> None:
 
 def test_customers_and_visitors_cannot_read_reports(measured: World) -> None:
     assert signed_in(measured.customer_a).get("/api/v1/reports/ttv/", {"kind": "first_value"}).status_code == 403
-    assert Client().get("/api/v1/reports/ttv/rows/", {"kind": "first_value"}).status_code == 403
+    assert Client().get("/api/v1/reports/ttv/rows/", {"kind": "first_value"}).status_code == 401
 
 
 def test_bad_parameters_are_field_errors(measured: World) -> None:
@@ -54,7 +54,8 @@ def test_bad_parameters_are_field_errors(measured: World) -> None:
     response = client.get("/api/v1/reports/ttv/", {"kind": "nope", "group_by": "weather", "start_from": "soon"})
     assert response.status_code == 400
     assert set(response.json()) >= {"kind", "group_by", "start_from"}
-    assert client.get("/api/v1/reports/ttv/").status_code == 400  # neither kind nor milestone
+    # Neither kind nor milestone: first value, as on the page.
+    assert client.get("/api/v1/reports/ttv/").json()["kind"] == "first_value"
     flipped = client.get(
         "/api/v1/reports/ttv/", {"kind": "first_value", "start_from": "2026-05-01", "start_to": "2026-04-01"}
     )
@@ -156,7 +157,7 @@ def test_a_csm_sees_only_their_accounts_in_every_report(measured: World) -> None
     assert csm_b.get("/api/v1/reports/distribution/", {"kind": "first_value"}).json()["reached"] == 0
     for path, params in REPORTS:
         assert signed_in(measured.customer_a).get(path, params).status_code == 403
-        assert Client().get(path, params).status_code == 403
+        assert Client().get(path, params).status_code == 401
 
 
 REPORTS = [
@@ -170,8 +171,14 @@ REPORTS = [
 def test_bad_report_parameters_are_field_errors(measured: World) -> None:
     client = signed_in(measured.admin)
     unknown = client.get("/api/v1/reports/funnel/", {"playbook": "nope", "start_from": "soon"})
-    assert unknown.status_code == 400 and set(unknown.json()) == {"playbook", "start_from"}
-    assert set(client.get("/api/v1/reports/bottlenecks/").json()) == {"playbook"}
+    assert unknown.status_code == 400 and set(unknown.json()) == {"start_from"}
+    for path in ("/api/v1/reports/funnel/", "/api/v1/reports/bottlenecks/"):
+        missing = client.get(path, {"playbook": "nope"})  # a playbook's report, of no playbook
+        assert missing.status_code == 404 and missing.json()["code"] == "not_found", path
+        assert set(client.get(path).json()) == {"playbook"}, path
+    default = client.get("/api/v1/reports/at-risk/").json()  # first value unless told
+    assert default == client.get("/api/v1/reports/at-risk/", {"kind": "first_value"}).json()
+    assert default != client.get("/api/v1/reports/at-risk/", {"kind": "roi"}).json()
     risk = client.get("/api/v1/reports/at-risk/", {"kind": "first_value", "status": "doomed", "sort": "random"})
     assert risk.status_code == 400 and set(risk.json()) == {"status", "sort"}
     flipped = client.get(

@@ -1,0 +1,94 @@
+"""The OpenAPI schema says what the API answers, errors included.
+
+Every operation documents, besides its own responses, the errors the project's exception handler
+gives (``portal.api.exceptions``), from what the view is:
+
+- 400 with field errors, when the operation reads query parameters or a body;
+- 401 when the caller must authenticate (no or wrong credentials);
+- 403 when, authenticated, the caller's role may still be refused (a permission beyond "signed in");
+- 404 when the path names an object (another tenant's answers like a missing one) or the list is
+  paginated (a page past the end);
+- 415 when the operation takes a body (another content type than JSON).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+SIGNED_IN_ONLY = (permissions.IsAuthenticated, permissions.AllowAny)
+
+
+def refuses_roles(permission: permissions.BasePermission) -> bool:
+    """Whether a permission may refuse an authenticated caller (403), rather than only ask who they
+    are. A permission that only checks credentials says so with ``authentication_only = True``."""
+    return not isinstance(permission, SIGNED_IN_ONLY) and not getattr(permission, "authentication_only", False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error that is not a field error."""
+
+    detail = serializers.CharField(help_text="A sentence for a person, in the caller's language.")
+    code = serializers.CharField(help_text="Stable, for programs: e.g. `not_authenticated`, `not_found`.")
+
+
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Each field in error (or `non_field_errors`) with its messages.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+RESPONSES: dict[str, OpenApiResponse] = {
+    "400": OpenApiResponse(
+        {"anyOf": [FIELD_ERRORS, {"$ref": "#/components/schemas/Error"}]},
+        description='Field errors, e.g. `{"start_to": ["…"]}`, or a body that is not JSON (`parse_error`).',
+    ),
+    "401": OpenApiResponse(ErrorSerializer, description="No credentials, or wrong ones."),
+    "403": OpenApiResponse(ErrorSerializer, description="Authenticated, but the caller's role may not do this."),
+    "404": OpenApiResponse(
+        ErrorSerializer, description="No such object (or one the caller may not see), or no such page."
+    ),
+    "415": OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
+}
+
+
+class KachiAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            if code not in responses or not responses[code].get("content"):
+                description = responses.get(code, {}).get("description") or RESPONSES[code].description
+                responses[code] = self._get_response_for_code(RESPONSES[code], code, direction=direction)
+                responses[code]["description"] = description
+        return dict(sorted(responses.items()))
+
+    def _error_codes(self) -> list[str]:
+        codes = []
+        has_body = self.method in ("POST", "PUT", "PATCH")
+        has_query = any(p.get("in") == "query" for p in self._get_parameters())
+        if has_body or has_query:
+            codes.append("400")
+        view_permissions = self.view.get_permissions()
+        if not all(isinstance(p, permissions.AllowAny) for p in view_permissions):
+            codes.append("401")
+            if any(refuses_roles(p) for p in view_permissions):
+                codes.append("403")
+        if "{" in self.path or self._is_paginated():
+            codes.append("404")
+        if has_body:
+            codes.append("415")
+        return codes
+
+    def _is_paginated(self) -> bool:
+        return getattr(self.view, "pagination_class", None) is not None and self._is_list_view()
+
+
+class KachiSessionScheme(SessionScheme):
+    """The session scheme in the schema for ``portal.api.authentication.SessionAuthentication``."""
+
+    target_class = "portal.api.authentication.SessionAuthentication"
