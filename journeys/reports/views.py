@@ -17,14 +17,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from faq.analytics import content_analytics
-from faq.selectors import search_gaps, step_tutorials
+from faq.analytics import ContentAnalytics, content_analytics
+from faq.selectors import SearchGap, search_gaps, step_tutorials
 from journeys import queue
 from journeys.onboarding.models import Playbook
 from journeys.reports import charts, measurement, risk, rollup, selectors
 from journeys.reports.api import rows_csv_response
 from journeys.reports.forms import ReportFilterForm
-from journeys.reports.help import stalled_reading
+from journeys.reports.help import StalledReading, stalled_reading
 from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.exports import csv_response
 from portal.models import MilestoneKind, Segment
@@ -226,24 +226,36 @@ def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str |
     return sorted(names.items(), key=lambda item: item[1]), key
 
 
+@dataclass(frozen=True)
+class Funnel:
+    playbooks: list[tuple[str, str]]
+    playbook_key: str | None
+    total: int
+    stages: list[selectors.FunnelStage]
+
+
+def _funnel(request: HttpRequest, f: Mapping[str, Any]) -> Funnel:
+    playbooks, playbook_key = _chosen_playbook(request)
+    if not playbook_key:
+        return Funnel(playbooks=playbooks, playbook_key=None, total=0, stages=[])
+    total, stages = selectors.milestone_funnel(
+        playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+    )
+    return Funnel(playbooks=playbooks, playbook_key=playbook_key, total=total, stages=stages)
+
+
 @admin_required
 def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Share of a playbook's journeys that reached each of its milestones, in order."""
     form, f = _filters(request)
-    playbooks, playbook_key = _chosen_playbook(request)
-    names = dict(playbooks)
-    stages: list[selectors.FunnelStage]
-    total, stages = (0, [])
-    if playbook_key:
-        total, stages = selectors.milestone_funnel(
-            playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
-        )
+    figures = _funnel(request, f)
     chart = ""
-    if stages and playbook_key:  # (stages only for a playbook)
+    if figures.stages and figures.playbook_key:  # (stages only for a playbook)
         chart = charts.bar_chart(
-            labels=[s.name for s in stages],
-            series=[(_("Share of journeys"), [s.share for s in stages])],
-            title=_("How far journeys on %(playbook)s got") % {"playbook": names[playbook_key]},
+            labels=[s.name for s in figures.stages],
+            series=[(_("Share of journeys"), [s.share for s in figures.stages])],
+            title=_("How far journeys on %(playbook)s got")
+            % {"playbook": dict(figures.playbooks)[figures.playbook_key]},
             percent=True,
             horizontal=True,
             nonce=str(request.csp_nonce),
@@ -254,30 +266,41 @@ def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "playbooks": playbooks,
-            "playbook_key": playbook_key,
-            "total": total,
-            "stages": stages,
+            "playbooks": figures.playbooks,
+            "playbook_key": figures.playbook_key,
+            "total": figures.total,
+            "stages": figures.stages,
             "chart": chart,
             "query": request.GET.urlencode(),
         },
     )
 
 
+@dataclass(frozen=True)
+class Distribution:
+    reached: int
+    still_open: int
+    bins: list[selectors.Bin]
+
+
+def _distribution(f: Mapping[str, Any]) -> Distribution:
+    reached, still_open = measurement.reached_durations(
+        kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
+    )
+    return Distribution(reached=len(reached), still_open=still_open, bins=selectors.duration_histogram(reached))
+
+
 @admin_required
 def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Histogram of time to the milestone among the journeys that reached it."""
     form, f = _filters(request)
-    reached, still_open = measurement.reached_durations(
-        kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
-    )
-    bins = selectors.duration_histogram(reached)
+    figures = _distribution(f)
     kind_label = MilestoneKind(f["kind"]).label
     chart = ""
-    if reached:
+    if figures.reached:
         chart = charts.bar_chart(
-            labels=[b.label for b in bins],
-            series=[(_("Accounts"), [b.count for b in bins])],
+            labels=[b.label for b in figures.bins],
+            series=[(_("Accounts"), [b.count for b in figures.bins])],
             title=_("Days to %(kind)s, among those who reached it") % {"kind": kind_label},
             y_title=_("Accounts"),
             nonce=str(request.csp_nonce),
@@ -288,9 +311,9 @@ def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "bins": bins,
-            "reached": len(reached),
-            "open": still_open,
+            "bins": figures.bins,
+            "reached": figures.reached,
+            "open": figures.still_open,
             "kind_label": kind_label,
             "chart": chart,
             "query": request.GET.urlencode(),
@@ -298,15 +321,29 @@ def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@admin_required
-def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Accounts past a milestone's target without reaching it, or expected to miss it."""
-    form, f = _filters(request)
+@dataclass(frozen=True)
+class AtRiskChoice:
+    segment: str
+    status: str
+    sort: str
+    items: list[risk.AtRisk]
+
+
+def _at_risk(request: HttpRequest, f: Mapping[str, Any]) -> AtRiskChoice:
+    """Every at-risk journey the segment, status and sort of the query string choose (the page shows 25 at a time)."""
     segment = request.GET.get("segment", "")
     status = request.GET.get("status", "")
     sort = request.GET.get("sort", "late")
     items = risk.at_risk_view(risk.accounts_at_risk(kind=f["kind"]), segment=segment, status=status, sort=sort)
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return AtRiskChoice(segment=segment, status=status, sort=sort, items=items)
+
+
+@admin_required
+def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Accounts past a milestone's target without reaching it, or expected to miss it."""
+    form, f = _filters(request)
+    chosen = _at_risk(request, f)
+    page = Paginator(chosen.items, 25).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -317,12 +354,43 @@ def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": f,
             "page": page,
             "segments": Segment.objects.order_by("position", "name"),
-            "segment": segment,
-            "status": status,
-            "sort": sort,
+            "segment": chosen.segment,
+            "status": chosen.status,
+            "sort": chosen.sort,
             "kind_label": MilestoneKind(f["kind"]).label,
             "query": params.urlencode(),
         },
+    )
+
+
+@dataclass(frozen=True)
+class Bottlenecks:
+    playbooks: list[tuple[str, str]]
+    playbook_key: str | None
+    journeys: int
+    steps: list[selectors.StepBottleneck]
+    tutorials: dict[str, list[Article]]  # per key of a worst step, the tutorials the reader may read
+
+    @property
+    def rows(self) -> list[tuple[selectors.StepBottleneck, list[Article]]]:
+        return [(step, self.tutorials.get(step.key, [])) for step in self.steps]
+
+
+def _bottlenecks(request: AuthenticatedHttpRequest, f: Mapping[str, Any]) -> Bottlenecks:
+    playbooks, playbook_key = _chosen_playbook(request)
+    if not playbook_key:
+        return Bottlenecks(playbooks=playbooks, playbook_key=None, journeys=0, steps=[], tutorials={})
+    journeys, steps = selectors.step_bottlenecks(
+        playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+    )
+    tutorials = step_tutorials(
+        user=request.user,
+        playbook_key=playbook_key,
+        step_keys=[s.key for s in steps if s.worst],
+        language=get_language(),
+    )
+    return Bottlenecks(
+        playbooks=playbooks, playbook_key=playbook_key, journeys=journeys, steps=steps, tutorials=tutorials
     )
 
 
@@ -330,25 +398,12 @@ def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
 def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The steps where journeys on a playbook lose the most time, worst first."""
     form, f = _filters(request)
-    playbooks, playbook_key = _chosen_playbook(request)
-    steps: list[selectors.StepBottleneck]
-    journeys, steps = (0, [])
-    tutorials: dict[str, list[Article]] = {}
-    if playbook_key:
-        journeys, steps = selectors.step_bottlenecks(
-            playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
-        )
-        tutorials = step_tutorials(
-            user=request.user,
-            playbook_key=playbook_key,
-            step_keys=[s.key for s in steps if s.worst],
-            language=get_language(),
-        )
+    figures = _bottlenecks(request, f)
     chart = ""
-    if any(s.median_days is not None for s in steps):
+    if any(s.median_days is not None for s in figures.steps):
         chart = charts.bar_chart(
-            labels=[s.title for s in steps],
-            series=[(_("Median days spent"), [s.median_days for s in steps])],
+            labels=[s.title for s in figures.steps],
+            series=[(_("Median days spent"), [s.median_days for s in figures.steps])],
             title=_("Time spent before each step was done, worst first"),
             horizontal=True,
             nonce=str(request.csp_nonce),
@@ -359,14 +414,30 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "playbooks": playbooks,
-            "playbook_key": playbook_key,
-            "journeys": journeys,
-            "steps": steps,
-            "rows": [(step, tutorials.get(step.key, [])) for step in steps],
+            "playbooks": figures.playbooks,
+            "playbook_key": figures.playbook_key,
+            "journeys": figures.journeys,
+            "steps": figures.steps,
+            "rows": figures.rows,
             "chart": chart,
             "query": request.GET.urlencode(),
         },
+    )
+
+
+@dataclass(frozen=True)
+class HelpAnalytics:
+    figures: ContentAnalytics
+    gaps: list[SearchGap]
+    stalled: list[StalledReading]
+
+
+def _help_analytics() -> HelpAnalytics:
+    figures = content_analytics()
+    return HelpAnalytics(
+        figures=figures,
+        gaps=search_gaps(days=figures.days, limit=10),
+        stalled=stalled_reading(since=figures.since),
     )
 
 
@@ -374,7 +445,8 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
 def help_analytics(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The help centre's figures (what is read, what helps, searches that found nothing) and what the
     people of accounts stalled on a step read, over the last 30 days."""
-    figures = content_analytics()
+    tables = _help_analytics()
+    figures = tables.figures
     chart = ""
     if figures.views:
         chart = charts.bar_chart(
@@ -384,10 +456,5 @@ def help_analytics(request: AuthenticatedHttpRequest) -> HttpResponse:
             y_title=_("Views"),
             nonce=str(request.csp_nonce),
         )
-    context = {
-        "figures": figures,
-        "chart": chart,
-        "gaps": search_gaps(days=figures.days, limit=10),
-        "stalled": stalled_reading(since=figures.since),
-    }
+    context = {"figures": figures, "chart": chart, "gaps": tables.gaps, "stalled": tables.stalled}
     return render(request, "faq/analytics.html", context)
