@@ -1,18 +1,20 @@
-"""TTV report pages for admins: overview (per kind, curve per segment) and cohorts, with CSV exports."""
+"""TTV report pages for admins (overview, cohorts, funnel, distribution, at risk, bottlenecks) and the
+help-centre analytics page, each with its CSV: a download writes the rows its page computes, read
+with the same filters, behind the same check."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -216,6 +218,28 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _download_filters(request: HttpRequest) -> Mapping[str, Any] | HttpResponse:
+    """The filters of a download, or a 400 that says what is wrong with them: a file has no form to
+    show the errors beside, and a file measured with the defaults instead would pass for the one asked for."""
+    form = ReportFilterForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data
+    lines = [
+        f"{form[name].label}: {error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
 def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str | None]:
     """Playbooks to choose from (key, name) and the chosen key (the first, if none or an unknown one)."""
     names = dict(
@@ -276,6 +300,18 @@ def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@admin_required
+def export_funnel(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The funnel's table as CSV: one line per milestone, in the playbook's order."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _funnel(request, f)
+    header = [_("Milestone"), _("Kind"), _("Reached"), _("Journeys"), _("Share")]
+    lines = [[s.name, s.kind_label, s.reached, figures.total, _share(s.share)] for s in figures.stages]
+    return csv_response(filename=f"kachi-funnel-{figures.playbook_key or 'none'}.csv", header=header, rows=lines)
+
+
 @dataclass(frozen=True)
 class Distribution:
     reached: int
@@ -321,6 +357,18 @@ def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@admin_required
+def export_distribution(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The histogram's table as CSV: one line per bin of days (the last one open-ended)."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _distribution(f)
+    header = [_("From (days)"), _("Until (days)"), _("Accounts")]
+    lines = [[b.low, "" if b.high is None else b.high, b.count] for b in figures.bins]
+    return csv_response(filename=f"kachi-distribution-{f['kind']}.csv", header=header, rows=lines)
+
+
 @dataclass(frozen=True)
 class AtRiskChoice:
     segment: str
@@ -361,6 +409,32 @@ def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": params.urlencode(),
         },
     )
+
+
+@admin_required
+def export_at_risk(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """Every at-risk account the filters choose as CSV, in the page's order (not only one page of them)."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    header = [
+        _("Account"), _("Segment"), _("Started"), _("Days waited"), _("Target"), _("Expected"),
+        _("Days past the target"), _("Status"),
+    ]  # fmt: skip
+    lines = [
+        [
+            i.row.account_name,
+            i.row.segment_name,
+            timezone.localdate(i.row.started_at).isoformat(),
+            _number(i.waited_days),
+            i.target_days,
+            _number(i.expected_days),
+            _number(i.days_late),
+            _("Past the target") if i.status == "overdue" else _("Likely to be late"),
+        ]
+        for i in _at_risk(request, f).items
+    ]
+    return csv_response(filename=f"kachi-at-risk-{f['kind']}.csv", header=header, rows=lines)
 
 
 @dataclass(frozen=True)
@@ -425,6 +499,34 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@admin_required
+def export_bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The bottlenecks' table as CSV: one line per step, worst first, with the tutorials of the worst."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _bottlenecks(request, f)
+    header = [
+        _("Step"), _("Done"), _("Journeys"), _("Median days spent"), _("Stalled now"), _("Share stalled now"),
+        _("Share of the time"), _("Bottleneck"), _("Tutorials"),
+    ]  # fmt: skip
+    lines = [
+        [
+            step.title,
+            step.done,
+            figures.journeys,
+            _number(step.median_days),
+            step.stalled,
+            _share(step.stalled_share),
+            _share(step.ttv_share),
+            _flag(step.worst),
+            "; ".join(article.title for article in tutorials),
+        ]
+        for step, tutorials in figures.rows
+    ]
+    return csv_response(filename=f"kachi-bottlenecks-{figures.playbook_key or 'none'}.csv", header=header, rows=lines)
+
+
 @dataclass(frozen=True)
 class HelpAnalytics:
     figures: ContentAnalytics
@@ -458,3 +560,53 @@ def help_analytics(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     context = {"figures": figures, "chart": chart, "gaps": tables.gaps, "stalled": tables.stalled}
     return render(request, "faq/analytics.html", context)
+
+
+Table = tuple[list[str], list[list[object]]]
+
+
+def _stalled_table(tables: HelpAnalytics) -> Table:
+    header = [_("Article"), _("Readers"), _("Accounts"), _("Views"), _("Helps with their step")]
+    return header, [
+        [r.article.title, r.readers, r.accounts, r.views, _flag(r.helps_with_stalled_step)] for r in tables.stalled
+    ]
+
+
+def _gaps_table(tables: HelpAnalytics) -> Table:
+    header = [_("Query"), _("Searches"), _("Signed-in people"), _("Last searched")]
+    return header, [
+        [g.query, g.searches, g.people, timezone.localtime(g.last_searched).isoformat(timespec="seconds")]
+        for g in tables.gaps
+    ]
+
+
+def _most_read_table(tables: HelpAnalytics) -> Table:
+    header = [_("Article"), _("Views"), _("Readers"), _("Helpful votes"), _("Votes"), _("Found it helpful")]
+    return header, [
+        [r.article.title, r.views, r.readers, r.helpful, r.votes, _share(r.helpful_share)] for r in tables.figures.top
+    ]
+
+
+def _least_helpful_table(tables: HelpAnalytics) -> Table:
+    header = [_("Article"), _("Helpful votes"), _("Votes"), _("Found it helpful")]
+    return header, [
+        [r.article.title, r.helpful, r.votes, _share(r.helpful_share)] for r in tables.figures.least_helpful
+    ]
+
+
+# The tables of the help-centre analytics page, by the name their download goes by.
+HELP_TABLES: dict[str, Callable[[HelpAnalytics], Table]] = {
+    "stalled": _stalled_table,
+    "gaps": _gaps_table,
+    "most-read": _most_read_table,
+    "least-helpful": _least_helpful_table,
+}
+
+
+@admin_required
+def export_help_analytics(request: AuthenticatedHttpRequest, table: str) -> HttpResponseBase:
+    """One table of the help-centre analytics page as CSV, the same rows as on the page."""
+    if table not in HELP_TABLES:
+        raise Http404("No such table.")
+    header, lines = HELP_TABLES[table](_help_analytics())
+    return csv_response(filename=f"kachi-help-{table}.csv", header=header, rows=lines)
