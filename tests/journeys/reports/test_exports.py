@@ -89,6 +89,11 @@ def test_funnel_lists_each_milestone_of_the_chosen_playbook_with_the_pages_figur
     assert lines(earlier)[1] == ["First value", "First value", "0", "0", "0.000"]
 
 
+def test_headers_are_in_the_readers_language(measured: World) -> None:
+    response = signed_in(measured.admin, language="ja").get("/reports/export/funnel.csv", {"playbook": "pb"})
+    assert lines(response)[0] == ["マイルストーン", "種類", "達成", "ジャーニー数", "割合"]
+
+
 def test_distribution_counts_those_who_reached_it_per_bin(measured: World) -> None:
     response = signed_in(measured.admin).get("/reports/export/distribution.csv", {"kind": "first_value"})
     assert response["Content-Disposition"] == 'attachment; filename="kachi-distribution-first_value.csv"'
@@ -270,3 +275,18 @@ def test_help_downloads_query_count_does_not_grow(world: World, download: str) -
         more = client.get(download)
     assert len(lines(one)) == 2 and len(lines(more)) == 10
     assert_same_queries(few, many)
+
+
+def test_each_page_links_its_download_with_the_filters_it_shows(measured: World) -> None:
+    overdue(measured, measured.account_b)
+    client = signed_in(measured.admin)
+    query = "kind=first_value&start_from=2025-01-01&playbook=pb&segment=smb"
+    for page, download in REPORT_DOWNLOADS:
+        html = client.get(f"{page}?{query}").content.decode()
+        assert f'href="{download}?{query.replace("&", "&amp;")}">Download CSV</a>' in html, page
+    stall(measured)
+    read(ArticleFactory(title="Billing"), measured.customer_a)
+    SearchLogFactory(query="invoice", results=0)
+    html = client.get("/help/analytics/").content.decode()
+    # No article has three votes yet: no "least helpful" table, and no download of it.
+    assert [f'href="{download}">Download CSV</a>' in html for download in HELP_DOWNLOADS] == [True, True, True, False]
