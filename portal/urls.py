@@ -59,7 +59,12 @@ urlpatterns = [
     path("reports/distribution/", report_views.distribution, name="report_distribution"),
     path("reports/export/table.csv", report_views.export_table, name="report_export_table"),
     path("reports/export/rows.csv", report_views.export_rows, name="report_export_rows"),
+    path("reports/export/funnel.csv", report_views.export_funnel, name="report_export_funnel"),
+    path("reports/export/at-risk.csv", report_views.export_at_risk, name="report_export_at_risk"),
+    path("reports/export/bottlenecks.csv", report_views.export_bottlenecks, name="report_export_bottlenecks"),
+    path("reports/export/distribution.csv", report_views.export_distribution, name="report_export_distribution"),
     path("help/analytics/", report_views.help_analytics, name="help_analytics"),
+    path("help/analytics/<slug:table>.csv", report_views.export_help_analytics, name="help_analytics_export"),
     # Help centre (public articles need no sign-in)
     path("", include("faq.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"articles": PublicArticleSitemap}}, name="sitemap"),

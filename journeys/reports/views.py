@@ -1,30 +1,32 @@
-"""TTV report pages for admins: overview (per kind, curve per segment) and cohorts, with CSV exports."""
+"""TTV report pages for admins (overview, cohorts, funnel, distribution, at risk, bottlenecks) and the
+help-centre analytics page, each with its CSV: a download writes the rows its page computes, read
+with the same filters, behind the same check."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from faq.analytics import content_analytics
-from faq.selectors import search_gaps, step_tutorials
+from faq.analytics import ContentAnalytics, content_analytics
+from faq.selectors import SearchGap, search_gaps, step_tutorials
 from journeys import queue
 from journeys.onboarding.models import Playbook
 from journeys.reports import charts, measurement, risk, rollup, selectors
 from journeys.reports.api import rows_csv_response
 from journeys.reports.forms import ReportFilterForm
-from journeys.reports.help import stalled_reading
+from journeys.reports.help import StalledReading, stalled_reading
 from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.exports import csv_response
 from portal.models import MilestoneKind, Segment
@@ -216,6 +218,28 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _download_filters(request: HttpRequest) -> Mapping[str, Any] | HttpResponse:
+    """The filters of a download, or a 400 that says what is wrong with them: a file has no form to
+    show the errors beside, and a file measured with the defaults instead would pass for the one asked for."""
+    form = ReportFilterForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data
+    lines = [
+        f"{form[name].label}: {error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
 def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str | None]:
     """Playbooks to choose from (key, name) and the chosen key (the first, if none or an unknown one)."""
     names = dict(
@@ -226,24 +250,36 @@ def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str |
     return sorted(names.items(), key=lambda item: item[1]), key
 
 
+@dataclass(frozen=True)
+class Funnel:
+    playbooks: list[tuple[str, str]]
+    playbook_key: str | None
+    total: int
+    stages: list[selectors.FunnelStage]
+
+
+def _funnel(request: HttpRequest, f: Mapping[str, Any]) -> Funnel:
+    playbooks, playbook_key = _chosen_playbook(request)
+    if not playbook_key:
+        return Funnel(playbooks=playbooks, playbook_key=None, total=0, stages=[])
+    total, stages = selectors.milestone_funnel(
+        playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+    )
+    return Funnel(playbooks=playbooks, playbook_key=playbook_key, total=total, stages=stages)
+
+
 @admin_required
 def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Share of a playbook's journeys that reached each of its milestones, in order."""
     form, f = _filters(request)
-    playbooks, playbook_key = _chosen_playbook(request)
-    names = dict(playbooks)
-    stages: list[selectors.FunnelStage]
-    total, stages = (0, [])
-    if playbook_key:
-        total, stages = selectors.milestone_funnel(
-            playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
-        )
+    figures = _funnel(request, f)
     chart = ""
-    if stages and playbook_key:  # (stages only for a playbook)
+    if figures.stages and figures.playbook_key:  # (stages only for a playbook)
         chart = charts.bar_chart(
-            labels=[s.name for s in stages],
-            series=[(_("Share of journeys"), [s.share for s in stages])],
-            title=_("How far journeys on %(playbook)s got") % {"playbook": names[playbook_key]},
+            labels=[s.name for s in figures.stages],
+            series=[(_("Share of journeys"), [s.share for s in figures.stages])],
+            title=_("How far journeys on %(playbook)s got")
+            % {"playbook": dict(figures.playbooks)[figures.playbook_key]},
             percent=True,
             horizontal=True,
             nonce=str(request.csp_nonce),
@@ -254,10 +290,10 @@ def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "playbooks": playbooks,
-            "playbook_key": playbook_key,
-            "total": total,
-            "stages": stages,
+            "playbooks": figures.playbooks,
+            "playbook_key": figures.playbook_key,
+            "total": figures.total,
+            "stages": figures.stages,
             "chart": chart,
             "query": request.GET.urlencode(),
         },
@@ -265,19 +301,42 @@ def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @admin_required
-def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Histogram of time to the milestone among the journeys that reached it."""
-    form, f = _filters(request)
+def export_funnel(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The funnel's table as CSV: one line per milestone, in the playbook's order."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _funnel(request, f)
+    header = [_("Milestone"), _("Kind"), _("Reached"), _("Journeys"), _("Share")]
+    lines = [[s.name, s.kind_label, s.reached, figures.total, _share(s.share)] for s in figures.stages]
+    return csv_response(filename=f"kachi-funnel-{figures.playbook_key or 'none'}.csv", header=header, rows=lines)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    reached: int
+    still_open: int
+    bins: list[selectors.Bin]
+
+
+def _distribution(f: Mapping[str, Any]) -> Distribution:
     reached, still_open = measurement.reached_durations(
         kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
     )
-    bins = selectors.duration_histogram(reached)
+    return Distribution(reached=len(reached), still_open=still_open, bins=selectors.duration_histogram(reached))
+
+
+@admin_required
+def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Histogram of time to the milestone among the journeys that reached it."""
+    form, f = _filters(request)
+    figures = _distribution(f)
     kind_label = MilestoneKind(f["kind"]).label
     chart = ""
-    if reached:
+    if figures.reached:
         chart = charts.bar_chart(
-            labels=[b.label for b in bins],
-            series=[(_("Accounts"), [b.count for b in bins])],
+            labels=[b.label for b in figures.bins],
+            series=[(_("Accounts"), [b.count for b in figures.bins])],
             title=_("Days to %(kind)s, among those who reached it") % {"kind": kind_label},
             y_title=_("Accounts"),
             nonce=str(request.csp_nonce),
@@ -288,9 +347,9 @@ def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "bins": bins,
-            "reached": len(reached),
-            "open": still_open,
+            "bins": figures.bins,
+            "reached": figures.reached,
+            "open": figures.still_open,
             "kind_label": kind_label,
             "chart": chart,
             "query": request.GET.urlencode(),
@@ -299,14 +358,40 @@ def distribution(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @admin_required
-def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Accounts past a milestone's target without reaching it, or expected to miss it."""
-    form, f = _filters(request)
+def export_distribution(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The histogram's table as CSV: one line per bin of days (the last one open-ended)."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _distribution(f)
+    header = [_("From (days)"), _("Until (days)"), _("Accounts")]
+    lines = [[b.low, "" if b.high is None else b.high, b.count] for b in figures.bins]
+    return csv_response(filename=f"kachi-distribution-{f['kind']}.csv", header=header, rows=lines)
+
+
+@dataclass(frozen=True)
+class AtRiskChoice:
+    segment: str
+    status: str
+    sort: str
+    items: list[risk.AtRisk]
+
+
+def _at_risk(request: HttpRequest, f: Mapping[str, Any]) -> AtRiskChoice:
+    """Every at-risk journey the segment, status and sort of the query string choose (the page shows 25 at a time)."""
     segment = request.GET.get("segment", "")
     status = request.GET.get("status", "")
     sort = request.GET.get("sort", "late")
     items = risk.at_risk_view(risk.accounts_at_risk(kind=f["kind"]), segment=segment, status=status, sort=sort)
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return AtRiskChoice(segment=segment, status=status, sort=sort, items=items)
+
+
+@admin_required
+def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Accounts past a milestone's target without reaching it, or expected to miss it."""
+    form, f = _filters(request)
+    chosen = _at_risk(request, f)
+    page = Paginator(chosen.items, 25).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -317,9 +402,9 @@ def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": f,
             "page": page,
             "segments": Segment.objects.order_by("position", "name"),
-            "segment": segment,
-            "status": status,
-            "sort": sort,
+            "segment": chosen.segment,
+            "status": chosen.status,
+            "sort": chosen.sort,
             "kind_label": MilestoneKind(f["kind"]).label,
             "query": params.urlencode(),
         },
@@ -327,28 +412,72 @@ def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @admin_required
+def export_at_risk(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """Every at-risk account the filters choose as CSV, in the page's order (not only one page of them)."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    header = [
+        _("Account"), _("Segment"), _("Started"), _("Days waited"), _("Target"), _("Expected"),
+        _("Days past the target"), _("Status"),
+    ]  # fmt: skip
+    lines = [
+        [
+            i.row.account_name,
+            i.row.segment_name,
+            timezone.localdate(i.row.started_at).isoformat(),
+            _number(i.waited_days),
+            i.target_days,
+            _number(i.expected_days),
+            _number(i.days_late),
+            _("Past the target") if i.status == "overdue" else _("Likely to be late"),
+        ]
+        for i in _at_risk(request, f).items
+    ]
+    return csv_response(filename=f"kachi-at-risk-{f['kind']}.csv", header=header, rows=lines)
+
+
+@dataclass(frozen=True)
+class Bottlenecks:
+    playbooks: list[tuple[str, str]]
+    playbook_key: str | None
+    journeys: int
+    steps: list[selectors.StepBottleneck]
+    tutorials: dict[str, list[Article]]  # per key of a worst step, the tutorials the reader may read
+
+    @property
+    def rows(self) -> list[tuple[selectors.StepBottleneck, list[Article]]]:
+        return [(step, self.tutorials.get(step.key, [])) for step in self.steps]
+
+
+def _bottlenecks(request: AuthenticatedHttpRequest, f: Mapping[str, Any]) -> Bottlenecks:
+    playbooks, playbook_key = _chosen_playbook(request)
+    if not playbook_key:
+        return Bottlenecks(playbooks=playbooks, playbook_key=None, journeys=0, steps=[], tutorials={})
+    journeys, steps = selectors.step_bottlenecks(
+        playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
+    )
+    tutorials = step_tutorials(
+        user=request.user,
+        playbook_key=playbook_key,
+        step_keys=[s.key for s in steps if s.worst],
+        language=get_language(),
+    )
+    return Bottlenecks(
+        playbooks=playbooks, playbook_key=playbook_key, journeys=journeys, steps=steps, tutorials=tutorials
+    )
+
+
+@admin_required
 def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The steps where journeys on a playbook lose the most time, worst first."""
     form, f = _filters(request)
-    playbooks, playbook_key = _chosen_playbook(request)
-    steps: list[selectors.StepBottleneck]
-    journeys, steps = (0, [])
-    tutorials: dict[str, list[Article]] = {}
-    if playbook_key:
-        journeys, steps = selectors.step_bottlenecks(
-            playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
-        )
-        tutorials = step_tutorials(
-            user=request.user,
-            playbook_key=playbook_key,
-            step_keys=[s.key for s in steps if s.worst],
-            language=get_language(),
-        )
+    figures = _bottlenecks(request, f)
     chart = ""
-    if any(s.median_days is not None for s in steps):
+    if any(s.median_days is not None for s in figures.steps):
         chart = charts.bar_chart(
-            labels=[s.title for s in steps],
-            series=[(_("Median days spent"), [s.median_days for s in steps])],
+            labels=[s.title for s in figures.steps],
+            series=[(_("Median days spent"), [s.median_days for s in figures.steps])],
             title=_("Time spent before each step was done, worst first"),
             horizontal=True,
             nonce=str(request.csp_nonce),
@@ -359,11 +488,11 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": f,
-            "playbooks": playbooks,
-            "playbook_key": playbook_key,
-            "journeys": journeys,
-            "steps": steps,
-            "rows": [(step, tutorials.get(step.key, [])) for step in steps],
+            "playbooks": figures.playbooks,
+            "playbook_key": figures.playbook_key,
+            "journeys": figures.journeys,
+            "steps": figures.steps,
+            "rows": figures.rows,
             "chart": chart,
             "query": request.GET.urlencode(),
         },
@@ -371,10 +500,55 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @admin_required
+def export_bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The bottlenecks' table as CSV: one line per step, worst first, with the tutorials of the worst."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _bottlenecks(request, f)
+    header = [
+        _("Step"), _("Done"), _("Journeys"), _("Median days spent"), _("Stalled now"), _("Share stalled now"),
+        _("Share of the time"), _("Bottleneck"), _("Tutorials"),
+    ]  # fmt: skip
+    lines = [
+        [
+            step.title,
+            step.done,
+            figures.journeys,
+            _number(step.median_days),
+            step.stalled,
+            _share(step.stalled_share),
+            _share(step.ttv_share),
+            _flag(step.worst),
+            "; ".join(article.title for article in tutorials),
+        ]
+        for step, tutorials in figures.rows
+    ]
+    return csv_response(filename=f"kachi-bottlenecks-{figures.playbook_key or 'none'}.csv", header=header, rows=lines)
+
+
+@dataclass(frozen=True)
+class HelpAnalytics:
+    figures: ContentAnalytics
+    gaps: list[SearchGap]
+    stalled: list[StalledReading]
+
+
+def _help_analytics() -> HelpAnalytics:
+    figures = content_analytics()
+    return HelpAnalytics(
+        figures=figures,
+        gaps=search_gaps(days=figures.days, limit=10),
+        stalled=stalled_reading(since=figures.since),
+    )
+
+
+@admin_required
 def help_analytics(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The help centre's figures (what is read, what helps, searches that found nothing) and what the
     people of accounts stalled on a step read, over the last 30 days."""
-    figures = content_analytics()
+    tables = _help_analytics()
+    figures = tables.figures
     chart = ""
     if figures.views:
         chart = charts.bar_chart(
@@ -384,10 +558,55 @@ def help_analytics(request: AuthenticatedHttpRequest) -> HttpResponse:
             y_title=_("Views"),
             nonce=str(request.csp_nonce),
         )
-    context = {
-        "figures": figures,
-        "chart": chart,
-        "gaps": search_gaps(days=figures.days, limit=10),
-        "stalled": stalled_reading(since=figures.since),
-    }
+    context = {"figures": figures, "chart": chart, "gaps": tables.gaps, "stalled": tables.stalled}
     return render(request, "faq/analytics.html", context)
+
+
+Table = tuple[list[str], list[list[object]]]
+
+
+def _stalled_table(tables: HelpAnalytics) -> Table:
+    header = [_("Article"), _("Readers"), _("Accounts"), _("Views"), _("Helps with their step")]
+    return header, [
+        [r.article.title, r.readers, r.accounts, r.views, _flag(r.helps_with_stalled_step)] for r in tables.stalled
+    ]
+
+
+def _gaps_table(tables: HelpAnalytics) -> Table:
+    header = [_("Query"), _("Searches"), _("Signed-in people"), _("Last searched")]
+    return header, [
+        [g.query, g.searches, g.people, timezone.localtime(g.last_searched).isoformat(timespec="seconds")]
+        for g in tables.gaps
+    ]
+
+
+def _most_read_table(tables: HelpAnalytics) -> Table:
+    header = [_("Article"), _("Views"), _("Readers"), _("Helpful votes"), _("Votes"), _("Found it helpful")]
+    return header, [
+        [r.article.title, r.views, r.readers, r.helpful, r.votes, _share(r.helpful_share)] for r in tables.figures.top
+    ]
+
+
+def _least_helpful_table(tables: HelpAnalytics) -> Table:
+    header = [_("Article"), _("Helpful votes"), _("Votes"), _("Found it helpful")]
+    return header, [
+        [r.article.title, r.helpful, r.votes, _share(r.helpful_share)] for r in tables.figures.least_helpful
+    ]
+
+
+# The tables of the help-centre analytics page, by the name their download goes by.
+HELP_TABLES: dict[str, Callable[[HelpAnalytics], Table]] = {
+    "stalled": _stalled_table,
+    "gaps": _gaps_table,
+    "most-read": _most_read_table,
+    "least-helpful": _least_helpful_table,
+}
+
+
+@admin_required
+def export_help_analytics(request: AuthenticatedHttpRequest, table: str) -> HttpResponseBase:
+    """One table of the help-centre analytics page as CSV, the same rows as on the page."""
+    if table not in HELP_TABLES:
+        raise Http404("No such table.")
+    header, lines = HELP_TABLES[table](_help_analytics())
+    return csv_response(filename=f"kachi-help-{table}.csv", header=header, rows=lines)

@@ -76,6 +76,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "report_distribution": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_table": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_rows": row(302, 403, 403, 403, 403, 403, 200),
+    "report_export_funnel": row(302, 403, 403, 403, 403, 403, 200),
+    "report_export_at_risk": row(302, 403, 403, 403, 403, 403, 200),
+    "report_export_bottlenecks": row(302, 403, 403, 403, 403, 403, 200),
+    "report_export_distribution": row(302, 403, 403, 403, 403, 403, 200),
     # In the API, 401 is "who are you?" (no session) and 403 "not your role".
     "api_me": signed_in(401, 200),
     "api_account_list": signed_in(401, 200),
@@ -100,6 +104,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "faq:home": same(200),
     "faq:search": same(200),
     "help_analytics": row(302, 403, 403, 403, 403, 403, 200),
+    "help_analytics_export": row(302, 403, 403, 403, 403, 403, 200),
     "faq:category": same(200),
     "faq:article": same(200),
     "faq:vote": same(405),
@@ -164,6 +169,7 @@ SAMPLES = {
     "url": "no-such-page/",
     "language": "ja",
     "path": "faq/no-such-file.png",
+    "table": "stalled",  # a table of the help-centre analytics page
 }
 
 
