@@ -175,7 +175,9 @@ GROUP_COLUMNS = [
 @admin_required
 def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The figures of a report as CSV (one line per group, then the total)."""
-    _form, f = _filters(request)
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
     group_by = request.GET.get("group_by", "segment")
     if group_by not in measurement.GROUP_BYS:
         group_by = "segment"
@@ -207,7 +209,9 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 @admin_required
 def export_rows(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """Per-account rows of a report as CSV: account, segment, cohort, start, achieved_at, duration, censored."""
-    _form, f = _filters(request)
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
     rows = measurement.ttv_rows(
         kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
     )

@@ -211,7 +211,10 @@ def test_a_download_answers_everyone_but_an_admin_as_its_page_does(measured: Wor
     assert anonymous.get(download)["Location"] == anonymous.get(page)["Location"].replace(page, download)
 
 
-@pytest.mark.parametrize("download", [download for _page, download in REPORT_DOWNLOADS])
+@pytest.mark.parametrize(
+    "download",
+    [*(download for _page, download in REPORT_DOWNLOADS), "/reports/export/table.csv", "/reports/export/rows.csv"],
+)
 @pytest.mark.parametrize(
     ("query", "field"),
     [
