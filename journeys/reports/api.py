@@ -75,7 +75,7 @@ class PeriodQuery(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if period_reversed(attrs.get("start_from"), attrs.get("start_to")):
-            raise serializers.ValidationError({"start_to": [PERIOD_REVERSED]})
+            raise serializers.ValidationError({"start_to": [_(PERIOD_REVERSED)]})
         return attrs
 
 

@@ -12,17 +12,11 @@ from django.utils import timezone
 
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.factories import AccountFactory, ArticleStepFactory
 from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_report_shape_and_numbers(measured: World) -> None:
@@ -215,3 +209,13 @@ def test_dates_out_of_range_are_field_errors(measured: World, path: str) -> None
     response = signed_in(measured.admin).get(f"/api/v1/reports/{path}", params)
     assert response.status_code == 400, path
     assert {"start_from", "start_to"} <= set(response.json()), path
+
+
+def test_field_errors_speak_the_callers_language(measured: World) -> None:
+    client = signed_in(measured.admin, language="ja")
+    flipped = client.get("/api/v1/reports/ttv/", {"start_from": "2026-05-01", "start_to": "2026-04-01"})
+    assert flipped.status_code == 400
+    assert flipped.json()["start_to"] == ["期間の終わりが始まりより前になっています。"]
+    assert client.get("/api/v1/reports/funnel/", {"playbook": "nope"}).json()["detail"] == (
+        "このキーの公開中のプレイブックはありません。"
+    )
