@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -64,13 +65,16 @@ def checklist_context(request: AuthenticatedHttpRequest, journey: Journey, **ext
         state.help_articles = tutorials.get(state.step.key, [])
     account = journey.account
     can_assign = is_account_admin(user=request.user, account=account)
+    is_staff_view = request.user.is_admin or request.user.is_csm
     return {
         "journey": journey,
         "account": account,
+        # Where the checklist's forms come back to: the page, not the URL an htmx action was posted to.
+        "checklist_url": reverse("account_detail", args=[account.slug]) if is_staff_view else reverse("customer_home"),
         "checklist": checklist,
         "members": selectors.account_members_for_assignment(account=account) if can_assign else [],
         "can_assign": can_assign,
-        "is_staff_view": request.user.is_admin or request.user.is_csm,
+        "is_staff_view": is_staff_view,
         "step_statuses": StepState.Status.choices,
         **extra,
     }

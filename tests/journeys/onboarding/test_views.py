@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -139,6 +140,21 @@ def test_feedback_at_a_milestone(world: World) -> None:
     feedback = MilestoneFeedback.objects.get()
     assert (feedback.score, feedback.comment) == (5, "もっと良い")
     assert f"/achievements/{achievement.pk}/feedback/" not in client.get("/app/").content.decode()
+
+
+def test_feedback_given_right_after_the_tick_returns_to_the_checklist(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
+    client = signed_in(world.customer_a)
+    step = journey.step_states.get(step_key="s0")
+    # The tick answers the checklist in place (htmx), the milestone's feedback form in it.
+    ticked = client.post(f"/steps/{step.pk}/status/", {"status": "done"}, HTTP_HX_REQUEST="true")
+    page = ticked.content.decode()
+    next_url = re.search(r'/feedback/">.*?name="next" value="([^"]+)"', page, re.DOTALL)
+    assert next_url is not None and next_url.group(1) == "/app/#milestone-first"
+    achievement = journey.achievements.get()
+    answer = client.post(f"/achievements/{achievement.pk}/feedback/", {"score": "5", "next": next_url.group(1)})
+    assert answer.status_code == 302 and answer["Location"] == "/app/#milestone-first"
+    assert client.get(answer["Location"]).status_code == 200
 
 
 def test_value_page_records_and_shows_progress_to_roi(world: World) -> None:
