@@ -168,7 +168,9 @@ def _nudge_message(record: EmailRecord) -> EmailMultiAlternatives | str:
             "account": account,
             "occurrence": record.occurrence,
             "days_overdue": max((timezone.now() - state.due_at).days, 0),
-            "tutorials": [(article, site_url(article.get_absolute_url())) for article in tutorials],
+            # The short link: a signed-out reader is asked to sign in, then sees the article (the
+            # article's own page answers 404 to whoever may not read it).
+            "tutorials": [(article, site_url(reverse("faq:short", args=[article.pk]))) for article in tutorials],
         },
         about_url=site_url(about),
         reference=f"nudge-{record.pk}",

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
 
 from journeys.automation.models import Nudge
@@ -209,7 +210,7 @@ def test_the_nudge_email(overdue: Overdue, world: World, django_capture_on_commi
     assert customer.alternatives[0][1] == "text/html"
     for part in (customer.body, html):
         assert f"{settings.SITE_URL}/app/#step-{overdue.customer_step.pk}" in part
-        assert "データ接続の手順" in part and "/help/ja/connect-ja/" in part
+        assert "データ接続の手順" in part and f"{settings.SITE_URL}/h/{tutorial_ja.pk}/" in part
         assert "/unsubscribe/" in part and "/settings/notifications/" in part
     assert customer.extra_headers["List-Unsubscribe"].startswith("<")
     assert customer.extra_headers["X-Kachi-Notification"].startswith("nudge-")
@@ -219,6 +220,22 @@ def test_the_nudge_email(overdue: Overdue, world: World, django_capture_on_commi
     assert f"/accounts/alpha/#step-{overdue.csm_step.pk}" in csm.body
     assert "Connecting data" in csm.body and "Alpha KK" in csm.body
     assert "年" not in csm.body
+
+
+def test_a_tutorial_link_in_a_nudge_opens_for_a_signed_out_customer(
+    overdue: Overdue, world: World, django_capture_on_commit_callbacks
+) -> None:
+    tutorial = ArticleFactory(kind="tutorial", title="データ接続の手順", language="ja", visibility="customers")
+    ArticleStepFactory(article=tutorial, playbook_key="basics", step_key="step-1")
+    scan(django_capture_on_commit_callbacks)
+    body = next(message.body for message in mail.outbox if message.to == ["boss@alpha.example"])
+    link = next(line.split(": ", 1)[1] for line in body.splitlines() if "データ接続の手順" in line)
+    path = link.removeprefix(settings.SITE_URL)
+    browser = Client()
+    asked = browser.get(path)
+    assert asked.status_code == 302 and asked["Location"].startswith("/login/")  # not a 404
+    browser.force_login(world.customer_admin_a)
+    assert browser.get(path)["Location"] == tutorial.get_absolute_url()
 
 
 def test_the_send_tasks_are_acknowledged_late_and_retried_a_few_times() -> None:
