@@ -191,7 +191,9 @@ def rows_for(
         row.current_step = open_steps[0]["step__title"] if open_steps else ""
         row.open_overdue = sum(1 for s in open_steps if s["due_at"] < now)
         last_move = max(journey.started_at, moved.get(journey.pk) or journey.started_at)
-        stuck = now - last_move > dt.timedelta(days=rules.stuck_after_days)
+        # Stuck: steps are left and none has moved for long. A checklist that is all done waits for
+        # value (ROI, usage), not for a move: it is behind only past its targets.
+        stuck = bool(open_steps) and now - last_move > dt.timedelta(days=rules.stuck_after_days)
         churned = row.account.status == Account.Status.CHURNED
         for milestone in milestones.get(journey.playbook_id, []):
             achieved_at = reached.get((journey.pk, milestone.key))

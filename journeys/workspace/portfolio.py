@@ -26,7 +26,8 @@ class Portfolio:
 
 
 SORTS = {
-    "risk": lambda r: (RISK_ORDER[r.risk], r.account.name),
+    # Most at risk first: the worst status, then the most steps overdue, then the longest wait.
+    "risk": lambda r: (RISK_ORDER[r.risk], -r.open_overdue, -(r.days_since_start or 0), r.account.name),
     "name": lambda r: r.account.name.casefold(),
     "progress": lambda r: (r.percent, r.account.name),
     "started": lambda r: (-(r.days_since_start or -1), r.account.name),

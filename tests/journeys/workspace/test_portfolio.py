@@ -116,6 +116,27 @@ def test_counts_filters_sorting_and_csv(world: World) -> None:
     ]
 
 
+def test_most_at_risk_first_puts_late_steps_above_a_finished_checklist(world: World) -> None:
+    playbook = onboarding()
+    MilestoneFactory(playbook=playbook, key="roi", name="ROI", kind=MilestoneKind.ROI, rule="roi", position=2)
+    segment = world.account_a.segment
+    finished = AccountFactory(name="Finished", csm=world.csm_a, segment=segment)
+    journey = started(finished, playbook, 60)
+    for state in journey.step_states.all():  # every step done long ago: only ROI is left, no step to move
+        step_set_status(state=state, status="done", by=None, at=journey.started_at + timedelta(days=1))
+    behind = AccountFactory(name="Behind", csm=world.csm_a, segment=segment)
+    late = started(behind, playbook, 25)
+    step_set_status(state=late.step_states.get(step_key="send"), status="in_progress", by=None)
+    slightly = AccountFactory(name="A little late", csm=world.csm_a, segment=segment)
+    started(slightly, playbook, 10)
+    step_set_status(state=slightly.journeys.get().step_states.get(step_key="send"), status="in_progress", by=None)
+
+    rows = portfolio(accounts=Account.objects.filter(csm=world.csm_a).exclude(pk=world.account_a.pk)).rows
+    by_name = {row.account.name: row for row in rows}
+    assert by_name["Finished"].risk != "stuck"  # nothing of the checklist is left to move
+    assert [row.account.name for row in rows] == ["Behind", "A little late", "Finished"]
+
+
 def test_a_csm_sees_only_their_accounts_and_an_admin_chooses(world: World) -> None:
     playbook = onboarding()
     started(world.account_a, playbook, 3)
