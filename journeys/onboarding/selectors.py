@@ -94,8 +94,11 @@ class Checklist:
         return [s for s in self.states if not s.is_closed and s.due_at < now]
 
 
-def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step]) -> str:
-    """The rule in words, for hover texts (English source, translated where shown)."""
+def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step], *, for_staff: bool = True) -> str:
+    """The rule in words, for hover texts (English source, translated where shown).
+
+    Staff read the rule as it is set (event names, property filters); customers read it in plain
+    words: the names are the product's internals, not theirs."""
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
@@ -108,6 +111,22 @@ def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step]) -> str:
             "days": milestone.event_min_days,
             "window": milestone.event_window_days,
         }
+        if not for_staff:
+            if milestone.event_min_days and milestone.event_window_days:
+                text = ngettext(
+                    "Counted from how your team uses the product: on %(days)s day within %(window)s days.",
+                    "Counted from how your team uses the product: on %(days)s different days within %(window)s days.",
+                    milestone.event_min_days,
+                )
+            elif milestone.event_min_days:
+                text = ngettext(
+                    "Counted from how your team uses the product: on %(days)s day.",
+                    "Counted from how your team uses the product: on %(days)s different days.",
+                    milestone.event_min_days,
+                )
+            else:
+                text = _("Counted from how your team uses the product.")
+            return text % values
         if milestone.event_min_days and milestone.event_window_days:
             text = _("At least %(count)s “%(name)s” events, on %(days)s different days within %(window)s days.")
         elif milestone.event_min_days:
@@ -151,6 +170,7 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
         )
     segment = journey.account.segment
     steps_by_pk = {s.step.pk: s.step for s in states}
+    for_staff = viewer is None or viewer.is_admin or viewer.is_csm
     views = []
     for milestone in milestones:
         target = milestone.target_for(segment)
@@ -160,7 +180,7 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
                 milestone=milestone,
                 target_at=journey.started_at + timedelta(days=target) if target is not None else None,
                 achievement=achievement,
-                rule_text=describe_rule(milestone, steps_by_pk),
+                rule_text=describe_rule(milestone, steps_by_pk, for_staff=for_staff),
                 feedback_given=achievement is not None and achievement.pk in given,
             )
         )

@@ -157,6 +157,19 @@ def test_feedback_given_right_after_the_tick_returns_to_the_checklist(world: Wor
     assert client.get(answer["Location"]).status_code == 200
 
 
+def test_customers_read_usage_rules_in_plain_words_and_staff_read_the_rule(world: World) -> None:
+    playbook = playbook_with(world, 1)
+    adopt = playbook.milestones.get(key="adopt")
+    adopt.event_name, adopt.event_properties = "campaign_sent", {"channel": "email"}
+    adopt.save(update_fields=["event_name", "event_properties"])
+    journey_start(account=world.account_a, playbook=playbook)
+    customer_page = signed_in(world.customer_a).get("/app/").content.decode()
+    assert "campaign_sent" not in customer_page and "channel=email" not in customer_page
+    assert "Counted from how your team uses the product: on 5 different days within 14 days." in customer_page
+    staff_page = signed_in(world.csm_a).get("/accounts/alpha/").content.decode()
+    assert "campaign_sent" in staff_page and "channel=email" in staff_page
+
+
 def test_value_page_records_and_shows_progress_to_roi(world: World) -> None:
     client = signed_in(world.customer_admin_a)
     page = client.post("/app/value/", {"amount": "-5", "occurred_on": timezone.localdate().isoformat(), "note": "x"})
