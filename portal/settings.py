@@ -145,6 +145,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
+# Every spelling of an address that signs in as a user counts against that user.
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
 
