@@ -1,11 +1,13 @@
 """The sign-in lockout (portal/lockout.py and the AXES_* settings): failures count against the login
-they try, however its address is spelled."""
+they try, however its address is spelled and from whatever address they come, and only that login
+is paused."""
 
 from __future__ import annotations
 
 import pytest
 from axes.models import AccessAttempt
 from django.db import connection
+from django.db.models import Sum
 from django.test import Client
 
 from tests.conftest import World
@@ -19,6 +21,10 @@ WRONG = "not-the-password"
 def sign_in(email: str, password: str, *, address: str = "192.0.2.10", client: Client | None = None, **headers: str):
     client = client or Client()
     return client.post("/login/", {"username": email, "password": password}, REMOTE_ADDR=address, **headers)
+
+
+def recorded_failures() -> int:
+    return AccessAttempt.objects.aggregate(total=Sum("failures_since_start"))["total"]
 
 
 class TestOneCountPerLogin:
@@ -50,3 +56,27 @@ class TestOneCountPerLogin:
         statuses = [sign_in(email, WRONG).status_code for email in look_alikes]
         assert statuses == [200, 200, 200, 200, 429]
         assert sign_in(world.csm_a.email, TEST_PASSWORD).status_code == 429
+
+    def test_failures_from_many_addresses_pause_the_login_and_not_its_neighbours(self, world: World) -> None:
+        statuses = [sign_in(world.csm_a.email, WRONG, address=f"198.51.100.{n}").status_code for n in range(1, 6)]
+        assert statuses == [200, 200, 200, 200, 429]
+        assert sign_in(world.csm_a.email, TEST_PASSWORD, address="203.0.113.77").status_code == 429
+        # The neighbour signs in from an attacker's address (an office behind one NAT) and from another.
+        assert sign_in(world.csm_b.email, TEST_PASSWORD, address="198.51.100.5").status_code == 302
+        assert sign_in(world.csm_b.email, TEST_PASSWORD, address="203.0.113.77").status_code == 302
+
+    def test_hundreds_of_failures_from_rotating_addresses_pause_the_target_and_no_one_else(self, world: World) -> None:
+        addresses = [f"198.51.{n // 200}.{n % 200 + 1}" for n in range(300)]
+        attacker = Client()  # one client for speed: what counts is the address, which changes every time
+        statuses = [
+            sign_in(world.customer_a.email, WRONG, address=address, client=attacker).status_code
+            for address in addresses
+        ]
+        assert statuses == [200] * 4 + [429] * 296
+        assert recorded_failures() == 300
+        assert sign_in(world.customer_a.email, TEST_PASSWORD, address="203.0.113.77").status_code == 429
+        others = [world.customer_admin_a, world.customer_b, world.csm_a, world.csm_b, world.admin]
+        for user in others:
+            assert sign_in(user.email, TEST_PASSWORD, address=addresses[-1]).status_code == 302, user.email
+            assert sign_in(user.email, TEST_PASSWORD, address="203.0.113.77").status_code == 302, user.email
+        assert list(AccessAttempt.objects.values_list("username", flat=True).distinct()) == [world.customer_a.email]
