@@ -161,8 +161,15 @@ AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
 # Every spelling of an address that signs in as a user counts against that user.
 AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
+# The client address recorded with each failure (shown in the admin). PROXY_COUNT
+# is the number of proxies in front of the app that each append to
+# X-Forwarded-For; 0 reads REMOTE_ADDR only. With a count set, the app must be
+# reachable only through those proxies, or a client could name its own address.
+# Without this callable axes would read REMOTE_ADDR whatever the count (it uses
+# django-ipware only when installed, and that is no dependency of Kachi).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.lockout_client_ip"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
 
 # --- Internationalisation ------------------------------------------------
 LANGUAGE_CODE = "ja"

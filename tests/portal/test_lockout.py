@@ -10,12 +10,14 @@ from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 
+from portal.lockout import lockout_client_ip
 from tests.conftest import World
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 WRONG = "not-the-password"
+PROXY = "10.0.0.2"
 
 
 def sign_in(email: str, password: str, *, address: str = "192.0.2.10", client: Client | None = None, **headers: str):
@@ -80,3 +82,33 @@ class TestOneCountPerLogin:
             assert sign_in(user.email, TEST_PASSWORD, address=addresses[-1]).status_code == 302, user.email
             assert sign_in(user.email, TEST_PASSWORD, address="203.0.113.77").status_code == 302, user.email
         assert list(AccessAttempt.objects.values_list("username", flat=True).distinct()) == [world.customer_a.email]
+
+
+class TestClientAddress:
+    def test_behind_one_proxy_forged_forwarded_for_counts_on_the_real_client(self, world: World, settings) -> None:
+        settings.PROXY_COUNT = 1
+        # The proxy appends the address it saw (203.0.113.9) to whatever the client sent.
+        forged = ["192.0.2.1", "192.0.2.2, 192.0.2.3", "unknown", "10.0.0.1", "::1"]
+        statuses = [
+            sign_in(world.csm_a.email, WRONG, address=PROXY, HTTP_X_FORWARDED_FOR=f"{value}, 203.0.113.9").status_code
+            for value in forged
+        ]
+        assert statuses == [200, 200, 200, 200, 429]
+        assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.9"]
+        assert recorded_failures() == 5
+
+    def test_without_a_proxy_forwarded_for_is_ignored(self, world: World, settings) -> None:
+        settings.PROXY_COUNT = 0
+        for n in range(1, 4):
+            sign_in(world.csm_a.email, WRONG, address="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+        assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.9"]
+        assert recorded_failures() == 3
+
+    def test_behind_two_proxies_the_client_is_second_from_the_right_else_remote_addr(self, rf, settings) -> None:
+        settings.PROXY_COUNT = 2
+        short = rf.post("/login/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
+        assert lockout_client_ip(short) == "203.0.113.9"
+        garbage = rf.post("/login/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.1, <script>, 10.0.0.1")
+        assert lockout_client_ip(garbage) == PROXY
+        two_proxies = rf.post("/login/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.1, 2001:DB8::0:1, 10.0.0.1")
+        assert lockout_client_ip(two_proxies) == "2001:db8::1"
