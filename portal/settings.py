@@ -137,16 +137,39 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
-# Brute-force protection: 5 failures for one e-mail from one address lock that
-# pair out for 15 minutes; a success resets the count.
+# Brute-force protection: 5 failures against one login, from any addresses, pause
+# that login for 15 minutes; a success resets its count.
+#
+# The count is per login alone. Per login and address would let an attacker with
+# many addresses (a botnet, rotating proxies) walk around the limit, 5 guesses per
+# address; per address would let one attacker pause everyone behind the same
+# address (an office NAT, a mobile carrier) and let spoofed addresses pause others.
+# Per login, ten thousand wrong passwords pause the login they target and no
+# other, and never the attacker's address for anyone else. The price is that an
+# attacker who keeps failing can keep one known login paused; staff can lift the
+# pause in the admin (Access attempts). A few guesses at each of many logins from
+# one address are left to rate limiting at the proxy.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns when no parameter holds the address: it guards against counting by
+# user agent or cookie alone, which a client rotates; it cannot rotate the login
+# it attacks.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
+# Every spelling of an address that signs in as a user counts against that user.
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
+# The client address recorded with each failure (shown in the admin). PROXY_COUNT
+# is the number of proxies in front of the app that each append to
+# X-Forwarded-For; 0 reads REMOTE_ADDR only. With a count set, the app must be
+# reachable only through those proxies, or a client could name its own address.
+# Without this callable axes would read REMOTE_ADDR whatever the count (it uses
+# django-ipware only when installed, and that is no dependency of Kachi).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.lockout_client_ip"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
 
 # --- Internationalisation ------------------------------------------------
 LANGUAGE_CODE = "ja"
