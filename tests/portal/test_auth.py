@@ -283,3 +283,20 @@ class TestProfileAndLanguage:
         world.csm_a.save(update_fields=["time_zone"])
         new_york = client.get("/accounts/alpha/").content.decode()
         assert "2026年3月31日" in new_york or "March 31, 2026" in new_york
+
+
+def test_two_users_cannot_share_an_address_in_different_cases(world) -> None:
+    from django.db import IntegrityError, transaction
+
+    from portal.models import User
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="BOSS@alpha.example")
+    admin = Client()
+    admin.force_login(world.admin)
+    page = admin.post(
+        "/admin/portal/user/add/",
+        {"email": "Boss@Alpha.example", "password1": "a long pass phrase 1", "password2": "a long pass phrase 1"},
+    )
+    assert page.status_code == 200 and "already exists" in page.content.decode()
+    assert User.objects.filter(email__iexact="boss@alpha.example").count() == 1
