@@ -56,6 +56,12 @@ class MilestoneView:
             return None
         return (self.achievement.achieved_at - self.achievement.journey.started_at).total_seconds() / 86400
 
+    @property
+    def whole_days_to_reach(self) -> int | None:
+        """Days to reach it, rounded: what the checklist says (and counts the plural by)."""
+        days = self.days_to_reach
+        return None if days is None else round(days)
+
 
 @dataclass
 class ChecklistItem:

@@ -23,19 +23,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, Milestone, StepEvent, StepState
 from journeys.reports.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
 from portal.models import Account, MilestoneKind, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Risk(models.TextChoices):
@@ -74,7 +77,8 @@ class Chip:
     name: str
     kind: str
     status: str  # reached, on_track, behind, stuck, closed (churned)
-    message: str = ""  # the rule in words (an untranslated message), formatted with ``params`` when read
+    # The rule in words (an untranslated message, or a lazy plural), formatted with ``params`` when read.
+    message: str | StrPromise = ""
     params: tuple[tuple[str, object], ...] = ()
 
     @property
@@ -84,6 +88,8 @@ class Chip:
         if not self.message:
             return ""
         values = {name: _short_date(v) if isinstance(v, dt.datetime) else v for name, v in self.params}
+        if not isinstance(self.message, str):  # a lazy plural (ngettext_lazy), chosen by its count
+            return str(self.message % values)
         return _(self.message) % values if values else _(self.message)
 
 
@@ -249,6 +255,13 @@ def _end_of(day: dt.date | None) -> dt.datetime | None:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
+STUCK_SINCE = ngettext_lazy(
+    "Nothing has moved since %(date)s: more than %(count)s day.",
+    "Nothing has moved since %(date)s: more than %(count)s days.",
+    "count",
+)
+
+
 def _chip(
     milestone: Milestone,
     *,
@@ -262,7 +275,7 @@ def _chip(
     now: dt.datetime,
     churned: bool = False,
 ) -> Chip:
-    def chip(status: str, message: str, **params: object) -> Chip:
+    def chip(status: str, message: str | StrPromise, **params: object) -> Chip:
         return Chip(
             key=milestone.key, name=milestone.name, kind=milestone.kind, status=status, message=message,
             params=tuple(params.items()),
@@ -276,9 +289,9 @@ def _chip(
     if stuck:
         return chip(
             "stuck",
-            gettext_noop("Nothing has moved since %(date)s: more than %(days)s days."),
+            STUCK_SINCE,
             date=last_move,
-            days=rules.stuck_after_days,
+            count=rules.stuck_after_days,
         )
     relevant = []
     if milestone.rule == Milestone.Rule.STEPS:

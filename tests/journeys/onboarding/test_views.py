@@ -163,11 +163,23 @@ def test_customers_read_usage_rules_in_plain_words_and_staff_read_the_rule(world
     adopt.event_name, adopt.event_properties = "campaign_sent", {"channel": "email"}
     adopt.save(update_fields=["event_name", "event_properties"])
     journey_start(account=world.account_a, playbook=playbook)
-    customer_page = signed_in(world.customer_a).get("/app/").content.decode()
+    customer = signed_in(world.customer_a)
+    customer.post("/language/", {"language": "en"})
+    customer_page = customer.get("/app/").content.decode()
     assert "campaign_sent" not in customer_page and "channel=email" not in customer_page
     assert "Counted from how your team uses the product: on 5 different days within 14 days." in customer_page
     staff_page = signed_in(world.csm_a).get("/accounts/alpha/").content.decode()
     assert "campaign_sent" in staff_page and "channel=email" in staff_page
+
+
+def test_the_checklist_counts_one_step_and_one_day_in_the_singular(world: World) -> None:
+    playbook = playbook_with(world, 1)
+    journey = journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - timedelta(days=1))
+    client = signed_in(world.customer_a)
+    client.post("/language/", {"language": "en"})
+    assert "0 of 1 step done" in client.get("/app/").content.decode()
+    client.post(f"/steps/{journey.step_states.get().pk}/status/", {"status": "done"})
+    assert "1 day after the start." in client.get("/app/").content.decode()
 
 
 def test_value_page_records_and_shows_progress_to_roi(world: World) -> None:

@@ -17,7 +17,7 @@ from journeys.onboarding.services.steps import step_set_status
 from journeys.workspace.portfolio import portfolio
 from portal.models import Account, MilestoneKind
 from tests.conftest import World, signed_in
-from tests.factories import AccountFactory, MilestoneFactory, PlaybookFactory, StepFactory
+from tests.factories import AccountFactory, AutomationSettingsFactory, MilestoneFactory, PlaybookFactory, StepFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +178,15 @@ def test_the_query_count_is_the_same_for_5_and_500_accounts(world: World) -> Non
     assert len(page.context["figures"].rows) == 501  # and account A
     assert StepState.objects.count() >= 1000
     assert_same_queries(few, many)
+
+
+def test_one_day_reads_as_one_day(world: World) -> None:
+    AutomationSettingsFactory(stuck_after_days=1)
+    playbook = onboarding()
+    idle = AccountFactory(name="Idle", csm=world.csm_a, segment=world.account_a.segment)
+    started(idle, playbook, 3)
+    row = portfolio(accounts=Account.objects.filter(pk=idle.pk)).rows[0]
+    with translation.override("en"):
+        assert row.chips[0].why.endswith("more than 1 day.")
+    page = signed_in(world.csm_a).get("/portfolio/").content.decode()
+    assert "nothing has moved for 1 day." in page
