@@ -292,6 +292,8 @@ def test_two_users_cannot_share_an_address_in_different_cases(world) -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="BOSS@alpha.example")
+    world.admin.language = "en"
+    world.admin.save(update_fields=["language"])
     admin = Client()
     admin.force_login(world.admin)
     page = admin.post(
