@@ -51,6 +51,7 @@ urlpatterns = [
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("accounts/<slug:slug>/notes/", workspace_views.note_add, name="account_note_add"),
+    path("notes/<int:pk>/edit/", workspace_views.note_edit, name="account_note_edit"),
     path("accounts/<slug:slug>/goals/", workspace_views.goal_add, name="success_goal_add"),
     path("goals/<int:pk>/status/", workspace_views.goal_status, name="success_goal_status"),
     path("reports/", report_views.overview, name="admin_home"),

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import World
 from tests.factories import (
+    AccountNoteFactory,
     ArticleFactory,
     CategoryFactory,
     InvitationFactory,
@@ -68,6 +69,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "step_assign": same(405),
     "step_reschedule": same(405),
     "account_note_add": same(405),
+    # The note is CSM A's: only its author corrects it; the admin sees it but may not rewrite it.
+    "account_note_edit": row(302, 403, 403, 403, 200, 404, 403),
     "success_goal_add": same(405),
     "success_goal_status": same(405),
     "milestone_feedback": same(405),
@@ -226,11 +229,13 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     goal = SuccessGoalFactory(account=world.account_a)
     leaving = MembershipFactory(account=world.account_a, user__email="leaving@alpha.example")
     colleague = MembershipFactory(account=world.account_a, user__email="colleague@alpha.example")
+    note = AccountNoteFactory(account=world.account_a, author=world.csm_a)
     pk_of = {
         "invitation_revoke": invitation.pk,
         "invitation_resend": invitation.pk,
         "member_remove": leaving.pk,
         "member_role": colleague.pk,
+        "account_note_edit": note.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,
         "step_assign": journey_a.step_states.get(step_key="connect").pk,
         "step_reschedule": journey_a.step_states.get(step_key="connect").pk,
