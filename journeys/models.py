@@ -16,10 +16,11 @@ from journeys.onboarding.models import (
     ValueRecord,
 )
 from journeys.reports.models import ReportSnapshot
-from journeys.workspace.models import AccountNote, SuccessGoal
+from journeys.workspace.models import AccountNote, AccountNoteRevision, SuccessGoal
 
 __all__ = [
     "AccountNote",
+    "AccountNoteRevision",
     "AccountRisk",
     "Achievement",
     "ApiKey",

@@ -5,7 +5,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Account, Invitation, Membership, NotificationPreferences, Segment, User
+from portal.admin_tools import ReadOnlyAdmin
+from portal.models import Account, Invitation, Membership, MembershipEvent, NotificationPreferences, Segment, User
 
 
 class KachiUserChangeForm(UserChangeForm):
@@ -110,6 +111,17 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Invitations are sent from the account page, which e-mails the one-time link.
         return False
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(ReadOnlyAdmin):
+    """The record of team changes made on the team page: read here, written only by the services."""
+
+    list_display = ["occurred_at", "account", "kind", "email", "from_role", "to_role", "actor_name"]
+    list_filter = ["kind"]
+    search_fields = ["email", "name", "account__name", "actor_name"]
+    list_select_related = ["account"]
+    date_hierarchy = "occurred_at"
 
 
 @admin.register(NotificationPreferences)

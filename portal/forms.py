@@ -34,6 +34,10 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
 class InvitationAcceptForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(

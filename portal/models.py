@@ -307,6 +307,61 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class MembershipEvent(models.Model):
+    """A change to an account's team: who did what to whom, and when.
+
+    Kept after the membership or invitation it is about is gone; the person's name and address are
+    copied so the record still reads the same if their login is later deleted.
+    """
+
+    class Kind(models.TextChoices):
+        REMOVED = "removed", _("Removed from the account")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        INVITATION_RESENT = "invitation_resent", _("Invitation sent again")
+        INVITATION_WITHDRAWN = "invitation_withdrawn", _("Invitation withdrawn")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="membership_events"
+    )
+    kind = models.CharField(_("change"), max_length=24, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The member it is about; empty for an invitation."),
+    )
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail address"))
+    from_role = models.CharField(_("role before"), max_length=20, choices=Membership.Role.choices, blank=True)
+    to_role = models.CharField(_("role after"), max_length=20, choices=Membership.Role.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("changed by (name)"), max_length=150, blank=True)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("team change")
+        verbose_name_plural = _("team changes")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["account", "-occurred_at"], name="membership_event_account_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.email}"
+
+    @property
+    def who(self) -> str:
+        """The person it is about, as they were called then."""
+        return self.name or self.email
+
+
 class NotificationPreferences(models.Model):
     """Which automatic e-mails a person gets. Created the first time it is needed; no row means all of them."""
 

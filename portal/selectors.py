@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
-from portal.models import Account, Invitation, Membership, User
+from portal.models import Account, Invitation, Membership, MembershipEvent, User
 from portal.tenancy import visible_accounts
 
 
@@ -31,11 +30,21 @@ def account_members(*, account: Account) -> QuerySet[Membership]:
 
 
 def account_open_invitations(*, account: Account) -> QuerySet[Invitation]:
+    """Invitations still waiting for an answer, the expired ones too (they can be sent again) until
+    the daily clean-up deletes them."""
     return (
-        Invitation.objects.filter(account=account, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+        Invitation.objects.filter(account=account, accepted_at=None, revoked_at=None)
         .select_related("invited_by")
         .order_by("-created_at")
     )
+
+
+TEAM_HISTORY_LIMIT = 50
+
+
+def account_team_history(*, account: Account, limit: int = TEAM_HISTORY_LIMIT) -> list[MembershipEvent]:
+    """The latest changes to the account's team, newest first (names are kept on the rows)."""
+    return list(MembershipEvent.objects.filter(account=account).order_by("-occurred_at", "-id")[:limit])
 
 
 def csm_list() -> QuerySet[User]:

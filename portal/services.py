@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from portal.models import Account, Invitation, Membership, User
+from portal.models import Account, Invitation, Membership, MembershipEvent, User
 from portal.tenancy import is_account_admin
 
 
@@ -38,21 +38,35 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
     An open invitation to the same address is replaced, so "send again" is just
     inviting again.
     """
-    from portal.tasks import invitation_send_email
-
     if not is_account_admin(user=invited_by, account=account):
         raise PermissionDenied
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        if Membership.objects.filter(user=existing, account=account).exists():
-            raise ValidationError({"email": _("This person is already a member of the account.")})
-        raise ValidationError({"email": _("This e-mail address already has a Kachi login for another organisation.")})
-
+    _check_invitable(account=account, email=email)
     now = timezone.now()
     Invitation.objects.filter(account=account, email=email, accepted_at=None, revoked_at=None).update(revoked_at=now)
+    return _invitation_issue(account=account, email=email, role=role, invited_by=invited_by, now=now)
+
+
+def _check_invitable(*, account: Account, email: str) -> None:
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None or _is_removed_customer(existing):
+        return
+    if Membership.objects.filter(user=existing, account=account).exists():
+        raise ValidationError({"email": _("This person is already a member of the account.")})
+    raise ValidationError({"email": _("This e-mail address already has a Kachi login for another organisation.")})
+
+
+def _is_removed_customer(user: User) -> bool:
+    """A customer whose membership was ended: their login is kept for the history they made, switched
+    off, and may be invited again."""
+    return user.is_customer and not user.is_active and not Membership.objects.filter(user=user).exists()
+
+
+def _invitation_issue(*, account: Account, email: str, role: str, invited_by: User, now: datetime) -> IssuedInvitation:
+    from portal.tasks import invitation_send_email
+
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         account=account,
@@ -69,6 +83,30 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
     return IssuedInvitation(invitation=invitation, token=token)
 
 
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, by: User) -> IssuedInvitation:
+    """Send a waiting (or expired) invitation again: a new link with a new expiry, e-mailed on commit.
+
+    The old link stops working; it then says it was already used and to ask for a new one.
+    """
+    account = invitation.account
+    if not is_account_admin(user=by, account=account):
+        raise PermissionDenied
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at is not None or locked.revoked_at is not None:
+        raise ValidationError(_("This invitation was already accepted or withdrawn; it cannot be sent again."))
+    _check_invitable(account=account, email=locked.email)
+    now = timezone.now()
+    locked.revoked_at = now
+    locked.save(update_fields=["revoked_at"])
+    issued = _invitation_issue(account=account, email=locked.email, role=locked.role, invited_by=by, now=now)
+    _record(
+        account=account, kind=MembershipEvent.Kind.INVITATION_RESENT, email=locked.email, to_role=locked.role,
+        by=by, at=now,
+    )  # fmt: skip
+    return issued
+
+
 def invitation_for_token(*, token: str) -> Invitation | None:
     """The invitation a link points to, whatever its state (None for an unknown token)."""
     return Invitation.objects.select_related("account", "invited_by").filter(token_hash=token_hash(token)).first()
@@ -82,9 +120,13 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
     )
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation link has expired or was already used. Ask for a new invitation."))
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    existing = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if existing is not None and not _is_removed_customer(existing):
         raise ValidationError(_("This e-mail address already has a Kachi login. Sign in instead."))
-    user = User(email=invitation.email, name=name.strip(), role=User.Role.CUSTOMER)
+    # A person removed earlier comes back as the same login, so what they did before stays theirs.
+    user = existing or User(email=invitation.email, role=User.Role.CUSTOMER)
+    user.name = name.strip()
+    user.is_active = True
     validate_password(password, user=user)
     user.set_password(password)
     try:
@@ -105,6 +147,115 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        _record(
+            account=invitation.account, kind=MembershipEvent.Kind.INVITATION_WITHDRAWN, email=invitation.email,
+            to_role=invitation.role, by=by, at=invitation.revoked_at,
+        )  # fmt: skip
+
+
+# --- Members ----------------------------------------------------------------
+
+
+class LastAdminError(ValidationError):
+    """The change would leave the account without a customer admin."""
+
+
+def _lock_account_admins(*, account: Account) -> int:
+    """Lock the account's row, so two changes to one team run one after the other, and count its
+    customer admins under that lock."""
+    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).get()
+    return Membership.objects.filter(account=account, role=Membership.Role.ADMIN).count()
+
+
+def _locked_membership(*, membership: Membership) -> Membership:
+    try:
+        return Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        raise ValidationError(_("This person is no longer a member of the account.")) from None
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> MembershipEvent:
+    """End ``membership``: the person can no longer sign in or see the account.
+
+    Nothing they did is deleted: their login is kept (switched off) so that step changes, notes and
+    values still name them, and they may be invited again. The last customer admin cannot be removed.
+    """
+    account = membership.account
+    if not is_account_admin(user=by, account=account):
+        raise PermissionDenied
+    admins = _lock_account_admins(account=account)
+    membership = _locked_membership(membership=membership)
+    person = membership.user
+    if membership.is_admin and admins <= 1:
+        raise LastAdminError(
+            _("%(name)s is the only customer admin of the account. Make someone else a customer admin first.")
+            % {"name": person.get_full_name()}
+        )
+    now = timezone.now()
+    event = _record(
+        account=account, kind=MembershipEvent.Kind.REMOVED, email=person.email, user=person,
+        from_role=membership.role, by=by, at=now,
+    )  # fmt: skip
+    membership.delete()
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    return event
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, by: User) -> MembershipEvent | None:
+    """Make a member a customer admin or the other way round (None when the role is already that).
+
+    The last customer admin cannot step down.
+    """
+    account = membership.account
+    if not is_account_admin(user=by, account=account):
+        raise PermissionDenied
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    admins = _lock_account_admins(account=account)
+    locked = _locked_membership(membership=membership)
+    if locked.role == role:
+        return None
+    if locked.is_admin and admins <= 1:
+        raise LastAdminError(
+            _("%(name)s is the only customer admin of the account. Make someone else a customer admin first.")
+            % {"name": locked.user.get_full_name()}
+        )
+    event = _record(
+        account=account, kind=MembershipEvent.Kind.ROLE_CHANGED, email=locked.user.email, user=locked.user,
+        from_role=locked.role, to_role=role, by=by, at=timezone.now(),
+    )  # fmt: skip
+    locked.role = role
+    locked.save(update_fields=["role"])
+    membership.role = role
+    return event
+
+
+def _record(
+    *,
+    account: Account,
+    kind: str,
+    email: str,
+    by: User,
+    at: datetime,
+    user: User | None = None,
+    from_role: str = "",
+    to_role: str = "",
+) -> MembershipEvent:
+    return MembershipEvent.objects.create(
+        account=account,
+        kind=kind,
+        user=user,
+        name=user.name if user is not None else "",
+        email=email,
+        from_role=from_role,
+        to_role=to_role,
+        actor=by,
+        actor_name=by.get_full_name(),
+        occurred_at=at,
+    )
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ urlpatterns = [
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("profile/", views.profile, name="profile"),
     path("settings/notifications/", preference_views.notification_settings, name="notification_settings"),
     path("unsubscribe/<str:token>/", preference_views.unsubscribe_link, name="unsubscribe"),
@@ -35,6 +36,8 @@ urlpatterns = [
     # Customers
     path("app/", journey_views.checklist, name="customer_home"),
     path("app/team/", views.team, name="team"),
+    path("app/team/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("app/team/members/<int:pk>/role/", views.member_role, name="member_role"),
     path("app/value/", journey_views.value, name="value"),
     # Journey actions (customers and staff, scoped to their accounts)
     path("steps/<int:pk>/status/", journey_views.step_status, name="step_status"),
@@ -48,6 +51,7 @@ urlpatterns = [
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("accounts/<slug:slug>/notes/", workspace_views.note_add, name="account_note_add"),
+    path("notes/<int:pk>/edit/", workspace_views.note_edit, name="account_note_edit"),
     path("accounts/<slug:slug>/goals/", workspace_views.goal_add, name="success_goal_add"),
     path("goals/<int:pk>/status/", workspace_views.goal_status, name="success_goal_status"),
     path("reports/", report_views.overview, name="admin_home"),

@@ -4,7 +4,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from portal import selectors, services
 from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
 from portal.api.exceptions import api_not_found
-from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
-from portal.models import Account, Invitation, Segment
+from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
+from portal.models import Account, Invitation, Membership, Segment
 from portal.tenancy import is_account_admin, scope_to_user
 from portal.web import query_text, safe_next_url
 
@@ -52,25 +52,97 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @customer_required
 def team(request: CustomerHttpRequest) -> HttpResponse:
-    account = request.account
-    can_invite = is_account_admin(user=request.user, account=account)
+    can_invite = is_account_admin(user=request.user, account=request.account)
     form = InvitationForm(request.POST or None) if can_invite else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if invite_from_form(request, form, account):
+        if invite_from_form(request, form, request.account):
             return redirect("team")
+    return _team_page(request, form=form)
+
+
+def _team_page(
+    request: CustomerHttpRequest,
+    *,
+    form: InvitationForm | None = None,
+    error: str = "",
+    error_member: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The team page; with ``error``, a refused change is explained above the members and at its row."""
+    account = request.account
+    can_manage = is_account_admin(user=request.user, account=account)
+    if form is None and can_manage:
+        form = InvitationForm()
+    members = list(selectors.account_members(account=account))
     return render(
         request,
         "portal/team.html",
         {
             "account": account,
-            "members": selectors.account_members(account=account),
-            "invitations": selectors.account_open_invitations(account=account) if can_invite else [],
+            "members": members,
+            "admin_count": sum(1 for member in members if member.is_admin),
+            "invitations": selectors.account_open_invitations(account=account) if can_manage else [],
+            "history": selectors.account_team_history(account=account) if can_manage else [],
             "form": form,
-            "can_invite": can_invite,
+            "can_invite": can_manage,
+            "can_manage": can_manage,
+            "roles": Membership.Role,
+            "member_error": error,
+            "error_member": error_member,
         },
+        status=status,
     )
+
+
+def _managed_membership(request: CustomerHttpRequest, pk: int) -> Membership:
+    """A member of the customer's own account, for its customer admin: anyone else gets 403, and a
+    member of another account is as missing as one that does not exist."""
+    if not is_account_admin(user=request.user, account=request.account):
+        raise PermissionDenied
+    return get_object_or_404(Membership.objects.select_related("user", "account"), account=request.account, pk=pk)
+
+
+@require_POST
+@customer_required
+def member_remove(request: CustomerHttpRequest, pk: int) -> HttpResponse:
+    membership = _managed_membership(request, pk)
+    person = membership.user
+    try:
+        services.membership_remove(membership=membership, by=request.user)
+    except ValidationError as error:
+        return _team_page(request, error=" ".join(error.messages), error_member=pk, status=400)
+    if person.pk == request.user.pk:
+        logout(request)
+        messages.success(request, _("You have left %(account)s.") % {"account": request.account.name})
+        return redirect("login")
+    messages.success(request, _("%(name)s was removed from the team.") % {"name": person.get_full_name()})
+    return redirect("team")
+
+
+@require_POST
+@customer_required
+def member_role(request: CustomerHttpRequest, pk: int) -> HttpResponse:
+    membership = _managed_membership(request, pk)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        return _team_page(
+            request, error=" ".join(str(message) for message in form.errors["role"]), error_member=pk, status=400
+        )
+    try:
+        event = services.membership_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
+    except ValidationError as error:
+        return _team_page(request, error=" ".join(error.messages), error_member=pk, status=400)
+    name = membership.user.get_full_name()
+    if event is None:
+        messages.info(request, _("%(name)s already has that role.") % {"name": name})
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now a %(role)s.") % {"name": name, "role": membership.get_role_display().lower()},
+        )
+    return redirect("team")
 
 
 def invite_from_form(request: AuthenticatedHttpRequest, form: InvitationForm, account: Account) -> bool:
@@ -100,6 +172,24 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     except PermissionDenied:
         raise Http404 from None
     messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    if request.user.is_customer:
+        return redirect("team")
+    return redirect("account_detail", slug=invitation.account.slug)
+
+
+@require_POST
+@login_required
+def invitation_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A new link for a waiting or expired invitation (the old one stops working), e-mailed again."""
+    invitation = get_object_or_404(
+        scope_to_user(Invitation.objects.select_related("account"), user=request.user), pk=pk
+    )
+    try:
+        services.invitation_resend(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new invitation link was sent to %(email)s.") % {"email": invitation.email})
     if request.user.is_customer:
         return redirect("team")
     return redirect("account_detail", slug=invitation.account.slug)

@@ -19,8 +19,17 @@ from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
 from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Source, Step, StepState
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
-from journeys.workspace.models import SuccessGoal
-from portal.models import Account, Invitation, Membership, MilestoneKind, NotificationPreferences, Segment, User
+from journeys.workspace.models import AccountNote, SuccessGoal
+from portal.models import (
+    Account,
+    Invitation,
+    Membership,
+    MembershipEvent,
+    MilestoneKind,
+    NotificationPreferences,
+    Segment,
+    User,
+)
 from portal.services import token_hash
 
 if TYPE_CHECKING:
@@ -93,6 +102,22 @@ class InvitationFactory(DjangoModelFactory[Invitation]):
     invited_by = factory.SubFactory(AdminFactory)
     token_hash = factory.LazyAttribute(lambda o: token_hash(o.token))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class MembershipEventFactory(DjangoModelFactory[MembershipEvent]):
+    """A recorded team change (the services write the real ones)."""
+
+    class Meta:
+        model = MembershipEvent
+
+    account = factory.SubFactory(AccountFactory)
+    kind = MembershipEvent.Kind.ROLE_CHANGED
+    email = factory.Sequence(lambda n: f"changed{n}@example.com")
+    name = factory.Faker("name")
+    from_role = Membership.Role.MEMBER
+    to_role = Membership.Role.ADMIN
+    actor = factory.SubFactory(UserFactory)
+    actor_name = factory.LazyAttribute(lambda o: o.actor.get_full_name())
 
 
 # --- Help centre ----------------------------------------------------------------------------------
@@ -295,6 +320,15 @@ class AchievementFactory(DjangoModelFactory[Achievement]):
     milestone_key = factory.LazyAttribute(lambda a: a.milestone.key)
     kind = factory.LazyAttribute(lambda a: a.milestone.kind)
     source = Source.MANUAL
+
+
+class AccountNoteFactory(DjangoModelFactory[AccountNote]):
+    class Meta:
+        model = AccountNote
+
+    account = factory.SubFactory(AccountFactory)
+    author = factory.SubFactory(CsmFactory)
+    body = factory.Faker("sentence")
 
 
 class SuccessGoalFactory(DjangoModelFactory[SuccessGoal]):

@@ -19,12 +19,31 @@ class AccountNote(models.Model):
     )
     body = models.TextField(_("note"), max_length=4000)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+    edited_at = models.DateTimeField(_("last edited"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("note")
         verbose_name_plural = _("notes")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class AccountNoteRevision(models.Model):
+    """An earlier wording of a note, kept when its author edits it: a note is corrected, never rewritten
+    without trace."""
+
+    note = models.ForeignKey(AccountNote, verbose_name=_("note"), on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(_("earlier wording"), max_length=4000)
+    written_at = models.DateTimeField(_("written"))
+    replaced_at = models.DateTimeField(_("replaced"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("earlier wording of a note")
+        verbose_name_plural = _("earlier wordings of notes")
+        ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
         return self.body[:60]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.workspace.models import AccountNote, SuccessGoal
+from journeys.workspace.models import AccountNote, AccountNoteRevision, SuccessGoal
 from portal.models import Account, User
 from portal.tenancy import is_account_staff
 
@@ -26,6 +26,30 @@ def note_add(*, account: Account, body: str, by: User) -> AccountNote:
     if not body:
         raise ValidationError({"body": _("Write the note first.")})
     return AccountNote.objects.create(account=account, author=by, body=body[:4000])
+
+
+@transaction.atomic
+def note_edit(*, note: AccountNote, body: str, by: User) -> AccountNote:
+    """Correct a note. Only its author may, and only while they look after the account; the earlier
+    wording is kept as a revision. Nobody edits another person's words: an admin can delete a note in
+    the Django admin, not rewrite it."""
+    _staff_only(user=by, account=note.account)
+    if note.author_id != by.pk:
+        raise PermissionDenied
+    body = (body or "").strip()[:4000]
+    if not body:
+        raise ValidationError({"body": _("Write the note first.")})
+    locked = AccountNote.objects.select_for_update().get(pk=note.pk)
+    if body == locked.body:
+        return locked
+    now = timezone.now()
+    AccountNoteRevision.objects.create(
+        note=locked, body=locked.body, written_at=locked.edited_at or locked.created_at, replaced_at=now
+    )
+    locked.body = body
+    locked.edited_at = now
+    locked.save(update_fields=["body", "edited_at"])
+    return locked
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Everything that happened to an account, newest first, for its CS manager: step changes, milestones
-reached, product usage summarised per day, value recorded, invitations and people joining, notes, and
-the e-mails sent about it. A fixed number of queries whatever the account's history."""
+reached, product usage summarised per day, value recorded, invitations, people joining, leaving and
+changing role, notes, and the e-mails sent about it. A fixed number of queries whatever the account's history."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from journeys.automation.models import Notification, Nudge
 from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, StepEvent, StepState, ValueRecord
 from journeys.workspace.models import AccountNote
-from portal.models import Account, Invitation, User
+from portal.models import Account, Invitation, MembershipEvent, User
 
 DEFAULT_DAYS = 90
 
@@ -24,10 +24,12 @@ DEFAULT_DAYS = 90
 @dataclass(frozen=True)
 class Entry:
     at: dt.datetime
-    kind: str  # step, milestone, usage, value, invitation, joined, journey, email
+    kind: str  # step, milestone, usage, value, invitation, joined, team, note, journey, email
     title: str
     detail: str = ""
     actor: str = ""
+    # A note's entry carries the note (its earlier wordings prefetched), for its author's "correct" link.
+    note: AccountNote | None = None
 
 
 def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int = 200) -> list[Entry]:
@@ -114,9 +116,35 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
                     at=invitation.accepted_at, kind="joined", title=_("%(email)s joined") % {"email": invitation.email}
                 )
             )
-    for note in AccountNote.objects.filter(account=account, created_at__gte=since).select_related("author"):
+    for team_change in MembershipEvent.objects.filter(
+        account=account,
+        occurred_at__gte=since,
+        kind__in=[MembershipEvent.Kind.REMOVED, MembershipEvent.Kind.ROLE_CHANGED],
+    ):
+        if team_change.kind == MembershipEvent.Kind.REMOVED:
+            title = _("%(name)s removed from the team") % {"name": team_change.who}
+            detail = ""
+        else:
+            title = _("%(name)s's role changed") % {"name": team_change.who}
+            detail = f"{team_change.get_from_role_display()} → {team_change.get_to_role_display()}"
         entries.append(
-            Entry(at=note.created_at, kind="note", title=_("Note"), detail=note.body, actor=_actor(note.author, ""))
+            Entry(at=team_change.occurred_at, kind="team", title=title, detail=detail, actor=team_change.actor_name)
+        )
+    notes = (
+        AccountNote.objects.filter(account=account, created_at__gte=since)
+        .select_related("author")
+        .prefetch_related("revisions")
+    )
+    for note in notes:
+        entries.append(
+            Entry(
+                at=note.created_at,
+                kind="note",
+                title=_("Note"),
+                detail=note.body,
+                actor=_actor(note.author, ""),
+                note=note,
+            )
         )
     for model in (Nudge, Notification):
         for email in model.objects.filter(account=account, sent_at__gte=since).select_related("recipient"):

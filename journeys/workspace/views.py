@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -23,7 +23,7 @@ from journeys.reports.risk import RISK_ORDER, Risk
 from journeys.workspace import portfolio as portfolio_selectors
 from journeys.workspace import services as workspace
 from journeys.workspace.forms import GoalForm, NoteForm
-from journeys.workspace.models import SuccessGoal
+from journeys.workspace.models import AccountNote, SuccessGoal
 from journeys.workspace.timeline import DEFAULT_DAYS as TIMELINE_DAYS
 from journeys.workspace.timeline import account_timeline
 from portal import selectors
@@ -171,6 +171,32 @@ def note_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     else:
         messages.error(request, _errors(form))
     return redirect(f"/accounts/{account.slug}/#notes")
+
+
+@staff_required
+def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Its author corrects a note; the earlier wordings stay listed under it. A note on an account the
+    person does not look after is as missing as one that does not exist; another person's note is 403."""
+    notes = scope_to_user(AccountNote.objects.select_related("account", "author"), user=request.user)
+    note = get_object_or_404(notes, pk=pk)
+    if note.author_id != request.user.pk:
+        raise PermissionDenied
+    form = NoteForm(request.POST or None, initial={"body": note.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            workspace.note_edit(note=note, body=form.cleaned_data["body"], by=request.user)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Note corrected."))
+            return redirect(f"/accounts/{note.account.slug}/#note-{note.pk}")
+    return render(
+        request,
+        "journeys/note_edit.html",
+        {"note": note, "account": note.account, "form": form, "revisions": list(note.revisions.all())},
+    )
 
 
 @require_POST

@@ -7,7 +7,13 @@ from django.test import Client
 
 from portal.models import Membership
 from tests.conftest import World
-from tests.factories import AccountFactory, InvitationFactory, MembershipFactory, SegmentFactory
+from tests.factories import (
+    AccountFactory,
+    InvitationFactory,
+    MembershipEventFactory,
+    MembershipFactory,
+    SegmentFactory,
+)
 from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +34,7 @@ def grow(world: World, n: int = 20) -> None:
         MembershipFactory(account=account)
         MembershipFactory(account=world.account_a, role=Membership.Role.MEMBER if i % 2 else Membership.Role.ADMIN)
         InvitationFactory(account=world.account_a, invited_by=world.customer_admin_a)
+        MembershipEventFactory(account=world.account_a)
 
 
 @pytest.mark.parametrize(

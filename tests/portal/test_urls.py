@@ -14,7 +14,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import World
-from tests.factories import ArticleFactory, CategoryFactory, InvitationFactory, SuccessGoalFactory
+from tests.factories import (
+    AccountNoteFactory,
+    ArticleFactory,
+    CategoryFactory,
+    InvitationFactory,
+    MembershipFactory,
+    SuccessGoalFactory,
+)
 
 ROLES = ["anon", "customer_a", "customer_admin_a", "customer_b", "csm_a", "csm_b", "admin"]
 INVITE_TOKEN = "matrix-invitation-token"
@@ -48,17 +55,22 @@ EXPECTED: dict[str, dict[str, int]] = {
     "password_change_done": signed_in(302, 200),
     "invitation_accept": same(200),
     "invitation_revoke": same(405),
+    "invitation_resend": same(405),
     "profile": signed_in(302, 200),
     "notification_settings": signed_in(302, 200),
     "unsubscribe": same(404),  # the sample token is not a signed one: answered like a missing page
     "set_language": same(405),
     "customer_home": row(302, 200, 200, 200, 403, 403, 403),
     "team": row(302, 200, 200, 200, 403, 403, 403),
+    "member_remove": same(405),
+    "member_role": same(405),
     "value": row(302, 200, 200, 200, 403, 403, 403),
     "step_status": same(405),
     "step_assign": same(405),
     "step_reschedule": same(405),
     "account_note_add": same(405),
+    # The note is CSM A's: only its author corrects it; the admin sees it but may not rewrite it.
+    "account_note_edit": row(302, 403, 403, 403, 200, 404, 403),
     "success_goal_add": same(405),
     "success_goal_status": same(405),
     "milestone_feedback": same(405),
@@ -120,6 +132,11 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "logout": same(302),
     "set_language": same(302),
     "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
+    "invitation_resend": row(302, 403, 302, 404, 302, 404, 302),
+    # A colleague in account A: its customer admin removes them (or is told the empty form is no
+    # role); a member may not (403); another account's admin finds no such member (404).
+    "member_remove": row(302, 403, 302, 404, 403, 403, 403),
+    "member_role": row(302, 403, 400, 404, 403, 403, 403),
     "step_status": row(302, 400, 400, 404, 400, 404, 400),
     "step_assign": row(302, 404, 302, 404, 302, 404, 302),
     "step_reschedule": row(302, 403, 403, 403, 302, 404, 302),
@@ -210,8 +227,15 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     ArticleFactory(category=category, slug="alpha", visibility="public")
     customers_only = ArticleFactory(category=category, slug="for-customers", visibility="customers")
     goal = SuccessGoalFactory(account=world.account_a)
+    leaving = MembershipFactory(account=world.account_a, user__email="leaving@alpha.example")
+    colleague = MembershipFactory(account=world.account_a, user__email="colleague@alpha.example")
+    note = AccountNoteFactory(account=world.account_a, author=world.csm_a)
     pk_of = {
         "invitation_revoke": invitation.pk,
+        "invitation_resend": invitation.pk,
+        "member_remove": leaving.pk,
+        "member_role": colleague.pk,
+        "account_note_edit": note.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,
         "step_assign": journey_a.step_states.get(step_key="connect").pk,
         "step_reschedule": journey_a.step_states.get(step_key="connect").pk,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone, translation
 
 from journeys.workspace.models import AccountNote, SuccessGoal
+from journeys.workspace.services import note_edit
 from tests.conftest import World, signed_in
-from tests.factories import SuccessGoalFactory
+from tests.factories import AccountNoteFactory, SuccessGoalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +68,49 @@ def test_other_tenants_and_customers_cannot_write(measured: World) -> None:
     assert customer.post(f"/goals/{goal.pk}/status/", {"status": "met"}).status_code == 403
     goal.refresh_from_db()
     assert goal.status == "open" and AccountNote.objects.count() == 0
+
+
+class TestNoteEdit:
+    def test_the_author_corrects_a_note_and_every_earlier_wording_is_kept(self, world: World) -> None:
+        note = AccountNoteFactory(account=world.account_a, author=world.csm_a, body="Kick-off on Monday")
+        written = note.created_at
+        note_edit(note=note, body="Kick-off on Tuesday", by=world.csm_a)
+        note_edit(note=note, body="  Kick-off on Wednesday  ", by=world.csm_a)
+        note.refresh_from_db()
+        assert note.body == "Kick-off on Wednesday"
+        assert note.edited_at is not None and note.created_at == written
+        revisions = list(note.revisions.order_by("id").values_list("body", flat=True))
+        assert revisions == ["Kick-off on Monday", "Kick-off on Tuesday"]
+        first, second = note.revisions.order_by("id")
+        assert first.written_at == written and second.written_at == first.replaced_at
+
+    def test_the_same_words_make_no_revision(self, world: World) -> None:
+        note = AccountNoteFactory(account=world.account_a, author=world.csm_a, body="Same")
+        note_edit(note=note, body="Same ", by=world.csm_a)
+        note.refresh_from_db()
+        assert note.edited_at is None and not note.revisions.exists()
+
+    def test_an_empty_note_is_a_field_error(self, world: World) -> None:
+        note = AccountNoteFactory(account=world.account_a, author=world.csm_a, body="Keep me")
+        with translation.override("en"), pytest.raises(ValidationError) as error:
+            note_edit(note=note, body="   ", by=world.csm_a)
+        assert error.value.message_dict == {"body": ["Write the note first."]}
+        note.refresh_from_db()
+        assert note.body == "Keep me"
+
+    def test_nobody_edits_another_persons_words(self, world: World) -> None:
+        note = AccountNoteFactory(account=world.account_a, author=world.csm_a, body="Mine")
+        # The admin looks after every account, and still may not rewrite CSM A's note; CSM B does not
+        # look after the account at all; a customer is not staff.
+        for by in (world.admin, world.csm_b, world.customer_admin_a):
+            with pytest.raises(PermissionDenied):
+                note_edit(note=note, body="Theirs", by=by)
+        note.refresh_from_db()
+        assert note.body == "Mine" and not note.revisions.exists()
+
+    def test_an_author_who_no_longer_looks_after_the_account_cannot_edit(self, world: World) -> None:
+        note = AccountNoteFactory(account=world.account_a, author=world.csm_a, body="Before the handover")
+        world.account_a.csm = world.csm_b
+        world.account_a.save(update_fields=["csm"])
+        with pytest.raises(PermissionDenied):
+            note_edit(note=note, body="After", by=world.csm_a)

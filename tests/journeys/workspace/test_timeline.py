@@ -10,9 +10,12 @@ from django.utils import timezone, translation
 
 from journeys.onboarding.services.journeys import value_record_create
 from journeys.onboarding.services.steps import step_set_status
+from journeys.workspace.services import note_edit
 from journeys.workspace.timeline import account_timeline
+from portal.models import Membership, MembershipEvent
+from portal.services import membership_remove, membership_set_role
 from tests.conftest import World
-from tests.factories import DailyEventCountFactory, InvitationFactory
+from tests.factories import AccountNoteFactory, DailyEventCountFactory, InvitationFactory, MembershipEventFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,8 @@ def test_the_timeline_tells_what_happened_newest_first(measured: World) -> None:
 def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(measured: World) -> None:
     client = Client()
     client.force_login(measured.csm_a)
+    first = AccountNoteFactory(account=measured.account_a, author=measured.csm_a)
+    note_edit(note=first, body="corrected", by=measured.csm_a)
     with capture_queries() as few:
         page = client.get("/accounts/alpha/")
     assert "Timeline" in page.content.decode() or "タイムライン" in page.content.decode()
@@ -50,6 +55,9 @@ def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(meas
         value_record_create(account=measured.account_a, amount=1000 + i, occurred_on=timezone.localdate(), note=f"n{i}",
                             by=measured.csm_a)  # fmt: skip
         DailyEventCountFactory(account=measured.account_a, name="login", day=timezone.localdate() - timedelta(days=i))
+        note = AccountNoteFactory(account=measured.account_a, author=measured.csm_a if i % 2 else measured.admin)
+        note_edit(note=note, body=f"corrected {i}", by=note.author)
+        MembershipEventFactory(account=measured.account_a, kind=MembershipEvent.Kind.REMOVED)
     with capture_queries() as many:
         page = client.get("/accounts/alpha/")
     assert len(page.context["timeline"]) > 40
@@ -57,3 +65,21 @@ def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(meas
     other = Client()
     other.force_login(measured.csm_b)
     assert other.get("/accounts/alpha/").status_code == 404
+
+
+def test_team_changes_and_corrected_notes_are_told(world: World) -> None:
+    note = AccountNoteFactory(account=world.account_a, author=world.csm_a, body="Launch in May")
+    note_edit(note=note, body="Launch in June", by=world.csm_a)
+    promoted = Membership.objects.get(user=world.customer_a)
+    membership_set_role(membership=promoted, role=Membership.Role.ADMIN, by=world.customer_admin_a)
+    promoted.user.refresh_from_db()  # a fresh login, as on the next request
+    membership_remove(membership=Membership.objects.get(user=world.customer_admin_a), by=promoted.user)
+    with translation.override("en"):
+        entries = {entry.kind: entry for entry in account_timeline(account=world.account_a) if entry.kind != "team"}
+        team = [entry for entry in account_timeline(account=world.account_a) if entry.kind == "team"]
+    assert entries["note"].detail == "Launch in June" and entries["note"].note == note
+    assert [revision.body for revision in entries["note"].note.revisions.all()] == ["Launch in May"]
+    assert [(entry.title, entry.detail) for entry in team] == [
+        (f"{world.customer_admin_a.name} removed from the team", ""),
+        (f"{world.customer_a.name}'s role changed", "Customer member → Customer admin"),
+    ]
