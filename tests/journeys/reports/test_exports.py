@@ -201,14 +201,16 @@ def test_cells_that_begin_like_a_formula_arrive_as_text(measured: World) -> None
     assert cells == dict.fromkeys(cells, "'" + FORMULA)
 
 
-@pytest.mark.parametrize(("page", "download"), [*REPORT_DOWNLOADS, ("/help/analytics/", HELP_DOWNLOADS[0])])
-def test_a_download_answers_everyone_but_an_admin_as_its_page_does(measured: World, page: str, download: str) -> None:
+@pytest.mark.parametrize(("page_path", "download"), [*REPORT_DOWNLOADS, ("/help/analytics/", HELP_DOWNLOADS[0])])
+def test_a_download_answers_everyone_but_an_admin_as_its_page_does(
+    measured: World, page_path: str, download: str
+) -> None:
     overdue(measured, measured.account_b)  # account B (CS manager B's) is at risk
     for user in [measured.csm_a, measured.csm_b, measured.customer_a, measured.customer_admin_a]:
         client = signed_in(user)
-        assert client.get(page).status_code == client.get(download).status_code == 403, (user, download)
+        assert client.get(page_path).status_code == client.get(download).status_code == 403, (user, download)
     anonymous = Client()
-    assert anonymous.get(download)["Location"] == anonymous.get(page)["Location"].replace(page, download)
+    assert anonymous.get(download)["Location"] == anonymous.get(page_path)["Location"].replace(page_path, download)
 
 
 @pytest.mark.parametrize(
