@@ -122,8 +122,27 @@ class GroupSerializer(serializers.Serializer):
     median_ci = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="95% CI.")
     p75_days = serializers.FloatField(allow_null=True)
     p90_days = serializers.FloatField(allow_null=True)
-    target_days = serializers.FloatField(allow_null=True)
-    within_target_share = serializers.FloatField(allow_null=True)
+    target_days = serializers.FloatField(
+        allow_null=True,
+        help_text="The target (days from start) the group's journeys share: each journey's is its milestone's "
+        "own, else its segment's. null when none has one, or when they differ (`targets_differ`).",
+    )
+    targets_differ = serializers.BooleanField(
+        help_text="The group's journeys have different targets (some may have none): `target_days` is null, "
+        "`target_days_min` and `target_days_max` give the range, and `within_target_share` compares each "
+        "journey with its own target."
+    )
+    target_days_min = serializers.FloatField(
+        allow_null=True, help_text="When the targets differ, the lowest of them; else null."
+    )
+    target_days_max = serializers.FloatField(
+        allow_null=True, help_text="When the targets differ, the highest of them; else null."
+    )
+    within_target_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Kaplan-Meier share of the journeys reached within their target (with different targets, "
+        "per target, weighted by its journeys; journeys without a target do not count). null: no target.",
+    )
     naive_median_days = serializers.FloatField(
         allow_null=True, help_text="Median among those who reached only: biased low, for comparison."
     )

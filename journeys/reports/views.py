@@ -169,12 +169,16 @@ GROUP_COLUMNS = [
     "target_days",
     "within_target_share",
     "naive_median_days_reached_only",
+    "targets_differ",
+    "target_days_min",
+    "target_days_max",
 ]
 
 
 @admin_required
 def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    """The figures of a report as CSV (one line per group, then the total)."""
+    """The figures of a report as CSV (one line per group, then the total). Where the journeys of a
+    group have different targets, ``target_days`` is empty, ``targets_differ`` 1 and the range follows."""
     f = _download_filters(request)
     if isinstance(f, HttpResponse):
         return f
@@ -201,6 +205,9 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                 _number(e.target_days),
                 "" if e.within_target_share is None else f"{e.within_target_share:.3f}",
                 _number(e.naive_median_days),
+                _flag(e.targets_differ),
+                _number(e.target_min_days),
+                _number(e.target_max_days),
             ]
         )
     return csv_response(filename=f"kachi-ttv-{f['kind']}-by-{group_by}.csv", header=GROUP_COLUMNS, rows=lines)

@@ -65,6 +65,22 @@ def test_table_and_rows_export_as_csv(measured: World) -> None:
     assert set(records[0]) >= {"segment_name", "cohort", "started_at", "achieved_at", "duration_days", "censored"}
 
 
+def test_a_row_of_different_targets_shows_their_range(mixed_targets: World) -> None:
+    client = admin(mixed_targets)
+    page = client.get("/reports/cohorts/", {"kind": "first_value", "cohort": "cohort_month"})
+    (month,) = page.context["report"].groups
+    assert (month.estimate.targets_differ, month.estimate.target_days) == (True, None)
+    cells = re.findall(r'<td class="num">(.*?)</td>', page.content.decode(), re.S)
+    assert any("21–45" in cell and "(differs)" in cell for cell in cells)  # noqa: RUF001
+    table = client.get("/reports/export/table.csv", {"kind": "first_value", "group_by": "cohort_month"})
+    records = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert [(r["target_days"], r["targets_differ"], r["target_days_min"], r["target_days_max"]) for r in records] == [
+        ("", "1", "21.0", "45.0"),
+        ("", "1", "21.0", "45.0"),
+    ]  # the month, then the total
+    assert records[0]["within_target_share"] == "0.333"
+
+
 def test_funnel_counts_journeys_per_milestone(measured: World) -> None:
     response = admin(measured).get("/reports/funnel/", {"playbook": "pb"})
     assert response.context["total"] == 2
