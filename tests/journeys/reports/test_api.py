@@ -115,9 +115,11 @@ def test_funnel_bottlenecks_and_distribution_as_json(measured: World) -> None:
         "stages": [{"key": "fv", "name": "First value", "kind": "first_value", "reached": 1, "share": 0.5}],
     }
     bottlenecks = client.get("/api/v1/reports/bottlenecks/", {"playbook": "pb"}).json()
-    assert bottlenecks["journeys"] == 2
+    assert (bottlenecks["journeys"], bottlenecks["min_journeys"]) == (2, 5)
     (send,) = bottlenecks["steps"]
-    assert (send["key"], send["done"], send["median_days"], send["ttv_share"]) == ("send", 1, 4.0, 1.0)
+    # Two journeys reached it, one has done it: too few for a median.
+    assert (send["key"], send["reached"], send["done"], send["ttv_share"]) == ("send", 2, 1, 1.0)
+    assert (send["median_days"], send["median_beyond_days"]) == (None, None)
     assert send["tutorials"] == []
     distribution = client.get("/api/v1/reports/distribution/", {"kind": "first_value"}).json()
     assert (distribution["reached"], distribution["open"]) == (1, 1)
