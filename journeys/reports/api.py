@@ -122,8 +122,27 @@ class GroupSerializer(serializers.Serializer):
     median_ci = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="95% CI.")
     p75_days = serializers.FloatField(allow_null=True)
     p90_days = serializers.FloatField(allow_null=True)
-    target_days = serializers.FloatField(allow_null=True)
-    within_target_share = serializers.FloatField(allow_null=True)
+    target_days = serializers.FloatField(
+        allow_null=True,
+        help_text="The target (days from start) the group's journeys share: each journey's is its milestone's "
+        "own, else its segment's. null when none has one, or when they differ (`targets_differ`).",
+    )
+    targets_differ = serializers.BooleanField(
+        help_text="The group's journeys have different targets (some may have none): `target_days` is null, "
+        "`target_days_min` and `target_days_max` give the range, and `within_target_share` compares each "
+        "journey with its own target."
+    )
+    target_days_min = serializers.FloatField(
+        allow_null=True, help_text="When the targets differ, the lowest of them; else null."
+    )
+    target_days_max = serializers.FloatField(
+        allow_null=True, help_text="When the targets differ, the highest of them; else null."
+    )
+    within_target_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Kaplan-Meier share of the journeys reached within their target (with different targets, "
+        "per target, weighted by its journeys; journeys without a target do not count). null: no target.",
+    )
     naive_median_days = serializers.FloatField(
         allow_null=True, help_text="Median among those who reached only: biased low, for comparison."
     )
@@ -325,8 +344,21 @@ class BottleneckSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
     position = serializers.IntegerField()
-    done = serializers.IntegerField()
-    median_days = serializers.FloatField(allow_null=True, help_text="Median time spent before it was done.")
+    reached = serializers.IntegerField(
+        help_text="Journeys that reached the step: every step before it (by position) done or skipped."
+    )
+    done = serializers.IntegerField(help_text="Of those, the journeys that have closed it (done or skipped).")
+    median_days = serializers.FloatField(
+        allow_null=True,
+        help_text="Kaplan-Meier median days on the step, from reaching it to closing it; journeys still on it "
+        "count until now (or their account's churn). null when fewer than `min_journeys` reached it, or when "
+        "fewer than half have closed it (`median_beyond_days`).",
+    )
+    median_beyond_days = serializers.FloatField(
+        allow_null=True,
+        help_text="When at least `min_journeys` reached it but fewer than half have closed it: the median is "
+        "beyond this many days, the longest wait seen; else null.",
+    )
     stalled = serializers.IntegerField(help_text="Journeys with this step open past its due date now.")
     stalled_share = serializers.FloatField()
     ttv_share = serializers.FloatField(help_text="Its part of all the time spent on the playbook's steps.")
@@ -337,11 +369,16 @@ class BottleneckSerializer(serializers.Serializer):
 class BottlenecksSerializer(serializers.Serializer):
     playbook = serializers.CharField()
     journeys = serializers.IntegerField()
-    steps = BottleneckSerializer(many=True, help_text="Worst first.")
+    min_journeys = serializers.IntegerField(help_text="Fewer journeys than this on a step give it no median.")
+    steps = BottleneckSerializer(
+        many=True,
+        help_text="The longest first: by `median_days`, else `median_beyond_days`; steps fewer than "
+        "`min_journeys` reached last, in the playbook's order.",
+    )
 
 
 class BottlenecksView(APIView):
-    """Where journeys on a playbook lose time, step by step, worst first, with the steps' tutorials."""
+    """Where journeys on a playbook lose time, step by step, the longest first, with the steps' tutorials."""
 
     permission_classes = [IsStaff]
 
@@ -361,13 +398,16 @@ class BottlenecksView(APIView):
             {
                 "playbook": q["playbook"],
                 "journeys": journeys,
+                "min_journeys": selectors.MIN_STEP_JOURNEYS,
                 "steps": [
                     {
                         "key": s.key,
                         "title": s.title,
                         "position": s.position,
+                        "reached": s.reached,
                         "done": s.done,
                         "median_days": None if s.median_days is None else round(s.median_days, 1),
+                        "median_beyond_days": None if s.median_beyond_days is None else round(s.median_beyond_days, 1),
                         "stalled": s.stalled,
                         "stalled_share": round(s.stalled_share, 3),
                         "ttv_share": round(s.ttv_share, 3),

@@ -169,9 +169,11 @@ def bar_chart(
     y_title: str = "",
     percent: bool = False,
     horizontal: bool = False,
+    legend_columns: int = 4,
     nonce: str = "",
 ) -> SafeString:
-    """Bars per label (a histogram, a funnel, a ranking)."""
+    """Bars per label (a histogram, a funnel, a ranking); the legend (shown for two series or more)
+    in ``legend_columns`` columns: one for long series names."""
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     # pygal measures labels as Latin text; wide (Japanese) labels need room made for them.
     margin: dict[str, Any] = (
@@ -186,6 +188,7 @@ def bar_chart(
             range=(0, 1) if percent else None,
             x_label_rotation=-30 if len(labels) > 10 and not horizontal else 0,
             truncate_label=-1,
+            legend_at_bottom_columns=legend_columns,
             **margin,
         )
     )

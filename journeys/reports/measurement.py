@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from django.db.models import QuerySet
@@ -74,6 +74,12 @@ class Estimate:
     within_target_share: float | None
     naive_median_days: float | None
     curve: list[tuple[float, float]] = field(default_factory=list)
+    # The group's journeys do not all have the same target: ``target_days`` is then None, the lowest
+    # and highest of their targets are given (None if none has one; both None when the targets agree),
+    # and ``within_target_share`` measures each journey against its own.
+    targets_differ: bool = False
+    target_min_days: float | None = None
+    target_max_days: float | None = None
 
 
 def kaplan_meier(
@@ -205,6 +211,33 @@ def kaplan_meier(
     )
 
 
+def within_own_targets(
+    durations: Sequence[float], reached: Sequence[bool], targets: Sequence[float | None]
+) -> float | None:
+    """The share of journeys that reach the milestone within their own target, when targets differ.
+
+    Journeys are taken by target: for each target, the Kaplan-Meier share of its journeys reached by
+    that target (1 - S(target), as ``kaplan_meier`` computes ``within_target_share``), weighted by
+    how many journeys have it. With one target this is exactly ``kaplan_meier``'s share. Journeys
+    without a target do not count; None when none has one."""
+    by_target: dict[float, tuple[list[float], list[bool]]] = {}
+    for duration, hit, target in zip(durations, reached, targets, strict=True):
+        if target is not None:
+            stratum = by_target.setdefault(target, ([], []))
+            stratum[0].append(duration)
+            stratum[1].append(hit)
+    counted = sum(len(stratum[0]) for stratum in by_target.values())
+    if not counted:
+        return None
+    shares = [
+        (len(stratum_durations), kaplan_meier(stratum_durations, stratum_reached, target_days=target))
+        for target, (stratum_durations, stratum_reached) in by_target.items()
+    ]
+    if len(shares) == 1:
+        return shares[0][1].within_target_share
+    return sum(count * cast(float, estimate.within_target_share) for count, estimate in shares) / counted
+
+
 def _quantile(
     q_num: int,
     q_den: int,
@@ -275,7 +308,8 @@ class Row:
 
     ``duration_days`` is in business days when asked for (``calendar_days`` always in calendar days);
     ``cohort`` is the start's quarter ("2026-Q1") when grouping by quarter, else its month ("2026-03").
-    ``target_days`` is the milestone's own target, else its segment's target for the kind.
+    ``target_days`` is the journey's target: the milestone's own, else its segment's for the kind
+    (``ttv_sql.target_sql``, as ``Milestone.target_for``).
     """
 
     journey_id: int
@@ -295,7 +329,6 @@ class Row:
     duration_days: float
     calendar_days: float
     target_days: int | None
-    segment_target_days: int | None
 
 
 def ttv_rows(
@@ -435,8 +468,7 @@ def _fetch_rows(
                 censored=achieved is None,
                 duration_days=duration,
                 calendar_days=calendar,
-                target_days=r.ms_target if r.ms_target is not None else r.segment_target,
-                segment_target_days=r.segment_target,
+                target_days=r.target,
             )
         )
     return rows, order
@@ -544,6 +576,9 @@ class Group:
             "p75_days": _days(e.p75_days),
             "p90_days": _days(e.p90_days),
             "target_days": _target(e.target_days),
+            "targets_differ": e.targets_differ,
+            "target_days_min": _target(e.target_min_days),
+            "target_days_max": _target(e.target_max_days),
             "within_target_share": None if e.within_target_share is None else round(e.within_target_share, 3),
             "naive_median_days": _days(e.naive_median_days),
         }
@@ -604,9 +639,11 @@ def ttv_report(
     number of queries whatever the number of accounts (two in calendar days, plus one for segment
     or CS manager labels; two in business days).
 
-    A group's target: grouped by segment, the segment's target for the kind; otherwise (or when the
-    segment has none) the target every row of the group shares; None when the rows disagree. The
-    total follows the same rule as a non-segment group.
+    Each journey has one target (``Row.target_days``: the milestone's own, else its segment's), and
+    a group's target is the one its journeys share, whatever the grouping; the total the same. When
+    they differ, the group's ``target_days`` is None, ``targets_differ`` says so with the lowest and
+    highest target, and the share within target measures each journey against its own
+    (``within_own_targets``).
 
     Targets are calendar days from the start (the deadline a CSM sees), so with ``business_days``
     the share within target is still measured on calendar durations; the percentiles and the curve
@@ -677,13 +714,10 @@ def _report_from_rows(
     for row in rows:
         grouped.setdefault(row.group_key, []).append(row)
     groups = [
-        _group(key, members[0].group_label, members, by_segment=group_by == "segment", business_days=business_days)
+        _group(key, members[0].group_label, members, business_days=business_days)
         for key, members in sorted(grouped.items(), key=lambda item: order[item[0]])
     ]
-    if group_by is None and groups:
-        total = groups[0]
-    else:
-        total = _group("all", _("All"), rows, by_segment=False, business_days=business_days)
+    total = groups[0] if group_by is None and groups else _group("all", _("All"), rows, business_days=business_days)
     return groups, total
 
 
@@ -706,35 +740,48 @@ def _report_in_db(
     runs = [(value, list(members)) for value, members in groupby(rows, key=itemgetter(0))]
     labels = _db_labels(group_by, [value for value, _members in runs], milestones)
     runs.sort(key=lambda run: labels[run[0]][2])
-    groups = [
-        _lean_group(labels[value][0], labels[value][1], members, by_segment=group_by == "segment")
-        for value, members in runs
-    ]
-    if group_by is None and groups:
-        total = groups[0]
-    else:
-        # The groups are sorted runs: Timsort merges them in C.
-        total = _lean_group("all", _("All"), sorted(rows, key=itemgetter(1)), by_segment=False)
+    groups = [_lean_group(labels[value][0], labels[value][1], members) for value, members in runs]
+    # The groups are sorted runs: Timsort merges them in C.
+    total = groups[0] if group_by is None and groups else _lean_group("all", _("All"), sorted(rows, key=itemgetter(1)))
     return groups, total
 
 
-def _lean_group(key: str, label: str, rows: list[ttv_sql.LeanRow], *, by_segment: bool) -> Group:
-    """Like ``_group``, on ``ttv_sql.lean_rows`` tuples (group, duration, reached, target, segment target)."""
-    estimate = kaplan_meier(
-        [row[1] for row in rows],
-        [row[2] for row in rows],
-        target_days=_group_target({row[3] for row in rows}, {row[4] for row in rows}, by_segment=by_segment),
-        curve_resolution=CURVE_RESOLUTION,
+def _lean_group(key: str, label: str, rows: list[ttv_sql.LeanRow]) -> Group:
+    """Like ``_group``, on ``ttv_sql.lean_rows`` tuples (group, duration, reached, target)."""
+    estimate = _estimate(
+        [row[1] for row in rows], [row[2] for row in rows], [row[3] for row in rows], share_durations=None
     )
     return Group(key=key, label=label, estimate=estimate)
 
 
-def _group_target(targets: set[int | None], segment_targets: set[int | None], *, by_segment: bool) -> int | None:
-    """A group's target from the distinct targets of its rows: grouped by segment, the segment's
-    target when its rows share one; else the target every row shares; else None."""
-    if by_segment and len(segment_targets) == 1 and (target := next(iter(segment_targets))) is not None:
-        return target
-    return next(iter(targets)) if len(targets) == 1 else None
+def _estimate(
+    durations: list[float],
+    reached: list[bool],
+    targets: list[int | None],
+    *,
+    share_durations: list[float] | None,
+) -> Estimate:
+    """A group's estimate with its target: the one its journeys share, else none and ``targets_differ``
+    with each journey measured against its own. ``share_durations``: the durations the share within
+    target is measured on, when not ``durations`` (targets are calendar days)."""
+    distinct = set(targets)
+    common = next(iter(distinct)) if len(distinct) == 1 else None
+    estimate = kaplan_meier(durations, reached, target_days=common, curve_resolution=CURVE_RESOLUTION)
+    if len(distinct) > 1:
+        known = sorted(target for target in distinct if target is not None)
+        return replace(
+            estimate,
+            targets_differ=True,
+            target_min_days=known[0] if known else None,
+            target_max_days=known[-1] if known else None,
+            within_target_share=within_own_targets(
+                share_durations if share_durations is not None else durations, reached, targets
+            ),
+        )
+    if share_durations is not None and common is not None:
+        calendar = kaplan_meier(share_durations, reached, target_days=common)
+        return replace(estimate, within_target_share=calendar.within_target_share)
+    return estimate
 
 
 def _db_labels(
@@ -775,17 +822,13 @@ def _db_labels(
     return labels
 
 
-def _group(key: str, label: str, rows: list[Row], *, by_segment: bool, business_days: bool) -> Group:
-    target = _group_target(
-        {row.target_days for row in rows}, {row.segment_target_days for row in rows}, by_segment=by_segment
+def _group(key: str, label: str, rows: list[Row], *, business_days: bool) -> Group:
+    estimate = _estimate(
+        [row.duration_days for row in rows],
+        [not row.censored for row in rows],
+        [row.target_days for row in rows],
+        share_durations=[row.calendar_days for row in rows] if business_days else None,
     )
-    reached = [not row.censored for row in rows]
-    estimate = kaplan_meier(
-        [row.duration_days for row in rows], reached, target_days=target, curve_resolution=CURVE_RESOLUTION
-    )
-    if business_days and target is not None:
-        calendar = kaplan_meier([row.calendar_days for row in rows], reached, target_days=target)
-        estimate = replace(estimate, within_target_share=calendar.within_target_share)
     return Group(key=key, label=label, estimate=estimate)
 
 

@@ -203,9 +203,7 @@ def rows_for(
         churned = row.account.status == Account.Status.CHURNED
         for milestone in milestones.get(journey.playbook_id, []):
             achieved_at = reached.get((journey.pk, milestone.key))
-            target = milestone.target_days
-            if target is None:
-                target = getattr(row.account.segment, f"target_{milestone.kind}_days", None)
+            target = milestone.target_for(row.account.segment)
             chip = _chip(
                 milestone, achieved_at=achieved_at, journey=journey, steps=steps, target=target, stuck=stuck,
                 last_move=last_move, rules=rules, now=now, churned=churned,

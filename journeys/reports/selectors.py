@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from datetime import date
-from statistics import median
+from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from journeys.events.rules import day_bounds
 from journeys.onboarding.models import Achievement, Journey, Playbook, StepState
+from journeys.reports.measurement import kaplan_meier
 from portal.models import Account
 
 
@@ -97,17 +99,45 @@ def duration_histogram(durations: list[float]) -> list[Bin]:
     ]
 
 
+# A step fewer journeys than this have reached gets no median: two or three journeys would pass for
+# a typical time. The page says so where a bar is missing.
+MIN_STEP_JOURNEYS = 5
+
+
 @dataclass(frozen=True)
 class StepBottleneck:
+    """One step of a playbook and the time journeys spend on it.
+
+    A journey *reaches* a step when every step before it (by position, in its playbook version) is
+    closed, done or skipped, and stays on it until the step is closed too: the step is then its
+    current step, as the portfolio shows it. The time on the step runs from the moment it was reached
+    (the last of the earlier steps closed, or the start) to its own closing; a step closed before it
+    was reached spent 0 days. Journeys still on it are censored at now, or at their account's churn
+    date, so the median is Kaplan-Meier's, like the TTV reports', and not biased towards the journeys
+    that got through.
+    """
+
     key: str
     title: str
     position: int
-    done: int
-    median_days: float | None  # time spent before it was done, among the journeys that did it
+    reached: int  # journeys that reached it
+    done: int  # of those, the journeys that have closed it (done or skipped)
+    median_days: float | None  # Kaplan-Meier median time on it; None: fewer than MIN_STEP_JOURNEYS, or not yet
+    median_beyond_days: float | None  # fewer than half have closed it: the median is beyond this longest wait
     stalled: int  # open past its due date now
     stalled_share: float
-    ttv_share: float  # its part of all the time spent on the playbook's steps
+    ttv_share: float  # its part of all the time spent on the playbook's steps (time still running included)
     worst: bool = False
+
+    @property
+    def measured(self) -> bool:
+        """Enough journeys reached it for a median."""
+        return self.reached >= MIN_STEP_JOURNEYS
+
+    @property
+    def days_on_it(self) -> float | None:
+        """What the report sorts by: the median, else the longest wait when fewer than half have closed it."""
+        return self.median_days if self.median_days is not None else self.median_beyond_days
 
 
 def step_bottlenecks(
@@ -116,10 +146,15 @@ def step_bottlenecks(
     start_from: date | None = None,
     start_to: date | None = None,
     accounts: QuerySet[Account] | None = None,
+    now: datetime | None = None,
 ) -> tuple[int, list[StepBottleneck]]:
-    """Where journeys on a playbook lose time: per step, the time spent before it was done (from the
-    previous completion in that journey, or its start), the share of journeys stalled on it now
-    (open past due), and its part of the total time; worst first. Two queries."""
+    """Where journeys on a playbook lose time: per step (of the newest version; journeys of every
+    version count, steps matched by key), the journeys that reached it, the Kaplan-Meier median time
+    on it (see ``StepBottleneck``), the share of journeys stalled on it now (open past due) and its
+    part of all the time spent on steps. Sorted the longest first: by the median, or, where fewer than
+    half have closed the step, by the longest wait so far; steps too few journeys reached come last,
+    in the playbook's order. Three queries."""
+    now = now or timezone.now()
     states = StepState.objects.filter(journey__playbook_key=playbook_key, step__playbook_id=F("journey__playbook_id"))
     if accounts is not None:
         states = states.filter(journey__account__in=accounts)
@@ -127,44 +162,65 @@ def step_bottlenecks(
         states = states.filter(journey__started_at__gte=day_bounds(start_from)[0])
     if start_to:
         states = states.filter(journey__started_at__lt=day_bounds(start_to)[1])
-    rows = list(states.values_list("journey_id", "step_key", "status", "completed_at", "due_at", "journey__started_at"))
+    rows = list(
+        states.order_by("journey_id", "step__position", "step_id").values_list(
+            "journey_id", "step_key", "completed_at", "due_at", "journey__started_at", "journey__account__churned_at"
+        )
+    )
     version = (
         Playbook.objects.filter(key=playbook_key).exclude(status=Playbook.Status.DRAFT).order_by("-version").first()
     )
     steps = list(version.steps.order_by("position", "id").values_list("key", "title", "position")) if version else []
-    now = timezone.now()
-    by_journey: dict[int, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        by_journey.setdefault(row[0], []).append(row)
-    spent: dict[str, list[float]] = {}
+    durations: dict[str, list[float]] = {}
+    closed: dict[str, list[bool]] = {}
     stalled: dict[str, int] = {}
-    for journey_rows in by_journey.values():
-        started = journey_rows[0][5]
-        previous = started
-        for _journey, key, status, completed_at, _due, _start in sorted(
-            (r for r in journey_rows if r[3] is not None), key=lambda r: r[3]
-        ):
-            if status == StepState.Status.DONE:
-                spent.setdefault(key, []).append(max((completed_at - previous).total_seconds() / 86400, 0.0))
-            previous = max(previous, completed_at)
-        for _journey, key, _status, completed_at, due_at, _start in journey_rows:
+    journeys = 0
+    for _journey, journey_rows in groupby(rows, key=itemgetter(0)):
+        journeys += 1
+        held = False  # an open step holds the journey: the steps after it are not reached yet
+        reached_at: datetime | None = None  # when the journey reached the step (the start for the first)
+        for _id, key, completed, due_at, started_at, churned_at in journey_rows:
+            completed_at = completed if completed is not None and completed <= now else None  # as of now
             if completed_at is None and due_at < now:
                 stalled[key] = stalled.get(key, 0) + 1
-    journeys = len(by_journey)
-    total_spent = sum(sum(values) for values in spent.values()) or 1.0
-    result = [
-        StepBottleneck(
-            key=key,
-            title=title,
-            position=position,
-            done=len(spent.get(key, [])),
-            median_days=median(spent[key]) if spent.get(key) else None,
-            stalled=stalled.get(key, 0),
-            stalled_share=stalled.get(key, 0) / journeys if journeys else 0.0,
-            ttv_share=sum(spent.get(key, [])) / total_spent,
+            if held:
+                continue
+            reached_at = reached_at or started_at
+            end = completed_at if completed_at is not None else min(now, churned_at or now)
+            durations.setdefault(key, []).append(max((end - reached_at).total_seconds() / 86400, 0.0))
+            closed.setdefault(key, []).append(completed_at is not None)
+            if completed_at is None:
+                held = True
+            else:
+                reached_at = max(reached_at, completed_at)
+    total_spent = sum(sum(values) for values in durations.values()) or 1.0
+    result = []
+    for key, title, position in steps:
+        spent, left = durations.get(key, []), closed.get(key, [])
+        median = beyond = None
+        if len(spent) >= MIN_STEP_JOURNEYS:
+            median = kaplan_meier(spent, left).median_days
+            beyond = max(spent) if median is None else None
+        result.append(
+            StepBottleneck(
+                key=key,
+                title=title,
+                position=position,
+                reached=len(spent),
+                done=sum(left),
+                median_days=median,
+                median_beyond_days=beyond,
+                stalled=stalled.get(key, 0),
+                stalled_share=stalled.get(key, 0) / journeys if journeys else 0.0,
+                ttv_share=sum(spent) / total_spent,
+            )
         )
-        for key, title, position in steps
-    ]
-    result.sort(key=lambda b: (-b.stalled_share, -(b.median_days or 0)))
-    worst = {b.key for b in result[:3] if b.stalled or b.median_days}
+    result.sort(key=_bottleneck_order)
+    worst = {b.key for b in result[:3] if b.measured and (b.days_on_it or b.stalled)}
     return journeys, [replace(b, worst=b.key in worst) for b in result]
+
+
+def _bottleneck_order(b: StepBottleneck) -> tuple[Any, ...]:
+    if not b.measured:
+        return (1, b.position)
+    return (0, -(b.days_on_it or 0.0), -b.stalled_share, b.position)

@@ -61,8 +61,8 @@ def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[
     return list(chosen.values())
 
 
-# (group, duration in days, reached, target, segment target)
-LeanRow = tuple[Any, float, bool, int | None, int | None]
+# (group, duration in days, reached, target)
+LeanRow = tuple[Any, float, bool, int | None]
 
 
 def lean_rows(
@@ -75,11 +75,10 @@ def lean_rows(
     accounts: QuerySet[Account] | None,
 ) -> list[LeanRow]:
     """One row per journey measured (as ``measurement.ttv_rows`` selects them), sorted by group then
-    duration, from one statement: (group, duration in days, reached, target, segment target).
+    duration, from one statement: (group, duration in days, reached, target).
 
     The group is the segment id, plan, CS manager id (None: none), playbook id, cohort start (as
-    the database truncates it) or "all"; the target is the milestone's, else the segment's for the
-    kind; the segment target is the segment's for the kind."""
+    the database truncates it) or "all"; the target is the journey's (``target_sql``)."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
     moment = connection.ops.adapt_datetimefield_value(now)
@@ -93,14 +92,12 @@ def lean_rows(
         elapsed = f"DATE_PART('epoch', ({end}) - j.started_at) / 86400"
     else:  # SQLite: Django's function gives whole microseconds, exactly
         elapsed = f"CAST(django_timestamp_diff({end}, j.started_at) AS DOUBLE PRECISION) / 1000000 / 86400"
-    segment_target = _segment_target()
     sql = f"""
-        SELECT g, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target, seg_target
+        SELECT g, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target
         FROM (
             SELECT {group_sql} AS g, {elapsed} AS elapsed,
                    CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
-                   COALESCE(m.target_days, {segment_target}) AS row_target,
-                   {segment_target} AS seg_target
+                   {target_sql()} AS row_target
             {from_where}
         ) r
         ORDER BY g, duration
@@ -160,17 +157,20 @@ def _from_where(
     return sql, params
 
 
-def _segment_target() -> str:
-    """The segment's target for the milestone's kind, as SQL."""
+def target_sql() -> str:
+    """A journey's target for the measured milestone ``m`` (days from its start), as SQL: the
+    milestone's own target, else its account's segment ``seg``'s target for the milestone's kind.
+    The same precedence as ``Milestone.target_for``, which the checklist and the portfolio read;
+    every report (rows, groups, totals, at-risk) takes its target from here."""
     whens = " ".join(f"WHEN '{kind}' THEN seg.target_{kind}_days" for kind in MilestoneKind.values)
-    return f"CASE m.kind {whens} END"
+    return f"COALESCE(m.target_days, CASE m.kind {whens} END)"
 
 
 FULL_COLUMNS = (
     "pk", "account_id", "account__name", "account__slug", "account__segment__name", "account__segment__slug",
     "account__segment__position", "account__plan", "account__csm_id", "account__csm__name", "account__csm__email",
     "account__churned_at", "playbook__key", "playbook__version", "playbook__name", "started_at", "ms_key",
-    "ms_kind", "ms_target", "segment_target", "achieved_at",
+    "ms_kind", "target", "achieved_at",
 )  # fmt: skip
 
 
@@ -193,8 +193,7 @@ class FullRow(NamedTuple):
     started_at: datetime
     ms_key: str
     ms_kind: str
-    ms_target: int | None
-    segment_target: int | None
+    target: int | None
     achieved_at: datetime | None
 
 
@@ -219,7 +218,7 @@ def full_rows(
     sql = f"""
         SELECT j.id, j.account_id, acc.name, acc.slug, seg.name, seg.slug, seg.position, acc.plan, acc.csm_id,
                u.name, u.email, acc.churned_at, p.key, p.version, p.name, j.started_at, m.key, m.kind,
-               m.target_days, {_segment_target()}, a.achieved_at
+               {target_sql()}, a.achieved_at
         {from_where}
         ORDER BY j.started_at, j.id
     """
@@ -230,7 +229,7 @@ def full_rows(
         return [FullRow(*row) for row in rows]
     # SQLite hands datetimes back naive (or as text) when not read through the ORM.
     return [
-        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:20], _aware(row[20])))
+        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19])))
         for row in rows
     ]
 

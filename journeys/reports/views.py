@@ -169,12 +169,16 @@ GROUP_COLUMNS = [
     "target_days",
     "within_target_share",
     "naive_median_days_reached_only",
+    "targets_differ",
+    "target_days_min",
+    "target_days_max",
 ]
 
 
 @admin_required
 def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    """The figures of a report as CSV (one line per group, then the total)."""
+    """The figures of a report as CSV (one line per group, then the total). Where the journeys of a
+    group have different targets, ``target_days`` is empty, ``targets_differ`` 1 and the range follows."""
     f = _download_filters(request)
     if isinstance(f, HttpResponse):
         return f
@@ -201,6 +205,9 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                 _number(e.target_days),
                 "" if e.within_target_share is None else f"{e.within_target_share:.3f}",
                 _number(e.naive_median_days),
+                _flag(e.targets_differ),
+                _number(e.target_min_days),
+                _number(e.target_max_days),
             ]
         )
     return csv_response(filename=f"kachi-ttv-{f['kind']}-by-{group_by}.csv", header=GROUP_COLUMNS, rows=lines)
@@ -461,12 +468,12 @@ def _bottlenecks(request: AuthenticatedHttpRequest, f: Mapping[str, Any]) -> Bot
     journeys, steps = selectors.step_bottlenecks(
         playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
     )
+    # Looked up for every step, kept for the worst: one query whether or not a step is worst.
     tutorials = step_tutorials(
-        user=request.user,
-        playbook_key=playbook_key,
-        step_keys=[s.key for s in steps if s.worst],
-        language=get_language(),
+        user=request.user, playbook_key=playbook_key, step_keys=[s.key for s in steps], language=get_language()
     )
+    worst = {s.key for s in steps if s.worst}
+    tutorials = {key: articles for key, articles in tutorials.items() if key in worst}
     return Bottlenecks(
         playbooks=playbooks, playbook_key=playbook_key, journeys=journeys, steps=steps, tutorials=tutorials
     )
@@ -474,16 +481,24 @@ def _bottlenecks(request: AuthenticatedHttpRequest, f: Mapping[str, Any]) -> Bot
 
 @admin_required
 def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The steps where journeys on a playbook lose the most time, worst first."""
+    """The steps where journeys on a playbook lose the most time, the longest first: chart and table in
+    the same order."""
     form, f = _filters(request)
     figures = _bottlenecks(request, f)
     chart = ""
-    if any(s.median_days is not None for s in figures.steps):
+    if any(s.days_on_it is not None for s in figures.steps):
+        series: list[tuple[str, list[float | None]]] = [
+            (_("Median days on the step (Kaplan-Meier)"), [s.median_days for s in figures.steps])
+        ]
+        if any(s.median_beyond_days is not None for s in figures.steps):
+            # Where fewer than half are done, the median lies beyond the longest wait: drawn apart.
+            series.append((_("Fewer than half done: at least (days)"), [s.median_beyond_days for s in figures.steps]))
         chart = charts.bar_chart(
             labels=[s.title for s in figures.steps],
-            series=[(_("Median days spent"), [s.median_days for s in figures.steps])],
-            title=_("Time spent before each step was done, worst first"),
+            series=series,
+            title=_("Days journeys spend on each step, longest first"),
             horizontal=True,
+            legend_columns=1,
             nonce=str(request.csp_nonce),
         )
     return render(
@@ -498,6 +513,7 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
             "steps": figures.steps,
             "rows": figures.rows,
             "chart": chart,
+            "min_journeys": selectors.MIN_STEP_JOURNEYS,
             "query": request.GET.urlencode(),
         },
     )
@@ -505,21 +521,25 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @admin_required
 def export_bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    """The bottlenecks' table as CSV: one line per step, worst first, with the tutorials of the worst."""
+    """The bottlenecks' table as CSV: one line per step in the page's order (the longest first), with
+    the page's figures and the tutorials of the worst."""
     f = _download_filters(request)
     if isinstance(f, HttpResponse):
         return f
     figures = _bottlenecks(request, f)
     header = [
-        _("Step"), _("Done"), _("Journeys"), _("Median days spent"), _("Stalled now"), _("Share stalled now"),
-        _("Share of the time"), _("Bottleneck"), _("Tutorials"),
+        _("Step"), _("Reached it"), _("Done"), _("Journeys"), _("Median days on the step"),
+        _("Fewer than half done: at least (days)"), _("Stalled now"), _("Share stalled now"), _("Share of the time"),
+        _("Bottleneck"), _("Tutorials"),
     ]  # fmt: skip
     lines = [
         [
             step.title,
+            step.reached,
             step.done,
             figures.journeys,
             _number(step.median_days),
+            _number(step.median_beyond_days),
             step.stalled,
             _share(step.stalled_share),
             _share(step.ttv_share),

@@ -33,6 +33,22 @@ def test_report_shape_and_numbers(measured: World) -> None:
     assert set(smb) >= {"median_ci", "p75_days"}
 
 
+def test_a_group_of_different_targets_says_so(mixed_targets: World) -> None:
+    client = signed_in(mixed_targets.admin)
+    body = client.get("/api/v1/reports/ttv/", {"kind": "first_value", "group_by": "segment"}).json()
+    groups = {group["key"]: group for group in body["groups"]}
+    smb, enterprise = groups["smb"], groups["enterprise"]
+    assert (smb["target_days"], smb["targets_differ"], smb["target_days_min"]) == (21, False, None)
+    assert (enterprise["target_days"], enterprise["targets_differ"]) == (45, False)  # the segment's: pb2 has none
+    total = body["total"]
+    assert (total["target_days"], total["targets_differ"]) == (None, True)
+    assert (total["target_days_min"], total["target_days_max"]) == (21, 45)
+    # alpha reached within its 21 days, beta not yet, gamma not yet: (2 * 1/2 + 1 * 0) / 3.
+    assert total["within_target_share"] == pytest.approx(1 / 3, abs=0.001)
+    rows = client.get("/api/v1/reports/ttv/rows/", {"kind": "first_value"}).json()["results"]
+    assert {row["account_slug"]: row["target_days"] for row in rows} == {"alpha": 21, "beta": 21, "gamma": 45}
+
+
 def test_a_csm_measures_only_their_accounts(measured: World) -> None:
     body = signed_in(measured.csm_b).get("/api/v1/reports/ttv/", {"kind": "first_value"}).json()
     assert body["total"]["n"] == 1 and body["total"]["reached"] == 0
@@ -99,9 +115,11 @@ def test_funnel_bottlenecks_and_distribution_as_json(measured: World) -> None:
         "stages": [{"key": "fv", "name": "First value", "kind": "first_value", "reached": 1, "share": 0.5}],
     }
     bottlenecks = client.get("/api/v1/reports/bottlenecks/", {"playbook": "pb"}).json()
-    assert bottlenecks["journeys"] == 2
+    assert (bottlenecks["journeys"], bottlenecks["min_journeys"]) == (2, 5)
     (send,) = bottlenecks["steps"]
-    assert (send["key"], send["done"], send["median_days"], send["ttv_share"]) == ("send", 1, 4.0, 1.0)
+    # Two journeys reached it, one has done it: too few for a median.
+    assert (send["key"], send["reached"], send["done"], send["ttv_share"]) == ("send", 2, 1, 1.0)
+    assert (send["median_days"], send["median_beyond_days"]) == (None, None)
     assert send["tutorials"] == []
     distribution = client.get("/api/v1/reports/distribution/", {"kind": "first_value"}).json()
     assert (distribution["reached"], distribution["open"]) == (1, 1)

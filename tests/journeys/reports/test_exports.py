@@ -126,26 +126,36 @@ def test_at_risk_lists_every_account_the_filters_choose_not_only_one_page(measur
     assert lines(client.get("/reports/export/at-risk.csv", {"kind": "first_value", "segment": "none"})) == [header]
 
 
-def test_bottlenecks_lists_each_step_worst_first_with_its_tutorials(world: World) -> None:
+def test_bottlenecks_lists_each_step_longest_first_with_its_tutorials(world: World) -> None:
     playbook = PlaybookFactory(key="flow", name="Flow", status=Playbook.Status.PUBLISHED)
     StepFactory(playbook=playbook, key="a", position=1, title="Step A", due_offset_days=2)
     StepFactory(playbook=playbook, key="b", position=2, title="Step B", due_offset_days=5)
     start = timezone.now() - dt.timedelta(days=20)
-    one = journey_start(account=world.account_a, playbook=playbook, started_at=start)
-    two = journey_start(account=world.account_b, playbook=playbook, started_at=start)
-    for journey, key, day in [(one, "a", 1), (one, "b", 7), (two, "a", 3)]:
-        step_set_status(state=journey.step_states.get(step_key=key), status="done", by=world.admin,
-                        at=start + dt.timedelta(days=day))  # fmt: skip
+    journeys = [
+        journey_start(account=account, playbook=playbook, started_at=start)
+        for account in [world.account_a, world.account_b, *AccountFactory.create_batch(3)]
+    ]
+    # A: 1, 3, 1, 2, 2 days. B: 6, 10, 4 days; two journeys still on it after 18 days (and past due).
+    for n, (a_day, b_day) in enumerate([(1, 7), (3, 13), (1, 5), (2, None), (2, None)]):
+        for key, day in (("a", a_day), ("b", b_day)):
+            if day is not None:
+                step_set_status(state=journeys[n].step_states.get(step_key=key), status="done", by=world.admin,
+                                at=start + dt.timedelta(days=day))  # fmt: skip
     tutorial = ArticleFactory(language="en", kind="tutorial", title="Finishing step B")
     ArticleStepFactory(article=tutorial, playbook_key="flow", step_key="b")
     response = signed_in(world.admin).get("/reports/export/bottlenecks.csv", {"playbook": "flow"})
     assert response["Content-Disposition"] == 'attachment; filename="kachi-bottlenecks-flow.csv"'
+    # B: 4, 6, 10 done, 18 and 18 still on it: Kaplan-Meier S(10) = 4/5 * 3/4 * 2/3 = 2/5, the median.
     assert lines(response) == [
-        ["Step", "Done", "Journeys", "Median days spent", "Stalled now", "Share stalled now", "Share of the time",
-         "Bottleneck", "Tutorials"],
-        ["Step B", "1", "2", "6.0", "1", "0.500", "0.600", "1", "Finishing step B"],
-        ["Step A", "2", "2", "2.0", "0", "0.000", "0.400", "1", ""],
+        ["Step", "Reached it", "Done", "Journeys", "Median days on the step", "Fewer than half done: at least (days)",
+         "Stalled now", "Share stalled now", "Share of the time", "Bottleneck", "Tutorials"],
+        ["Step B", "5", "3", "5", "10.0", "", "2", "0.400", "0.862", "1", "Finishing step B"],
+        ["Step A", "5", "5", "5", "2.0", "", "0", "0.000", "0.138", "1", ""],
     ]  # fmt: skip
+    page = signed_in(world.admin).get("/reports/bottlenecks/", {"playbook": "flow"})
+    assert [(s.title, s.median_days, s.stalled) for s in page.context["steps"]] == [
+        (row[0], float(row[4]), int(row[6])) for row in lines(response)[1:]
+    ]
 
 
 def test_help_analytics_tables(world: World) -> None:

@@ -297,7 +297,7 @@ def test_rows_measure_from_the_start_and_censor_at_now_or_churn(measured: Measur
     }
     assert {row.milestone_key for row in rows.values()} == {"first-value"}
     assert rows["alpha"].achieved_at == tokyo(2026, 1, 20, 9) and rows["foxtrot"].achieved_at is None
-    assert rows["alpha"].segment_name == "SMB" and rows["hotel"].segment_target_days == 45
+    assert rows["alpha"].segment_name == "SMB" and rows["hotel"].segment_name == "Enterprise"
 
 
 def test_a_milestone_key_instead_of_a_kind(measured: Measured) -> None:
@@ -363,9 +363,15 @@ def test_report_by_segment(measured: Measured) -> None:
     assert report.groups[0].estimate == expected
     # SMB: 10 (reached), 14 (churn, censored), 20 (reached), 29.5, 117.5, 149.5 (censored): S(20) = 5/6 * 3/4.
     assert expected.within_target_share == pytest.approx(1 - 5 / 6 * 3 / 4)
-    # The segment's target, even where the milestone has its own (v2: 14 days).
-    assert report.groups[1].estimate.target_days == 45
-    assert report.total.estimate.n == 8 and report.total.estimate.target_days is None  # 21 and 14 disagree
+    # The milestone's own target before the segment's, grouped by segment too (v2: 14 days, not 45).
+    enterprise = report.groups[1].estimate
+    assert (enterprise.target_days, enterprise.targets_differ) == (14, False)
+    assert enterprise.within_target_share == 0.0  # hotel reached after 20.5 days, india still waiting
+    # The total mixes 21 (SMB, v1) and 14 (Enterprise, v2): no one target, each journey against its own.
+    total = report.total.estimate
+    assert (total.n, total.target_days, total.targets_differ) == (8, None, True)
+    assert (total.target_min_days, total.target_max_days) == (14, 21)
+    assert total.within_target_share == pytest.approx(6 / 8 * (1 - 5 / 6 * 3 / 4) + 2 / 8 * 0.0)
 
     data = report.as_dict()
     json.dumps(data)
@@ -378,9 +384,11 @@ def test_report_by_segment(measured: Measured) -> None:
     assert smb == {
         "key": "smb", "label": "SMB", "n": 6, "reached": 2, "censored": 4, "median_days": None,
         "median_ci": [round(expected.median_ci[0], 1) if expected.median_ci[0] is not None else None, None],
-        "p75_days": None, "p90_days": None, "target_days": 21, "within_target_share": 0.375,
-        "naive_median_days": 15.0,
+        "p75_days": None, "p90_days": None, "target_days": 21, "targets_differ": False, "target_days_min": None,
+        "target_days_max": None, "within_target_share": 0.375, "naive_median_days": 15.0,
     }  # fmt: skip
+    assert data["total"]["target_days"] is None and data["total"]["targets_differ"] is True
+    assert (data["total"]["target_days_min"], data["total"]["target_days_max"]) == (14, 21)
 
 
 def test_report_groups_are_sorted_and_rounded(measured: Measured) -> None:
@@ -557,6 +565,15 @@ def test_report_figures_from_the_database_equal_lifelines(db: None, seed: int) -
         if estimate.target_days is not None:
             expected = 1 - float(kmf.survival_function_at_times(estimate.target_days).iloc[0])
             assert estimate.within_target_share == pytest.approx(expected, abs=1e-9)
+        else:  # the total: each segment's journeys against their segment's own target, weighted by their number
+            assert estimate.targets_differ and group.key == "all"
+            shares = []
+            for target in {row.target_days for row in members}:
+                stratum = [row for row in members if row.target_days == target]
+                fitted = fit([row.duration_days for row in stratum], [not row.censored for row in stratum])
+                shares.append(len(stratum) * (1 - float(fitted.survival_function_at_times(target).iloc[0])))
+            assert estimate.within_target_share == pytest.approx(sum(shares) / len(members), abs=1e-9)
+            assert (estimate.target_min_days, estimate.target_max_days) == (1, 10)
         arrived = sorted(d for d, e in zip(durations, reached, strict=True) if e)
         assert close(estimate.naive_median_days, statistics.median(arrived) if arrived else None)
     touch, waiting, single = (g.estimate for g in report.groups[:3])
@@ -610,3 +627,64 @@ def test_large_curves_keep_the_first_and_last_point_of_each_band() -> None:
     assert replace(light, curve=[]) == replace(full, curve=[])
     small = kaplan_meier([1.0, 2.0, 2.0, 5.0], [True, True, False, True], curve_resolution=0.001)
     assert small.curve == kaplan_meier([1.0, 2.0, 2.0, 5.0], [True, True, False, True]).curve
+
+
+# --- One target per journey, everywhere ----------------------------------------------------------
+
+
+def test_every_report_takes_the_milestones_own_target_else_the_segments(db: None) -> None:
+    from journeys.onboarding.selectors import journey_checklist
+    from journeys.reports.risk import RiskRules, accounts_at_risk, rows_for
+
+    thirty = SegmentFactory(name="Thirty", slug="thirty", position=1, target_first_value_days=30)
+    untargeted = SegmentFactory(name="Untargeted", slug="untargeted", position=2, target_first_value_days=None)
+    own = PublishedPlaybookFactory(key="own", step_count=1)
+    MilestoneFactory(playbook=own, key="fv", kind=MilestoneKind.FIRST_VALUE, target_days=10)
+    inherits = PublishedPlaybookFactory(key="inherits", step_count=1)
+    MilestoneFactory(playbook=inherits, key="fv", kind=MilestoneKind.FIRST_VALUE, target_days=None)
+    started = datetime.now(tz=TOKYO) - timedelta(days=20)
+    expected = {}
+    for segment, playbook, target in [(thirty, own, 10), (thirty, inherits, 30), (untargeted, own, 10),
+                                      (untargeted, inherits, None)]:  # fmt: skip
+        account = AccountFactory(slug=f"{segment.slug}-{playbook.key}", segment=segment)
+        journey = journey_start(account=account, playbook=playbook, started_at=started)
+        expected[account.slug] = target
+        milestone = Milestone.objects.get(playbook=playbook, key="fv")
+        assert milestone.target_for(segment) == target
+        (view,) = (v for v in journey_checklist(journey=journey).milestones if v.milestone.key == "fv")
+        assert view.target_at == (None if target is None else started + timedelta(days=target))
+
+    rows = {row.account_slug: row.target_days for row in ttv_rows(kind=MilestoneKind.FIRST_VALUE)}
+    assert rows == expected
+    portfolio = rows_for(
+        list(Account.objects.select_related("segment", "csm")), rules=RiskRules(), now=datetime.now(tz=TOKYO)
+    )
+    assert {row.account.slug: row.first_value_target for row in portfolio} == expected
+    at_risk = {item.row.account_slug: item for item in accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)}
+    assert {slug: item.target_days for slug, item in at_risk.items()}.items() <= expected.items()
+    overdue = {slug for slug, item in at_risk.items() if item.status == "overdue"}
+    assert overdue == {"thirty-own", "untargeted-own"}  # 20 days past a 10-day target; not the 30-day one
+
+    by_segment = {g.key: g.estimate for g in ttv_report(kind=MilestoneKind.FIRST_VALUE, group_by="segment").groups}
+    assert (by_segment["thirty"].target_days, by_segment["thirty"].targets_differ) == (None, True)
+    assert (by_segment["thirty"].target_min_days, by_segment["thirty"].target_max_days) == (10, 30)
+    # One journey with a 10-day target, one with none: they differ; the share counts the one with a target.
+    assert (by_segment["untargeted"].targets_differ, by_segment["untargeted"].target_min_days) == (True, 10)
+    assert by_segment["untargeted"].within_target_share == 0.0
+    by_version = {
+        g.key: g.estimate for g in ttv_report(kind=MilestoneKind.FIRST_VALUE, group_by="playbook_version").groups
+    }
+    assert (by_version["own:v1"].target_days, by_version["own:v1"].targets_differ) == (10, False)
+    assert (by_version["inherits:v1"].target_days, by_version["inherits:v1"].targets_differ) == (None, True)
+    business = ttv_report(kind=MilestoneKind.FIRST_VALUE, group_by="segment", business_days=True)
+    assert [g.estimate.targets_differ for g in business.groups] == [True, True]
+
+
+def test_the_share_within_own_targets_is_kaplan_meier_per_target() -> None:
+    # Target 5: reached at 2 and 7, one censored at 3 (S(5) = 2/3). Target 10: reached at 4, one at 12 (S(10) = 1/2).
+    durations, reached, targets = [2, 7, 3, 4, 12, 1], [True, True, False, True, True, True], [5, 5, 5, 10, 10, None]
+    share = measurement.within_own_targets(durations, reached, targets)
+    assert share == pytest.approx((3 * (1 - 2 / 3) + 2 * (1 - 1 / 2)) / 5)
+    same = measurement.within_own_targets([2, 7, 3], [True, True, False], [5, 5, 5])
+    assert same == kaplan_meier([2, 7, 3], [True, True, False], target_days=5).within_target_share
+    assert measurement.within_own_targets([1.0], [True], [None]) is None

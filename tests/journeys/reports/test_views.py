@@ -65,6 +65,22 @@ def test_table_and_rows_export_as_csv(measured: World) -> None:
     assert set(records[0]) >= {"segment_name", "cohort", "started_at", "achieved_at", "duration_days", "censored"}
 
 
+def test_a_row_of_different_targets_shows_their_range(mixed_targets: World) -> None:
+    client = admin(mixed_targets)
+    page = client.get("/reports/cohorts/", {"kind": "first_value", "cohort": "cohort_month"})
+    (month,) = page.context["report"].groups
+    assert (month.estimate.targets_differ, month.estimate.target_days) == (True, None)
+    cells = re.findall(r'<td class="num">(.*?)</td>', page.content.decode(), re.S)
+    assert any("21–45" in cell and "(differs)" in cell for cell in cells)  # noqa: RUF001
+    table = client.get("/reports/export/table.csv", {"kind": "first_value", "group_by": "cohort_month"})
+    records = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert [(r["target_days"], r["targets_differ"], r["target_days_min"], r["target_days_max"]) for r in records] == [
+        ("", "1", "21.0", "45.0"),
+        ("", "1", "21.0", "45.0"),
+    ]  # the month, then the total
+    assert records[0]["within_target_share"] == "0.333"
+
+
 def test_funnel_counts_journeys_per_milestone(measured: World) -> None:
     response = admin(measured).get("/reports/funnel/", {"playbook": "pb"})
     assert response.context["total"] == 2
@@ -136,7 +152,7 @@ def test_churned_accounts_are_not_at_risk(measured: World) -> None:
     assert 'class="empty"' in response.content.decode()
 
 
-def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -> None:
+def test_bottlenecks_show_kaplan_meier_time_on_each_step_longest_first(world: World) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -146,28 +162,37 @@ def test_bottlenecks_measure_time_between_completions_and_stalls(world: World) -
     playbook = PlaybookFactory(key="flow", name="Flow", status=Playbook.Status.PUBLISHED)
     StepFactory(playbook=playbook, key="a", position=1, title="Step A", due_offset_days=2)
     StepFactory(playbook=playbook, key="b", position=2, title="Step B", due_offset_days=5)
+    StepFactory(playbook=playbook, key="c", position=3, title="Step C", due_offset_days=30)
     start = timezone.now() - timedelta(days=20)
-    one = journey_start(account=world.account_a, playbook=playbook, started_at=start)
-    two = journey_start(account=world.account_b, playbook=playbook, started_at=start)
-    step_set_status(
-        state=one.step_states.get(step_key="a"), status="done", by=world.admin, at=start + timedelta(days=1)
-    )
-    step_set_status(
-        state=one.step_states.get(step_key="b"), status="done", by=world.admin, at=start + timedelta(days=7)
-    )
-    step_set_status(
-        state=two.step_states.get(step_key="a"), status="done", by=world.admin, at=start + timedelta(days=3)
-    )
+    journeys = [
+        journey_start(account=account, playbook=playbook, started_at=start)
+        for account in [world.account_a, world.account_b, *AccountFactory.create_batch(4)]
+    ]
+    # A: a day each. B: done after 2 days by two journeys, four still on it after 19 days. C: two reached it.
+    for n, journey in enumerate(journeys):
+        done = [("a", 1), ("b", 3)] if n < 2 else [("a", 1)]
+        for key, day in done:
+            step_set_status(state=journey.step_states.get(step_key=key), status="done", by=world.admin,
+                            at=start + timedelta(days=day))  # fmt: skip
     response = admin(world).get("/reports/bottlenecks/", {"playbook": "flow"})
-    steps = {s.key: s for s in response.context["steps"]}
-    assert response.context["journeys"] == 2
-    assert steps["a"].median_days == pytest.approx(2.0)  # 1 and 3 days
-    assert steps["b"].median_days == pytest.approx(6.0)  # from A's completion on day 1 to day 7
-    assert (steps["b"].stalled, steps["b"].stalled_share) == (1, 0.5)  # journey two, past due
-    assert steps["b"].ttv_share == pytest.approx(6 / 10)
-    assert response.context["steps"][0].key == "b" and steps["b"].worst
-    assert "row-worst" in response.content.decode()
-    assert "No tutorial helps with this step yet." in response.content.decode()
+    steps = response.context["steps"]
+    by_key = {s.key: s for s in steps}
+    assert response.context["journeys"] == 6
+    assert (by_key["a"].reached, by_key["a"].done, by_key["a"].median_days) == (6, 6, pytest.approx(1.0))
+    # Those who did B took 2 days; the survivors' median hid the four still on it after 19 days.
+    assert (by_key["b"].reached, by_key["b"].done, by_key["b"].median_days) == (6, 2, None)
+    assert by_key["b"].median_beyond_days == pytest.approx(19.0, abs=0.01)
+    assert (by_key["b"].stalled, by_key["b"].stalled_share) == (4, 4 / 6)
+    assert (by_key["c"].reached, by_key["c"].measured, by_key["c"].median_days) == (2, False, None)
+    # The chart's order ("longest first") is the table's: B (beyond 19 days), A (1 day), then C (too few).
+    assert [s.key for s in steps] == ["b", "a", "c"]
+    assert [s.key for s in steps if s.worst] == ["b", "a"]
+    content = response.content.decode()
+    assert "Days journeys spend on each step, longest first" in content
+    assert "&gt; 19.0" in content and "too few" in content
+    assert "A step fewer than 5 journeys have reached has no median and no bar" in content
+    assert "row-worst" in content
+    assert "No tutorial helps with this step yet." in content
 
     from faq.models import Article
     from tests.factories import ArticleFactory
