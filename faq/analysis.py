@@ -29,7 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import snowballstemmer
@@ -244,6 +244,7 @@ def _tokenizer() -> Tokenizer:
 _english = threading.local()
 
 
+@lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
     """The English stem of a lower-case Latin word (numbers and short words as they are)."""
     if len(word) < 4 or not word.isalpha():

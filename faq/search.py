@@ -11,8 +11,10 @@ On PostgreSQL, GIN trigram indexes on the two columns serve the ``LIKE`` (migrat
 ``faq.0004_article_search_columns``); SQLite, for development and tests, reads the table.
 
 Ranking, the same SQL on both databases: for every word, 3 points when the title holds it and 1
-when the summary or body does (weak words: 1 for the title); a run of words found together scores
-more (6 in the title, 4 elsewhere). Ties go to the most read.
+when the article does at all (weak words: 1 for the title), times the word's rarity among the
+articles found, ln(1 + (found + 1) / (holding it + 0.5)), where not every article found holds every
+word (in 「パスワード再設定のメール」, パスワード counts more than メール); a run of words found
+together scores more (6 in the title, 4 elsewhere). Ties go to the most read.
 """
 
 from __future__ import annotations
@@ -110,16 +112,21 @@ def _points(condition: Q, points: int) -> Expression:
     return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
 
 
-def _score(query: Query) -> Expression:
-    """Points per word, each times its rarity among the articles found (see the module's docstring)."""
+def _score(query: Query, *, rarity: bool) -> Expression:
+    """Points per word; with ``rarity``, each word's times its rarity among the articles found (see
+    the module's docstring). Without, as when every article found holds every strong word (which
+    makes the point for holding it, and its rarity, the same for all), only the title's points."""
     found = Window(Count("pk"))
     parts: list[Expression] = []
     for term in query.terms:
         title = _has(term, "search_title")
         if term in query.weak:
-            points = _points(title, WEAK_TITLE_WEIGHT)
-        else:
-            points = _points(title, TITLE_WEIGHT) + _points(_found(term), BODY_WEIGHT)
+            parts.append(_points(title, WEAK_TITLE_WEIGHT))
+            continue
+        if not rarity:  # every article found holds the word: only where it does counts
+            parts.append(_points(title, TITLE_WEIGHT))
+            continue
+        points = _points(title, TITLE_WEIGHT) + _points(_found(term), BODY_WEIGHT)
         holding = Window(Sum(_points(_found(term), 1)))
         parts.append(points * Ln(Value(1.0) + (found + Value(1.0)) / (holding + Value(0.5))))
     for phrase in query.phrases:
@@ -143,7 +150,8 @@ def search_articles(query: str, *, user: User | AnonymousUser, language: str) ->
         return Article.objects.none()
     strong = [term for term in analysed.terms if term not in analysed.weak] or list(analysed.terms)
     articles = in_language(visible_articles(user), language=language)
-    if analysed.required >= len(strong):
+    every = analysed.required >= len(strong)  # every article found holds every strong word
+    if every:
         articles = articles.filter(reduce(and_, [_found(term) for term in strong]))
     else:
         matched = reduce(add, [_points(_found(term), 1) for term in strong])
@@ -152,7 +160,7 @@ def search_articles(query: str, *, user: User | AnonymousUser, language: str) ->
     return (
         articles.select_related("category__parent")
         .defer("search_title", "search_body")  # read by the database only
-        .annotate(score=_score(analysed))
+        .annotate(score=_score(analysed, rarity=not every))
         .order_by("-score", "-view_count", "title", "pk")
     )
 
