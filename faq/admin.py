@@ -20,9 +20,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from faq.markdown import render_article
-from faq.models import Article, ArticleImage, ArticleRevision, ArticleVote, Category, SearchLog, Tag
+from faq.models import Article, ArticleImage, ArticleRevision, ArticleVote, Category, SearchLog, Synonym, Tag
 from faq.selectors import search_gaps
-from faq.services import article_publish, article_unpublish, revision_record, revision_restore
+from faq.services import (
+    article_publish,
+    article_unpublish,
+    revision_record,
+    revision_restore,
+    synonym_delete,
+    synonym_save,
+)
 from portal.admin_tools import ReadOnlyAdmin, admin_user, count_of
 
 if TYPE_CHECKING:
@@ -311,3 +318,30 @@ class SearchLogAdmin(ReadOnlyAdmin):
             "gaps": search_gaps(days=GAP_DAYS),
         }
         return TemplateResponse(request, "admin/faq/searchlog/gaps.html", context)
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """Words that mean the same to the search; saving or deleting a group indexes again the articles
+    that use its words."""
+
+    list_display = ["words", "updated_at"]
+    search_fields = ["words"]
+
+    def save_model(self, request: HttpRequest, obj: Synonym, form: forms.ModelForm, change: bool) -> None:
+        previous = form.initial.get("words", "") if change else ""
+        self._indexed(request, synonym_save(synonym=obj, previous_words=previous))
+
+    def delete_model(self, request: HttpRequest, obj: Synonym) -> None:
+        self._indexed(request, synonym_delete(synonym=obj))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Synonym]) -> None:
+        self._indexed(request, sum(synonym_delete(synonym=synonym) for synonym in queryset))
+
+    def _indexed(self, request: HttpRequest, count: int) -> None:
+        message = ngettext(
+            "%(count)d article that uses these words was indexed again for the search.",
+            "%(count)d articles that use these words were indexed again for the search.",
+            count,
+        )
+        self.message_user(request, message % {"count": count})

@@ -1,8 +1,8 @@
 """Demo help content: categories, tags, tutorials and FAQ entries in Japanese and English (the content
 is in ``faq.demo_articles``), linked to the demo playbooks' steps by key.
 
-Safe to run again: what exists is left as it is, and only missing categories, tags and articles (in
-either language) are added, each new article with its first revision."""
+Safe to run again: what exists is left as it is, and only missing synonyms, categories, tags and articles
+(in either language) are added, each new article with its first revision."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from faq.demo_articles import ARTICLES, CATEGORIES, FEATURED, TAGS, DemoArticle, Text
-from faq.models import Article, ArticleStep, Category, Tag
+from faq.demo_articles import ARTICLES, CATEGORIES, FEATURED, SYNONYMS, TAGS, DemoArticle, Text
+from faq.models import Article, ArticleStep, Category, Synonym, Tag
 from faq.services import revision_record
 from portal.models import Segment, User
 
@@ -39,6 +39,12 @@ def _tags() -> dict[str, Tag]:
     return {slug: Tag.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in TAGS}
 
 
+def _synonyms() -> None:
+    """The demo synonyms that are not there yet, before the articles, which are indexed with them."""
+    existing = set(Synonym.objects.values_list("words", flat=True))
+    Synonym.objects.bulk_create([Synonym(words=words) for words in SYNONYMS if words not in existing])
+
+
 def _positions() -> dict[str, int]:
     """Each article's place: the featured ones first (they lead their categories too), then the others of a
     category in the order ARTICLES lists them."""
@@ -55,6 +61,7 @@ def seed_help_centre(*, by: User | None, step_playbooks: dict[str, set[str]]) ->
     """Create the demo categories, tags and articles that do not exist yet, each linked to the steps it
     helps with (``step_playbooks``: for each step key, the playbooks that have it). Returns how many
     articles were added."""
+    _synonyms()
     categories = _categories()
     tags = _tags()
     positions = _positions()

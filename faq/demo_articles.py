@@ -2245,6 +2245,30 @@ ENGLISH_ONLY = [
     ),
 ]
 
+# Words customers use for what the articles call otherwise (the admin's "Synonyms"): product names in
+# katakana, abbreviations, other words for the same action, and the English of a few Japanese words so a
+# Japanese question finds an article written only in English.
+SYNONYMS = [
+    "パスワード, PW",
+    "退会, 解約",
+    "配信停止, 購読解除, 購読停止, unsubscribe",
+    "キャンセル, 取り消し, 取消",
+    "変更, 変える",
+    "ログイン, サインイン",
+    "初回, 最初",
+    "エクセル, Excel",
+    "セールスフォース, Salesforce",
+    "ショッピファイ, Shopify",
+    "ステップメール, ステップ配信, シナリオ配信",
+    "シングルサインオン, SSO",
+    "カゴ落ち, かご落ち, カート放棄",
+    "2段階認証, 2要素認証, 2FA",
+    "バウンス, 不達",
+    "領収書, レシート",
+    "英語, English",
+    "サポート, support",
+]
+
 # Until readers' views say otherwise, the help home's popular list and each category start with these, in
 # this order: the first steps, and the steps where demo accounts stall (DNS, data, bounces).
 FEATURED = [

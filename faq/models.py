@@ -4,7 +4,7 @@ do with them (views, helpfulness votes)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from faq.analysis import Synonyms, article_index, synonym_words, word_terms
 from faq.validators import VideoEmbed, parse_video_url, validate_image, validate_mp4, validate_video_url
 from portal.models import Segment
 
@@ -160,6 +161,10 @@ class Article(models.Model):
         related_name="+",
         editable=False,
     )
+    # The search index (see faq.analysis): the words of the title, and of the summary and body, with
+    # their synonyms. Written by save() whenever the text changes; by a rebuild when synonyms do.
+    search_title = models.TextField(_("search words of the title"), blank=True, default="", editable=False)
+    search_body = models.TextField(_("search words of the text"), blank=True, default="", editable=False)
 
     # Set on rows by some queries (annotations) and views; not columns.
     helpful_yes: int
@@ -191,6 +196,16 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The index is the text in another form, so it is written with the text, whoever saves it
+        # (admin, services, the demo seed, imports).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"title", "summary", "body"} & set(update_fields):
+            self.index(synonyms=Synonym.objects.current())
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_title", "search_body"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("faq:article", kwargs={"language": self.language, "slug": self.slug})
 
@@ -205,6 +220,12 @@ class Article(models.Model):
                 errors["translation_of"] = _("A translation is in the other language.")
         if errors:
             raise ValidationError(errors)
+
+    def index(self, *, synonyms: Synonyms) -> None:
+        """Set the search index from the title, summary and body (not saved)."""
+        self.search_title, self.search_body = article_index(
+            title=self.title, summary=self.summary, body=self.body, synonyms=synonyms
+        )
 
     @property
     def is_published(self) -> bool:
@@ -397,3 +418,44 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class SynonymQuerySet(models.QuerySet["Synonym"]):
+    def current(self) -> Synonyms:
+        """Every group, analysed as the index uses them: one query."""
+        return Synonyms.from_lists(self.values_list("words", flat=True))
+
+
+class Synonym(models.Model):
+    """Words that mean the same to someone searching the help centre (退会, 解約; パスワード, PW): an
+    article that uses one of them is found by any of them."""
+
+    words = models.CharField(
+        _("words"),
+        max_length=500,
+        help_text=_("Two or more words or phrases that mean the same, separated by commas: 退会, 解約, キャンセル"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SynonymQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("synonyms")
+        verbose_name_plural = _("synonyms")
+        ordering = ["words"]
+
+    def __str__(self) -> str:
+        return self.words
+
+    def clean(self) -> None:
+        words = synonym_words(self.words)
+        unsearchable = [word for word in words if not word_terms(word)]
+        if unsearchable:
+            raise ValidationError(
+                {
+                    "words": _("Search ignores these words, so they cannot be synonyms: %(words)s")
+                    % {"words": ", ".join(unsearchable)}
+                }
+            )
+        if len({word_terms(word) for word in words}) < 2:
+            raise ValidationError({"words": _("Give at least two different words, separated by commas.")})

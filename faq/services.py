@@ -9,11 +9,22 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Field
+from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from faq.models import Article, ArticleRevision, ArticleStep, ArticleView, ArticleVote, Category, SearchLog, Tag
+from faq.analysis import synonym_words, word_terms
+from faq.models import (
+    Article,
+    ArticleRevision,
+    ArticleStep,
+    ArticleView,
+    ArticleVote,
+    Category,
+    SearchLog,
+    Synonym,
+    Tag,
+)
 from faq.search import normalise_query
 from portal.models import Segment, User
 
@@ -236,3 +247,51 @@ def search_log_record(
         user=user if user is not None and user.is_authenticated else None,
         source=source,
     )
+
+
+# --- The search index ---------------------------------------------------------------------------------
+
+INDEX_BATCH = 200
+
+
+def search_index_rebuild(*, articles: QuerySet[Article] | None = None) -> int:
+    """Index ``articles`` (all of them by default) again with the synonyms of now; returns how many.
+    For synonyms that changed, and after the analysis itself changed (``manage.py rebuild_search_index``)."""
+    synonyms = Synonym.objects.current()
+    queryset = Article.objects.all() if articles is None else articles
+    batch: list[Article] = []
+    count = 0
+    for article in queryset.only("pk", "title", "summary", "body").order_by("pk").iterator(chunk_size=INDEX_BATCH):
+        article.index(synonyms=synonyms)
+        batch.append(article)
+        if len(batch) == INDEX_BATCH:
+            count += Article.objects.bulk_update(batch, ["search_title", "search_body"])
+            batch = []
+    return count + (Article.objects.bulk_update(batch, ["search_title", "search_body"]) if batch else 0)
+
+
+def _holding_any(words: list[str]) -> QuerySet[Article]:
+    """Articles whose index holds one of ``words`` (as written or as a synonym)."""
+    found = Q(pk__in=[])
+    for word in words:
+        if terms := word_terms(word):
+            phrase = f" {' '.join(terms)} "
+            found |= Q(search_title__contains=phrase) | Q(search_body__contains=phrase)
+    return Article.objects.filter(found)
+
+
+@transaction.atomic
+def synonym_save(*, synonym: Synonym, previous_words: str = "") -> int:
+    """Save a synonym group and index again the articles that hold one of its words, before or
+    after the change (the others are not affected); returns how many were indexed."""
+    synonym.save()
+    words = synonym_words(previous_words) + synonym_words(synonym.words)
+    return search_index_rebuild(articles=_holding_any(words))
+
+
+@transaction.atomic
+def synonym_delete(*, synonym: Synonym) -> int:
+    """Delete a synonym group; the articles it had added words to are indexed again without them."""
+    words = synonym_words(synonym.words)
+    synonym.delete()
+    return search_index_rebuild(articles=_holding_any(words))

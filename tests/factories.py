@@ -13,7 +13,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Tag
+from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Synonym, Tag
 from journeys.automation.models import AutomationSettings
 from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
 from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Source, Step, StepState
@@ -188,6 +188,15 @@ class ArticleVoteFactory(DjangoModelFactory[ArticleVote]):
 
     article = factory.SubFactory(ArticleFactory)
     helpful = True
+
+
+class SynonymFactory(DjangoModelFactory[Synonym]):
+    """Words the help search treats as one (articles saved before it are not indexed with it)."""
+
+    class Meta:
+        model = Synonym
+
+    words = "退会, 解約"
 
 
 class SearchLogFactory(DjangoModelFactory[SearchLog]):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import translation
 
-from faq.models import Article, ArticleImage, ArticleRevision
+from faq.models import Article, ArticleImage, ArticleRevision, Synonym
+from faq.search import search_articles
 from tests.conftest import World
 from tests.factories import ArticleFactory, ArticleVoteFactory, CategoryFactory
 from tests.queries import assert_same_queries, capture_queries
@@ -209,3 +211,45 @@ def test_linking_the_same_step_twice_is_a_form_error(admin_client: Client, journ
     assert response.status_code == 200
     assert "This step is already linked." in response.content.decode()
     assert not Article.objects.exists()
+
+
+def test_an_admin_adds_changes_and_deletes_synonyms_and_the_search_follows(admin_client: Client) -> None:
+    article = ArticleFactory(title="アカウントを解約する", visibility="public")
+    ArticleFactory(title="請求書をダウンロードする", visibility="public")
+
+    def found(query: str) -> list[str]:
+        return [a.title for a in search_articles(query, user=AnonymousUser(), language="ja")]
+
+    assert found("退会") == []
+    added = admin_client.post("/admin/faq/synonym/add/", {"words": "退会, 解約"}, follow=True)
+    assert "1 article that uses these words was indexed again for the search." in added.content.decode()
+    assert found("退会") == [article.title]
+
+    synonym = Synonym.objects.get()
+    admin_client.post(f"/admin/faq/synonym/{synonym.pk}/change/", {"words": "脱退, 解約"})
+    assert found("退会") == [] and found("脱退") == [article.title]
+
+    admin_client.post(f"/admin/faq/synonym/{synonym.pk}/delete/", {"post": "yes"})
+    assert found("脱退") == [] and found("解約") == [article.title]
+
+
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        ("解約", "Give at least two different words, separated by commas."),
+        ("解約, 解約", "Give at least two different words, separated by commas."),
+        ("解約, の, the", "Search ignores these words, so they cannot be synonyms: の, the"),
+    ],
+)
+def test_synonyms_the_search_cannot_use_are_a_form_error(admin_client: Client, words: str, error: str) -> None:
+    response = admin_client.post("/admin/faq/synonym/add/", {"words": words})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Synonym.objects.exists()
+
+
+def test_only_admins_edit_synonyms(world: World) -> None:
+    for role in ["customer_a", "csm_a"]:
+        client = Client()
+        client.force_login(getattr(world, role))
+        assert client.get("/admin/faq/synonym/add/").status_code == 302  # to the admin's sign-in

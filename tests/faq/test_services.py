@@ -158,3 +158,36 @@ def test_anonymous_votes_are_one_per_article_and_limited_per_session() -> None:
     assert ArticleVote.objects.get(article=first, session_key="s1").helpful is False
     with pytest.raises(VoteLimitReached):
         vote_record(article=third, helpful=True, user=None, session_key=None)
+
+
+def test_a_synonym_group_indexes_again_only_the_articles_that_use_its_words(db: None) -> None:
+    from faq.services import synonym_delete, synonym_save
+    from tests.factories import SynonymFactory
+
+    uses = ArticleFactory(title="PWを忘れた場合")
+    other = ArticleFactory(title="請求書をダウンロードする")
+    Article.objects.filter(pk=other.pk).update(search_title=" 手で 書いた 索引 ")  # left as it is unless indexed
+
+    synonym = SynonymFactory.build(words="パスワード, PW")
+    assert synonym_save(synonym=synonym) == 1
+    uses.refresh_from_db()
+    other.refresh_from_db()
+    assert " パスワード " in uses.search_title
+    assert other.search_title == " 手で 書いた 索引 "
+
+    assert synonym_delete(synonym=synonym) == 1
+    uses.refresh_from_db()
+    assert " パスワード " not in uses.search_title
+
+
+def test_saving_the_text_of_an_article_writes_its_index(db: None) -> None:
+    article = ArticleFactory(title="予約配信", summary="", body="")
+    assert article.search_title == " 予約 配信 "
+    article.title = "配信を取り消す"
+    article.save(update_fields=["title"])
+    article.refresh_from_db()
+    assert article.search_title == " 配信 | 取る 消す "  # Sudachi's shortest units: 取り|消す
+    Article.objects.filter(pk=article.pk).update(search_title="")
+    article.save(update_fields=["view_count"])  # not the text: the index is left alone
+    article.refresh_from_db()
+    assert article.search_title == ""

@@ -107,3 +107,15 @@ def test_searches_that_found_nothing_are_listed(world: World) -> None:
     SearchLogFactory(query="found", results=2, language="en")
     page = admin(world).get("/help/analytics/").content.decode()
     assert "請求書 再発行" in page and ">found<" not in page
+
+
+def test_a_content_gap_links_to_a_new_article_titled_with_the_query(world: World) -> None:
+    SearchLogFactory(query="請求書 再発行 & PDF", results=0, language="ja")
+    client = admin(world)
+    page = client.get("/help/analytics/").content.decode()
+
+    link = "/admin/faq/article/add/?title=%E8%AB%8B%E6%B1%82%E6%9B%B8%20%E5%86%8D%E7%99%BA%E8%A1%8C%20%26%20PDF"
+    assert f'href="{link}">Write an article</a>' in page
+    form = client.get(link)
+    assert form.status_code == 200
+    assert form.context["adminform"].form.initial["title"] == "請求書 再発行 & PDF"
