@@ -1,9 +1,13 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from portal.admin_tools import ReadOnlyAdmin
 from portal.models import Account, Invitation, Membership, MembershipEvent, NotificationPreferences, Segment, User
@@ -132,3 +136,41 @@ class NotificationPreferencesAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
     readonly_fields = ["updated_at"]
+
+
+# django-axes and django-celery-beat register their own admins; these are theirs with a label for
+# each column they leave unnamed, which Django would head with the attribute's name in English
+# ("Status", "Scheduler", "Human readable") whatever the language. Their other strings are
+# translated in our catalogue (portal/third_party_messages.py).
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    @admin.display(description=_("status"))
+    def status(self, obj: AccessAttempt) -> str:
+        return super().status(obj)
+
+
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    @admin.display(description=_("Schedule"))
+    def scheduler(self, task: PeriodicTask) -> object:
+        return task.scheduler
+
+    @admin.display(description=_("human-readable"))
+    def crontab_translation(self, task: PeriodicTask) -> str:
+        return super().crontab_translation(task)
+
+
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
+    @admin.display(description=_("human-readable"))
+    def human_readable(self, crontab: CrontabSchedule) -> str:
+        return crontab.human_readable
+
+
+for _model, _model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (PeriodicTask, PeriodicTaskAdmin),
+    (CrontabSchedule, CrontabScheduleAdmin),
+):
+    if admin.site.is_registered(_model):  # axes registers nothing when AXES_ENABLE_ADMIN is off
+        admin.site.unregister(_model)
+        admin.site.register(_model, _model_admin)

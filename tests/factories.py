@@ -10,7 +10,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import factory
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from factory.django import DjangoModelFactory
 
 from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Synonym, Tag
@@ -371,6 +373,88 @@ class AutomationSettingsFactory(DjangoModelFactory[AutomationSettings]):
     def _create(cls, model_class: type[AutomationSettings], *args: object, **kwargs: object) -> AutomationSettings:
         row, _created = model_class.objects.update_or_create(pk=1, defaults=kwargs)
         return row
+
+
+# --- The sign-in lockout (django-axes) and the schedules (django-celery-beat) ---------------------
+
+
+class AccessAttemptFactory(DjangoModelFactory[AccessAttempt]):
+    class Meta:
+        model = AccessAttempt
+
+    username = factory.Sequence(lambda n: f"someone{n}@kachi.example")
+    ip_address = "192.0.2.10"
+    user_agent = "Mozilla/5.0"
+    http_accept = "text/html"
+    path_info = "/login/"
+    get_data = ""
+    post_data = "username=someone@kachi.example"
+    failures_since_start = 2
+
+
+class AccessLogFactory(DjangoModelFactory[AccessLog]):
+    class Meta:
+        model = AccessLog
+
+    username = factory.Sequence(lambda n: f"someone{n}@kachi.example")
+    ip_address = "192.0.2.10"
+    user_agent = "Mozilla/5.0"
+    http_accept = "text/html"
+    path_info = "/login/"
+
+
+class AccessFailureLogFactory(DjangoModelFactory[AccessFailureLog]):
+    class Meta:
+        model = AccessFailureLog
+
+    username = factory.Sequence(lambda n: f"someone{n}@kachi.example")
+    ip_address = "192.0.2.10"
+    user_agent = "Mozilla/5.0"
+    http_accept = "text/html"
+    path_info = "/login/"
+    locked_out = True
+
+
+class ClockedScheduleFactory(DjangoModelFactory[ClockedSchedule]):
+    class Meta:
+        model = ClockedSchedule
+
+    clocked_time = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class IntervalScheduleFactory(DjangoModelFactory[IntervalSchedule]):
+    class Meta:
+        model = IntervalSchedule
+
+    every = 2
+    period = IntervalSchedule.DAYS
+
+
+class CrontabScheduleFactory(DjangoModelFactory[CrontabSchedule]):
+    class Meta:
+        model = CrontabSchedule
+
+    minute = "0"
+    hour = "3"
+    timezone = "Asia/Tokyo"
+
+
+class PeriodicTaskFactory(DjangoModelFactory[PeriodicTask]):
+    class Meta:
+        model = PeriodicTask
+
+    name = factory.Sequence(lambda n: f"Scheduled task {n}")
+    task = factory.Sequence(lambda n: f"portal.tasks.example_{n}")
+    interval = factory.SubFactory(IntervalScheduleFactory)
+
+
+class SolarScheduleFactory(DjangoModelFactory[SolarSchedule]):
+    class Meta:
+        model = SolarSchedule
+
+    event = "sunrise"
+    latitude = "35.681200"
+    longitude = "139.767100"
 
 
 @dataclass

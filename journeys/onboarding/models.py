@@ -296,7 +296,7 @@ class StepEvent(models.Model):
         indexes = [models.Index(fields=["journey", "occurred_at"])]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class Achievement(models.Model):

@@ -15,7 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -138,7 +138,7 @@ def cohorts(request: AuthenticatedHttpRequest) -> HttpResponse:
             (_("75th percentile"), [g.estimate.p75_days for g in report.groups]),
         ],
         title=_("Time to %(kind)s by start cohort") % {"kind": kind_label},
-        y_title=_("Days"),
+        y_title=pgettext("day count", "Days"),
         nonce=str(request.csp_nonce),
     )
     return render(

@@ -28,7 +28,7 @@ from journeys.onboarding.services.journeys import feedback_give, journey_start, 
 from journeys.onboarding.services.playbooks import playbook_new_version, playbook_publish
 from journeys.onboarding.services.steps import step_set_status
 from portal.models import Account, MilestoneKind, User
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.factories import (
     AccountFactory,
     MembershipFactory,
@@ -120,6 +120,15 @@ def test_every_journeys_changelist_and_change_page_loads_for_an_admin(world: Wor
         assert client.get(change_page(obj)).status_code == 200, obj
     assert client.get(reverse("admin:journeys_playbook_add")).status_code == 200
     assert client.get(reverse("admin:journeys_valuerecord_add")).status_code == 200
+
+
+def test_a_journeys_step_history_names_the_statuses_in_the_readers_language(world: World) -> None:
+    journey = journey_with_history(account=world.account_a, playbook=roi_playbook(), by=world.admin)
+    page = signed_in(world.admin, language="ja").get(change_page(journey)).content.decode()
+    assert "— → 未着手" in page
+    assert "未着手 → 完了" in page
+    assert "→ todo" not in page
+    assert "todo →" not in page
 
 
 def test_search_finds_journeys_by_account(world: World) -> None:
