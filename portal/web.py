@@ -8,9 +8,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 def safe_next_url(request: HttpRequest, candidate: str | None, fallback: str) -> str:
     """``candidate`` when it points to this site (and keeps HTTPS on a secure request), else ``fallback``:
-    a ``next`` taken from a request never sends anyone to another site."""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    a ``next`` taken from a request never sends anyone to another site.
+
+    Only a path from the site's root or a full URL is followed: ``redirect()`` takes anything else
+    ("a b", "0001-01-01T00:00") for the name of a view, and fails on it."""
+    if (
+        candidate
+        and candidate.startswith(("/", "http://", "https://"))
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return fallback

@@ -18,6 +18,10 @@ from portal.web import query_text, safe_next_url
         ("https://evil.example/", False, "/fallback/"),
         ("//evil.example/", False, "/fallback/"),
         ("javascript:alert(1)", False, "/fallback/"),
+        # Not an address from the site's root: redirect() would take it for the name of a view.
+        ("a b", False, "/fallback/"),
+        ("0001-01-01T00:00", False, "/fallback/"),
+        ("app/", False, "/fallback/"),
         ("", False, "/fallback/"),
         (None, False, "/fallback/"),
     ],
@@ -31,6 +35,16 @@ def test_a_query_text_loses_its_nul_characters() -> None:
     request = RequestFactory().get("/", {"q": " sa\x00kura \x00"})
     assert query_text(request, "q") == "sakura"
     assert query_text(request, "missing") == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("next_url", ["a b", "app", "0001-01-01T00:00"])
+def test_a_next_that_is_no_address_goes_to_the_fallback(world, next_url: str) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(world.customer_a)
+    response = client.post("/language/", {"language": "en", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
 
 
 @pytest.mark.django_db
