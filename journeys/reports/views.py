@@ -216,6 +216,11 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+def _kept_filters(request: HttpRequest) -> list[tuple[str, str]]:
+    """The report's filters in the query string, for the playbook picker to send again."""
+    return [(name, request.GET[name]) for name in ReportFilterForm.base_fields if name in request.GET]
+
+
 def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str | None]:
     """Playbooks to choose from (key, name) and the chosen key (the first, if none or an unknown one)."""
     names = dict(
@@ -256,6 +261,7 @@ def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": f,
             "playbooks": playbooks,
             "playbook_key": playbook_key,
+            "kept_filters": _kept_filters(request),
             "total": total,
             "stages": stages,
             "chart": chart,
@@ -361,6 +367,7 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": f,
             "playbooks": playbooks,
             "playbook_key": playbook_key,
+            "kept_filters": _kept_filters(request),
             "journeys": journeys,
             "steps": steps,
             "rows": [(step, tutorials.get(step.key, [])) for step in steps],
