@@ -23,7 +23,13 @@ def safe_next_url(request: HttpRequest, candidate: str | None, fallback: str) ->
     return fallback
 
 
+# A text filter longer than this can only be a mistake: no name or slug it is compared with is
+# longer (account names hold 200 characters), and SQLite refuses a LIKE pattern over 50,000 bytes.
+QUERY_TEXT_MAX_LENGTH = 200
+
+
 def query_text(request: HttpRequest, name: str) -> str:
     """A text parameter of the query string, stripped, without NUL characters (no database stores
-    them: PostgreSQL refuses the query). Forms refuse them with a field error; a raw filter drops them."""
-    return request.GET.get(name, "").replace("\x00", "").strip()
+    them: PostgreSQL refuses the query) and cut to ``QUERY_TEXT_MAX_LENGTH``. Forms refuse such text
+    with a field error; a raw filter drops what it cannot use."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:QUERY_TEXT_MAX_LENGTH]
