@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.onboarding.models import MilestoneFeedback, Playbook, StepState, ValueRecord
+from portal.models import Account, User
 
 # A journey's clock starts no earlier than this, and at most this many days ahead: the steps' due
 # dates and the reports' durations stay within what dates can hold.
@@ -19,6 +20,17 @@ START_AHEAD_DAYS = 366
 class StepStatusForm(forms.Form):
     status = forms.ChoiceField(choices=StepState.Status.choices)
     reason = forms.CharField(max_length=500, required=False)
+
+
+class StepAssignForm(forms.Form):
+    """Who takes a step: a person of the step's account, or nobody (empty)."""
+
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast("forms.ModelChoiceField[User]", self.fields["assignee"])
+        field.queryset = User.objects.filter(membership__account=account)
 
 
 class StepRescheduleForm(forms.Form):

@@ -20,6 +20,7 @@ from journeys.onboarding import selectors
 from journeys.onboarding.forms import (
     FeedbackForm,
     JourneyStartForm,
+    StepAssignForm,
     StepRescheduleForm,
     StepStatusForm,
     ValueRecordForm,
@@ -153,14 +154,11 @@ def step_reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def step_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     state = _visible_state(request, pk)
-    assignee_id = request.POST.get("assignee", "")
-    assignee = None
-    if assignee_id:
-        assignee = User.objects.filter(pk=assignee_id, membership__account=state.journey.account).first()
-        if assignee is None:
-            return HttpResponse(_("Choose a person of this account."), status=400)
+    form = StepAssignForm(request.POST, account=state.journey.account)
+    if not form.is_valid():
+        return HttpResponse(_("Choose a person of this account."), status=400)
     try:
-        step_services.step_assign(state=state, assignee=assignee, by=request.user)
+        step_services.step_assign(state=state, assignee=form.cleaned_data["assignee"], by=request.user)
     except PermissionDenied:
         raise Http404 from None
     if request.htmx:

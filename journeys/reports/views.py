@@ -251,6 +251,11 @@ def _download_filters(request: HttpRequest) -> Mapping[str, Any] | HttpResponse:
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+def _kept_filters(request: HttpRequest) -> list[tuple[str, str]]:
+    """The report's filters in the query string, for the playbook picker to send again."""
+    return [(name, request.GET[name]) for name in ReportFilterForm.base_fields if name in request.GET]
+
+
 def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str | None]:
     """Playbooks to choose from (key, name) and the chosen key (the first, if none or an unknown one)."""
     names = dict(
@@ -303,6 +308,7 @@ def funnel(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": f,
             "playbooks": figures.playbooks,
             "playbook_key": figures.playbook_key,
+            "kept_filters": _kept_filters(request),
             "total": figures.total,
             "stages": figures.stages,
             "chart": chart,
@@ -509,6 +515,7 @@ def bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": f,
             "playbooks": figures.playbooks,
             "playbook_key": figures.playbook_key,
+            "kept_filters": _kept_filters(request),
             "journeys": figures.journeys,
             "steps": figures.steps,
             "rows": figures.rows,

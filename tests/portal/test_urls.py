@@ -7,11 +7,9 @@ EXPECTED fails this test until someone decides who may see it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import World
 from tests.factories import (
@@ -22,6 +20,7 @@ from tests.factories import (
     MembershipFactory,
     SuccessGoalFactory,
 )
+from tests.routes import all_urls
 
 ROLES = ["anon", "customer_a", "customer_admin_a", "customer_b", "csm_a", "csm_b", "admin"]
 INVITE_TOKEN = "matrix-invitation-token"
@@ -162,17 +161,6 @@ ADMIN_EXCEPTIONS: dict[str, dict[str, int]] = {
 }
 
 
-def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-        elif isinstance(pattern, URLPattern):
-            route = prefix + str(pattern.pattern)
-            # Unnamed patterns (the admin's redirects and catch-all) are keyed by their route.
-            yield f"{namespace}{pattern.name or route}", route
-
-
 SAMPLES = {
     "slug": "alpha",
     "token": INVITE_TOKEN,
@@ -202,10 +190,6 @@ def expected_for(name: str) -> dict[str, int] | None:
     if name.startswith("admin:"):
         return ADMIN_EXCEPTIONS.get(name, ADMIN_DEFAULT)
     return EXPECTED.get(name)
-
-
-def all_urls() -> list[tuple[str, str]]:
-    return sorted(set(walk(get_resolver().url_patterns)))
 
 
 def test_post_only_urls_are_posted_to() -> None:

@@ -127,6 +127,19 @@ def test_customer_admin_assigns_a_step(world: World) -> None:
     assert world.customer_a.get_full_name() in client.get("/app/").content.decode()
 
 
+@pytest.mark.parametrize("assignee", [" ", "abc", "1.5", "9" * 5000, str(2**70)])
+def test_an_assignee_that_is_no_person_is_bad_input(world: World, assignee: str) -> None:
+    journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
+    step = journey.step_states.get(step_key="s1")
+    world.customer_admin_a.language = "en"  # the message is checked in English
+    world.customer_admin_a.save(update_fields=["language"])
+    response = signed_in(world.customer_admin_a).post(f"/steps/{step.pk}/assign/", {"assignee": assignee})
+    assert response.status_code == 400
+    assert response.content.decode() == "Choose a person of this account."
+    step.refresh_from_db()
+    assert step.assignee is None
+
+
 def test_feedback_at_a_milestone(world: World) -> None:
     journey = journey_start(account=world.account_a, playbook=playbook_with(world, 2))
     client = signed_in(world.customer_a)

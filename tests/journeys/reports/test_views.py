@@ -89,6 +89,16 @@ def test_funnel_counts_journeys_per_milestone(measured: World) -> None:
     assert "<svg" in response.content.decode()
 
 
+@pytest.mark.parametrize("url", ["/reports/funnel/", "/reports/bottlenecks/"])
+def test_the_playbook_picker_keeps_the_filters_and_nothing_else(measured: World, url: str) -> None:
+    # A parameter named "items" once hid the query string's items() from the template: 500.
+    response = admin(measured).get(url, {"kind": "roi", "items": "x", "playbook": "pb"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<input type="hidden" name="kind" value="roi">' in html
+    assert 'name="items"' not in html
+
+
 def test_distribution_counts_only_those_who_reached(measured: World) -> None:
     response = admin(measured).get("/reports/distribution/", {"kind": "first_value"})
     assert (response.context["reached"], response.context["open"]) == (1, 1)
