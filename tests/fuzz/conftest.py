@@ -47,7 +47,7 @@ def site(world: World, journey_a: Journey) -> Site:
     ArticleVoteFactory(article=public, user=world.customer_a, comment="役に立ちました")
     SearchLogFactory()
     goal = SuccessGoalFactory(account=account, created_by=world.csm_a, measure="10 reports a week")
-    note_add(account=account, body="Kick-off went well.", by=world.csm_a)
+    note = note_add(account=account, body="Kick-off went well.", by=world.csm_a)
     value_record_create(
         account=account, amount=Decimal(250_000), occurred_on=timezone.localdate(), note="Saved time", by=world.csm_a
     )
@@ -79,6 +79,11 @@ def site(world: World, journey_a: Journey) -> Site:
             "success_goal_status": {"pk": goal.pk},
             "invitation_accept": {"token": INVITE_TOKEN},
             "invitation_revoke": {"pk": revocable.pk},
+            "invitation_resend": {"pk": revocable.pk},
+            "account_note_edit": {"pk": note.pk},
+            "member_remove": {"pk": world.customer_a.membership.pk},
+            "member_role": {"pk": world.customer_a.membership.pk},
+            "help_analytics_export": {"table": "gaps"},
             "unsubscribe": {"token": unsubscribe_token(user=world.customer_a, category="nudges")},
             "password_reset_confirm": {
                 "uidb64": urlsafe_base64_encode(force_bytes(world.customer_a.pk)),

@@ -31,7 +31,7 @@ from journeys.onboarding.selectors import startable_playbooks
 from journeys.reports.forms import ReportFilterForm
 from journeys.workspace.forms import GoalForm, NoteForm
 from journeys.workspace.views import PORTFOLIO_RISKS, PORTFOLIO_SORTS
-from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, ProfileForm
+from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
 from portal.models import Account, MilestoneKind, User
 from portal.preference_views import NotificationPreferencesForm
 from portal.preferences import categories_for, preferences_get
@@ -70,6 +70,7 @@ class Form:
     htmx: bool = False
     prime: bool = False  # GET the URL first: the form is where it redirects (a password reset link)
     statuses: frozenset[int] = frozenset({200, 302, 400})
+    removes: bool = False  # the action ends a row on purpose (a member leaves): rows may go
 
 
 def _account_alpha() -> Account:
@@ -128,6 +129,12 @@ PAGES: dict[str, Page] = {
         ("admin",), {**REPORT_FILTERS, "group_by": one_of_or_hostile("segment", "plan", "csm", "cohort_month")}
     ),
     "report_export_rows": Page(("admin",), REPORT_FILTERS),
+    "report_export_funnel": Page(("admin",), {**REPORT_FILTERS, "playbook": PLAYBOOK}),
+    "report_export_at_risk": Page(("admin",), REPORT_FILTERS),
+    "report_export_bottlenecks": Page(("admin",), {**REPORT_FILTERS, "playbook": PLAYBOOK}),
+    "report_export_distribution": Page(("admin",), REPORT_FILTERS),
+    "help_analytics_export": Page(("admin",)),
+    "account_note_edit": Page(("csm",)),
     "help_analytics": Page(("admin",)),
     "faq:home": Page(("anon", "customer", "csm")),
     "faq:search": Page(("anon", "customer", "csm"), fields_of(SearchForm), htmx=True),
@@ -198,6 +205,10 @@ FORMS: dict[str, Form] = {
         bind=lambda data, user: JourneyStartForm(data, playbooks=startable_playbooks(account=_account_alpha())),
     ),
     "account_note_add": Form(STAFF, fields_of(NoteForm), bind=lambda data, user: NoteForm(data)),
+    "account_note_edit": Form(("csm",), fields_of(NoteForm), bind=lambda data, user: NoteForm(data)),
+    "member_role": Form(("customer_admin",), fields_of(MemberRoleForm), bind=lambda data, user: MemberRoleForm(data)),
+    "member_remove": Form(("customer_admin",), {}, removes=True),
+    "invitation_resend": Form(("customer_admin", "csm"), {}),
     "success_goal_add": Form(("csm",), fields_of(GoalForm), bind=lambda data, user: GoalForm(data)),
     "success_goal_status": Form(("csm",), {"status": one_of_or_hostile("open", "achieved", "dropped")}),
     "report_refresh": Form(("admin",), {"next": NEXT}),
