@@ -5,6 +5,7 @@ from journeys.automation.models import AccountRisk, AutomationSettings, EmailRec
 from journeys.events.models import ApiKey, DailyEventCount, EventCriterion, UsageEvent
 from journeys.onboarding.models import (
     Achievement,
+    AchievementChange,
     Journey,
     Milestone,
     MilestoneFeedback,
@@ -22,6 +23,7 @@ __all__ = [
     "AccountNote",
     "AccountRisk",
     "Achievement",
+    "AchievementChange",
     "ApiKey",
     "AutomationSettings",
     "DailyEventCount",

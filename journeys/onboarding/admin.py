@@ -3,8 +3,8 @@
 Playbooks are versioned: a draft is edited here, a published or retired version
 is read-only and changes go through "Create a new draft version" and "Publish"
 (the services in ``journeys.onboarding.services.playbooks``). Journeys, their history and
-achievements are shown read-only; the only write on them is moving journeys to
-the latest published version of their playbook.
+achievements (revoked ones too, each with its own history) are shown read-only; the only write on
+them is moving journeys to the latest published version of their playbook.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from faq import admin as faq_admin
 from faq.models import Article, ArticleStep
 from journeys.onboarding.models import (
     Achievement,
+    AchievementChange,
     Journey,
     Milestone,
     MilestoneFeedback,
@@ -366,11 +367,12 @@ class StepEventInline(ReadOnlyInline):
 
 class AchievementInline(ReadOnlyInline):
     model = Achievement
-    fields = ["milestone", "kind", "achieved_at", "source", "recorded_at"]
+    fields = ["milestone", "kind", "achieved_at", "source", "recorded_at", "revoked_at"]
     readonly_fields = cast("list[str]", fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Achievement]:
-        return super().get_queryset(request).select_related("milestone")
+        # Revoked ones too: the journey's page shows what was reached and what was taken back.
+        return Achievement.with_revoked.select_related("milestone")
 
 
 @admin.register(Journey)
@@ -464,13 +466,34 @@ class JourneyAdmin(ReadOnlyAdmin):
 # --- History, measurements and value ---------------------------------------------
 
 
+class AchievementChangeInline(ReadOnlyInline):
+    model = AchievementChange
+    verbose_name_plural = _("history")
+    ordering = ["occurred_at", "id"]
+    fields = ["occurred_at", "kind", "from_at", "to_at", "reason", "actor", "source"]
+    readonly_fields = cast("list[str]", fields)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AchievementChange]:
+        return super().get_queryset(request).select_related("actor")
+
+
 @admin.register(Achievement)
 class AchievementAdmin(ReadOnlyAdmin):
-    list_display = ["account", "milestone", "kind", "achieved_at", "days_to_reach", "source", "recorded_at"]
-    list_filter = ["kind", "source", "account__segment", "journey__playbook_key"]
+    """Every achievement, revoked ones too (reports leave those out), each with its history."""
+
+    list_display = [
+        "account", "milestone", "kind", "achieved_at", "days_to_reach", "source", "recorded_at", "revoked_at",
+    ]  # fmt: skip
+    list_filter = [
+        "kind", "source", ("revoked_at", admin.EmptyFieldListFilter), "account__segment", "journey__playbook_key",
+    ]  # fmt: skip
     search_fields = ["account__name", "account__slug", "milestone__name", "milestone_key"]
     list_select_related = ["account", "milestone", "journey"]
     date_hierarchy = "achieved_at"
+    inlines = [AchievementChangeInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Achievement]:
+        return Achievement.with_revoked.select_related(*self.list_select_related)
 
     @admin.display(description=_("days from start"))
     def days_to_reach(self, achievement: Achievement) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from journeys.events.models import DailyEventCount, UsageEvent
 from journeys.events.rules import event_day
@@ -139,12 +139,39 @@ def test_full_value_is_reached_once_at_the_time_of_the_last_required_step(world:
     achievement = Achievement.objects.get(milestone_key="full")
     assert achievement.achieved_at == start + timedelta(days=5)
     assert achievement.kind == "full_value"
-    # Reopening and redoing never records it again, nor moves it.
-    step_set_status(state=state(journey, "connect"), status="todo", by=world.customer_a)
-    step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a)
+    # Evaluating again, or a step moving between done and skipped (closed throughout), moves nothing.
     journey_evaluate(journey=journey)
+    step_set_status(state=state(journey, "admin"), status="skipped", reason="Done by SSO", by=world.csm_a)
     assert list(Achievement.objects.filter(milestone_key="full").values_list("achieved_at", flat=True)) == [
         start + timedelta(days=5)
+    ]
+
+
+def test_undoing_a_step_revokes_its_milestone_and_redoing_reaches_it_again_at_the_new_time(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    start = journey.started_at
+    step_set_status(state=state(journey, "admin"), status="done", by=world.customer_a, at=start + timedelta(days=1))
+    step_set_status(state=state(journey, "send"), status="done", by=world.customer_a, at=start + timedelta(days=2))
+    step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a, at=start + timedelta(days=5))
+    reached = Achievement.objects.get(milestone_key="full")
+
+    step_set_status(state=state(journey, "connect"), status="todo", reason="Ticked by mistake", by=world.csm_a)
+    assert not Achievement.objects.filter(milestone_key="full").exists()  # what counts: revoked ones do not
+    revoked = Achievement.with_revoked.get(pk=reached.pk)  # kept, not deleted
+    assert revoked.revoked_at is not None
+    assert revoked.achieved_at == start + timedelta(days=5)
+    assert Journey.objects.get(pk=journey.pk).completed_at is None
+
+    redone = start + timedelta(days=9)
+    with translation.override("en"):
+        step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a, at=redone)
+    again = Achievement.objects.get(milestone_key="full")
+    assert (again.pk, again.achieved_at) == (reached.pk, redone)
+    history = list(again.history.values_list("kind", "from_at", "to_at", "actor", "reason"))
+    assert history == [
+        ("reached", None, start + timedelta(days=5), None, ""),
+        ("revoked", start + timedelta(days=5), None, world.csm_a.pk, "Ticked by mistake"),
+        ("reached_again", None, redone, world.customer_a.pk, "“Connect data” went from “To do” to “Done”."),
     ]
 
 
