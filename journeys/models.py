@@ -15,6 +15,7 @@ from journeys.onboarding.models import (
     StepEvent,
     StepState,
     ValueRecord,
+    ValueRecordChange,
 )
 from journeys.reports.models import ReportSnapshot
 from journeys.workspace.models import AccountNote, SuccessGoal
@@ -44,4 +45,5 @@ __all__ = [
     "SuccessGoal",
     "UsageEvent",
     "ValueRecord",
+    "ValueRecordChange",
 ]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from journeys.onboarding.services.journeys import value_record_create
 from tests.conftest import World
 from tests.factories import ArticleFactory, CategoryFactory, InvitationFactory, SuccessGoalFactory
 
@@ -55,6 +58,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "customer_home": row(302, 200, 200, 200, 403, 403, 403),
     "team": row(302, 200, 200, 200, 403, 403, 403),
     "value": row(302, 200, 200, 200, 403, 403, 403),
+    "value_record": row(302, 403, 200, 404, 403, 403, 403),
+    "value_record_delete": same(405),
     "step_status": same(405),
     "step_assign": same(405),
     "step_reschedule": same(405),
@@ -63,6 +68,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "success_goal_status": same(405),
     "milestone_feedback": same(405),
     "account_value_create": same(405),
+    "account_value_record": row(302, 403, 403, 403, 200, 404, 200),
+    "account_value_record_delete": same(405),
     "journey_start": same(405),
     "portfolio": row(302, 403, 403, 403, 200, 200, 200),
     "account_list": row(302, 403, 403, 403, 200, 200, 200),
@@ -128,6 +135,9 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "success_goal_status": row(302, 403, 403, 403, 302, 404, 302),
     "milestone_feedback": row(302, 302, 302, 404, 302, 404, 302),
     "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
+    # An empty correction or deletion is answered with the form's errors (200) once past the scoping.
+    "value_record_delete": row(302, 403, 200, 404, 403, 403, 403),
+    "account_value_record_delete": row(302, 403, 403, 403, 200, 404, 200),
     "journey_start": row(302, 403, 403, 403, 302, 404, 302),
     "report_refresh": row(302, 403, 403, 403, 403, 403, 302),
     "faq:vote": same(400),  # an empty vote is bad input for everyone who may read the article
@@ -210,7 +220,13 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     ArticleFactory(category=category, slug="alpha", visibility="public")
     customers_only = ArticleFactory(category=category, slug="for-customers", visibility="customers")
     goal = SuccessGoalFactory(account=world.account_a)
+    record = value_record_create(
+        account=world.account_a, amount=Decimal(1000), occurred_on=date(2026, 1, 5), note="", by=world.csm_a
+    )
     pk_of = {
+        **dict.fromkeys(
+            ["value_record", "value_record_delete", "account_value_record", "account_value_record_delete"], record.pk
+        ),
         "invitation_revoke": invitation.pk,
         "step_status": journey_a.step_states.get(step_key="connect").pk,
         "step_assign": journey_a.step_states.get(step_key="connect").pk,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,14 +204,15 @@ def test_a_re_timed_step_keeps_both_times_in_its_history(world: World, django_ca
         [{"id": "new", "name": "campaign_sent", "occurred_at": "2026-04-03T01:00:00Z"}],
         django_capture_on_commit_callbacks,
     )
-    with translation.override("en"):
-        post(
-            raw,
-            [{"id": "old", "name": "campaign_sent", "occurred_at": "2026-04-02T01:00:00Z"}],
-            django_capture_on_commit_callbacks,
-        )
+    post(
+        raw,
+        [{"id": "old", "name": "campaign_sent", "occurred_at": "2026-04-02T01:00:00Z"}],
+        django_capture_on_commit_callbacks,
+    )
+    # Written by the worker: in the site's language and time zone (Japanese, Tokyo).
     note = StepEvent.objects.filter(step_state__journey=journey).last().note
-    assert note == "Completed earlier than recorded (late data): 2026/04/03 10:00 → 2026/04/02 10:00."
+    expected = "記録より早く完了していました（遅れて届いたデータ）：2026/04/03 10:00 → 2026/04/02 10:00。"  # noqa: RUF001
+    assert note == expected
 
 
 def test_a_step_ticked_by_a_person_keeps_their_time_when_earlier_events_arrive(
