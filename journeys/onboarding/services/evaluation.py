@@ -133,7 +133,7 @@ def journey_evaluate(
     """
     result = Evaluation()
     # One evaluation of a journey at a time: concurrent ones would complete the same step twice.
-    Journey.objects.select_for_update().filter(pk=journey.pk).first()
+    completed_at = Journey.objects.select_for_update().filter(pk=journey.pk).values_list("completed_at").first()
     playbook = journey.playbook
     steps = list(playbook.steps.order_by("position", "id"))
     milestones = list(playbook.milestones.prefetch_related(Prefetch("steps", queryset=Step.objects.only("key"))))
@@ -256,7 +256,7 @@ def journey_evaluate(
     for achievement in result.achievements:
         # Claimed once per achievement and person: one reached again after a revocation is not told twice.
         queue.achievement_notify(achievement.pk)
-    _journey_completion(journey, list(states.values()))
+    _journey_completion(journey, list(states.values()), recorded=completed_at[0] if completed_at else None)
     return result
 
 
@@ -315,14 +315,15 @@ def _change(
     )  # fmt: skip
 
 
-def _journey_completion(journey: Journey, states: list[StepState]) -> None:
-    """A journey is complete when its last step closed; reopening a step reopens it."""
+def _journey_completion(journey: Journey, states: list[StepState], *, recorded: datetime | None) -> None:
+    """A journey is complete when its last step closed; reopening a step reopens it. ``recorded``:
+    its completion as the database has it."""
     completed = None
     if states and all(s.is_closed for s in states):
         completed = max(s.completed_at for s in states if s.completed_at is not None)
-    if journey.completed_at != completed:
-        journey.completed_at = completed
-        journey.save(update_fields=["completed_at"])
+    journey.completed_at = completed
+    if recorded != completed:
+        Journey.objects.filter(pk=journey.pk).update(completed_at=completed)
 
 
 def _may_change_with(names: set[str], earliest: datetime) -> Q:
