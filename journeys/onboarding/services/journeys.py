@@ -126,7 +126,7 @@ def _value_lock(*, record: ValueRecord, by: User, reason: str) -> tuple[ValueRec
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why, so the team knows what happened.")})
-    locked = ValueRecord.objects.select_for_update().select_related("account").filter(pk=record.pk).first()
+    locked = ValueRecord.objects.select_for_update(of=("self",)).select_related("account").filter(pk=record.pk).first()
     if locked is None:
         raise ValidationError(_("This value record has been deleted."))
     return locked, reason[:500]
