@@ -5,6 +5,7 @@ from journeys.automation.models import AccountRisk, AutomationSettings, EmailRec
 from journeys.events.models import ApiKey, DailyEventCount, EventCriterion, UsageEvent
 from journeys.onboarding.models import (
     Achievement,
+    AchievementChange,
     Journey,
     Milestone,
     MilestoneFeedback,
@@ -14,6 +15,7 @@ from journeys.onboarding.models import (
     StepEvent,
     StepState,
     ValueRecord,
+    ValueRecordChange,
 )
 from journeys.reports.models import ReportSnapshot
 from journeys.workspace.models import AccountNote, AccountNoteRevision, SuccessGoal
@@ -23,6 +25,7 @@ __all__ = [
     "AccountNoteRevision",
     "AccountRisk",
     "Achievement",
+    "AchievementChange",
     "ApiKey",
     "AutomationSettings",
     "DailyEventCount",
@@ -43,4 +46,5 @@ __all__ = [
     "SuccessGoal",
     "UsageEvent",
     "ValueRecord",
+    "ValueRecordChange",
 ]

@@ -9,6 +9,8 @@ had when they lived in ``journeys.tasks``: beat schedules and queued messages re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from functools import partial
 
 from django.db import transaction
@@ -39,9 +41,20 @@ def _on_commit(name: str, *args: object) -> None:
     transaction.on_commit(partial(_send, name, *args))
 
 
-def evaluate_accounts(account_ids: list[int]) -> None:
-    """Evaluate the journeys of these accounts (their usage, value or journeys changed)."""
-    _on_commit(EVALUATE_ACCOUNTS, list(account_ids))
+def evaluate_accounts(
+    account_ids: list[int], *, events_since: Mapping[int, Mapping[str, datetime]] | None = None
+) -> None:
+    """Evaluate the journeys of these accounts (their usage, value or journeys changed); after usage
+    events, ``events_since`` is the earliest new event per account and name (only what they can change
+    is evaluated)."""
+    if events_since is None:
+        _on_commit(EVALUATE_ACCOUNTS, list(account_ids))
+        return
+    # JSON all the way: an account id as text, a moment in ISO 8601.
+    since = {
+        str(pk): {name: moment.isoformat() for name, moment in names.items()} for pk, names in events_since.items()
+    }
+    _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since)
 
 
 def backfill_counts(playbook_id: int) -> None:

@@ -39,6 +39,8 @@ urlpatterns = [
     path("app/team/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("app/team/members/<int:pk>/role/", views.member_role, name="member_role"),
     path("app/value/", journey_views.value, name="value"),
+    path("app/value/<int:pk>/", journey_views.value_record, name="value_record"),
+    path("app/value/<int:pk>/delete/", journey_views.value_record_delete, name="value_record_delete"),
     # Journey actions (customers and staff, scoped to their accounts)
     path("steps/<int:pk>/status/", journey_views.step_status, name="step_status"),
     path("steps/<int:pk>/assign/", journey_views.step_assign, name="step_assign"),
@@ -49,6 +51,12 @@ urlpatterns = [
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<slug:slug>/", workspace_views.account_detail, name="account_detail"),
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
+    path("accounts/<slug:slug>/value/<int:pk>/", journey_views.account_value_record, name="account_value_record"),
+    path(
+        "accounts/<slug:slug>/value/<int:pk>/delete/",
+        journey_views.account_value_record_delete,
+        name="account_value_record_delete",
+    ),
     path("accounts/<slug:slug>/journeys/start/", journey_views.journey_start, name="journey_start"),
     path("accounts/<slug:slug>/notes/", workspace_views.note_add, name="account_note_add"),
     path("notes/<int:pk>/edit/", workspace_views.note_edit, name="account_note_edit"),

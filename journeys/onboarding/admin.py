@@ -3,8 +3,8 @@
 Playbooks are versioned: a draft is edited here, a published or retired version
 is read-only and changes go through "Create a new draft version" and "Publish"
 (the services in ``journeys.onboarding.services.playbooks``). Journeys, their history and
-achievements are shown read-only; the only write on them is moving journeys to
-the latest published version of their playbook.
+achievements (revoked ones too, each with its own history) are shown read-only; the only write on
+them is moving journeys to the latest published version of their playbook.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from faq import admin as faq_admin
 from faq.models import Article, ArticleStep
 from journeys.onboarding.models import (
     Achievement,
+    AchievementChange,
     Journey,
     Milestone,
     MilestoneFeedback,
@@ -36,10 +37,10 @@ from journeys.onboarding.models import (
     StepEvent,
     StepState,
     ValueRecord,
+    ValueRecordChange,
 )
 from journeys.onboarding.selectors import step_choices
-from journeys.onboarding.services.evaluation import journey_evaluate
-from journeys.onboarding.services.journeys import journey_start_default, value_record_create
+from journeys.onboarding.services.journeys import journey_start_default, value_record_correct, value_record_create
 from journeys.onboarding.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
 from portal import admin as portal_admin
 from portal.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_user, count_of
@@ -366,11 +367,12 @@ class StepEventInline(ReadOnlyInline):
 
 class AchievementInline(ReadOnlyInline):
     model = Achievement
-    fields = ["milestone", "kind", "achieved_at", "source", "recorded_at"]
+    fields = ["milestone", "kind", "achieved_at", "source", "recorded_at", "revoked_at"]
     readonly_fields = cast("list[str]", fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Achievement]:
-        return super().get_queryset(request).select_related("milestone")
+        # Revoked ones too: the journey's page shows what was reached and what was taken back.
+        return Achievement.with_revoked.select_related("milestone")
 
 
 @admin.register(Journey)
@@ -464,13 +466,34 @@ class JourneyAdmin(ReadOnlyAdmin):
 # --- History, measurements and value ---------------------------------------------
 
 
+class AchievementChangeInline(ReadOnlyInline):
+    model = AchievementChange
+    verbose_name_plural = _("history")
+    ordering = ["occurred_at", "id"]
+    fields = ["occurred_at", "kind", "from_at", "to_at", "reason", "actor", "source"]
+    readonly_fields = cast("list[str]", fields)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AchievementChange]:
+        return super().get_queryset(request).select_related("actor")
+
+
 @admin.register(Achievement)
 class AchievementAdmin(ReadOnlyAdmin):
-    list_display = ["account", "milestone", "kind", "achieved_at", "days_to_reach", "source", "recorded_at"]
-    list_filter = ["kind", "source", "account__segment", "journey__playbook_key"]
+    """Every achievement, revoked ones too (reports leave those out), each with its history."""
+
+    list_display = [
+        "account", "milestone", "kind", "achieved_at", "days_to_reach", "source", "recorded_at", "revoked_at",
+    ]  # fmt: skip
+    list_filter = [
+        "kind", "source", ("revoked_at", admin.EmptyFieldListFilter), "account__segment", "journey__playbook_key",
+    ]  # fmt: skip
     search_fields = ["account__name", "account__slug", "milestone__name", "milestone_key"]
     list_select_related = ["account", "milestone", "journey"]
     date_hierarchy = "achieved_at"
+    inlines = [AchievementChangeInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Achievement]:
+        return Achievement.with_revoked.select_related(*self.list_select_related)
 
     @admin.display(description=_("days from start"))
     def days_to_reach(self, achievement: Achievement) -> str:
@@ -498,6 +521,10 @@ class StepEventAdmin(ReadOnlyAdmin):
 
 
 class ValueRecordForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("Why the correction"), max_length=500, required=False, help_text=_("Kept in the record's history.")
+    )
+
     class Meta:
         model = ValueRecord
         fields = ["account", "amount", "occurred_on", "note"]
@@ -508,17 +535,55 @@ class ValueRecordForm(forms.ModelForm):
             raise ValidationError(_("The date cannot be in the future."), code="future")
         return occurred_on
 
+    def clean_reason(self) -> str:
+        reason: str = self.cleaned_data["reason"].strip()
+        if self.instance.pk is not None and not reason:
+            raise ValidationError(_("Say why, so the team knows what happened."), code="required")
+        return reason
+
+
+class ValueRecordChangeInline(ReadOnlyInline):
+    model = ValueRecordChange
+    verbose_name_plural = _("history")
+    ordering = ["occurred_at", "id"]
+    fields = ["occurred_at", "kind", "old_amount", "old_occurred_on", "old_note", "new_amount", "new_occurred_on",
+              "new_note", "reason", "actor"]  # fmt: skip
+    readonly_fields = cast("list[str]", fields)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ValueRecordChange]:
+        return super().get_queryset(request).select_related("actor")
+
 
 @admin.register(ValueRecord)
 class ValueRecordAdmin(admin.ModelAdmin):
+    """Every value record, deleted ones too (read-only, out of every sum). Adding and correcting go
+    through the services, a correction with its reason; deleting is done, with a reason, on the
+    account page."""
+
     form = ValueRecordForm
-    list_display = ["account", "amount", "occurred_on", "note", "recorded_by", "created_at"]
-    list_filter = ["account__segment", "occurred_on"]
+    list_display = ["account", "amount", "occurred_on", "note", "recorded_by", "created_at", "deleted_at"]
+    list_filter = ["account__segment", "occurred_on", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["account__name", "account__slug", "note"]
     list_select_related = ["account", "recorded_by"]
     date_hierarchy = "occurred_on"
     autocomplete_fields = ["account"]
-    readonly_fields = ["recorded_by", "created_at"]
+    readonly_fields = ["recorded_by", "created_at", "deleted_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ValueRecord]:
+        return ValueRecord.with_deleted.select_related(*self.list_select_related)
+
+    def get_inlines(self, request: HttpRequest, obj: ValueRecord | None) -> list[type[admin.options.InlineModelAdmin]]:
+        return [ValueRecordChangeInline] if obj is not None else []  # a new record has no history
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ValueRecord | None = None) -> list[str]:
+        # A record stays with its account; a correction changes what it says.
+        return [*self.readonly_fields, "account"] if obj is not None else list(self.readonly_fields)
+
+    def has_change_permission(self, request: HttpRequest, obj: ValueRecord | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.deleted_at is None)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ValueRecord | None = None) -> bool:
+        return False
 
     def save_model(self, request: HttpRequest, obj: ValueRecord, form: forms.ModelForm, change: bool) -> None:
         if not change:
@@ -536,10 +601,18 @@ class ValueRecordAdmin(admin.ModelAdmin):
             obj._state.adding = False
             obj._state.db = record._state.db
             return
-        super().save_model(request, obj, form, change)
-        # A corrected amount may reach the investment now (an achievement is never taken back).
-        for journey in Journey.objects.filter(account=obj.account_id).select_related("account", "playbook"):
-            journey_evaluate(journey=journey, include_events=False)
+        # Through the service too: the old values go to the history, and ROI follows (either way).
+        try:
+            value_record_correct(
+                record=obj,
+                amount=obj.amount,
+                occurred_on=obj.occurred_on,
+                note=obj.note,
+                reason=form.cleaned_data["reason"],
+                by=admin_user(request),
+            )
+        except ValidationError as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
 
 
 @admin.register(MilestoneFeedback)

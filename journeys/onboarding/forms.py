@@ -57,6 +57,20 @@ class ValueRecordForm(forms.ModelForm):
         return day
 
 
+class ValueRecordCorrectForm(ValueRecordForm):
+    """A value record as it should have been, and why it changes (kept in its history)."""
+
+    reason = forms.CharField(label=_("Why the correction"), max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].widget.attrs.pop("placeholder", None)
+
+
+class ValueRecordDeleteForm(forms.Form):
+    reason = forms.CharField(label=_("Why it goes"), max_length=500)
+
+
 class FeedbackForm(forms.ModelForm):
     score = forms.TypedChoiceField(
         label=_("How useful has Kachi been so far?"),

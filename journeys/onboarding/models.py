@@ -299,8 +299,18 @@ class StepEvent(models.Model):
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
+class CurrentAchievements(models.Manager["Achievement"]):
+    """Achievements as they stand: a revoked one stays in the table and its history, out of every count."""
+
+    def get_queryset(self) -> models.QuerySet[Achievement]:
+        return super().get_queryset().filter(revoked_at=None)
+
+
 class Achievement(models.Model):
-    """A journey reached a milestone, at the time of whatever satisfied its rule. Recorded once."""
+    """A journey reached a milestone, at the earliest time whatever satisfied its rule was received
+    for. One row per journey and milestone: late data moves its time earlier, a correction that
+    undoes its rule revokes it (``revoked_at``), reaching it again restores it at the new time; every
+    such change is kept in its ``history``. ``objects`` leaves revoked ones out."""
 
     journey = models.ForeignKey(
         Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="achievements"
@@ -316,9 +326,14 @@ class Achievement(models.Model):
     achieved_at = models.DateTimeField(_("reached"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    with_revoked = models.Manager()
+    objects = CurrentAchievements()
 
     class Meta:
         verbose_name = _("achievement")
+        default_manager_name = "objects"
         verbose_name_plural = _("achievements")
         ordering = ["achieved_at"]
         constraints = [
@@ -328,6 +343,44 @@ class Achievement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} · {self.milestone}"
+
+
+class AchievementChange(models.Model):
+    """Append-only history of an achievement: reached, re-timed (by late data or a correction),
+    revoked, reached again; with the time before and after, who and why. Never updated or deleted."""
+
+    class Kind(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        LATE_DATA = "late_data", _("Re-timed by late data")
+        CORRECTED = "corrected", _("Re-timed by a correction")
+        REVOKED = "revoked", _("Revoked")
+        REACHED_AGAIN = "reached_again", _("Reached again")
+
+    achievement = models.ForeignKey(
+        Achievement, verbose_name=_("achievement"), on_delete=models.CASCADE, related_name="history"
+    )
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    from_at = models.DateTimeField(_("reached before"), null=True, blank=True)
+    to_at = models.DateTimeField(_("reached after"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("milestone change")
+        verbose_name_plural = _("milestone changes")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.achievement_id} {self.kind}"
 
 
 class MilestoneFeedback(models.Model):
@@ -355,8 +408,16 @@ class MilestoneFeedback(models.Model):
         return f"{self.achievement}: {self.score}"
 
 
+class CurrentValueRecords(models.Manager["ValueRecord"]):
+    """Value records as they stand: a deleted one stays in the table and its history, out of every sum."""
+
+    def get_queryset(self) -> models.QuerySet[ValueRecord]:
+        return super().get_queryset().filter(deleted_at=None)
+
+
 class ValueRecord(models.Model):
-    """Business value a customer got (for ROI time to value)."""
+    """Business value a customer got (for ROI time to value). Corrected in place and deleted softly,
+    each change kept in its ``history``; ``objects`` leaves deleted ones out."""
 
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="value_records"
@@ -373,12 +434,55 @@ class ValueRecord(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    with_deleted = models.Manager()
+    objects = CurrentValueRecords()
 
     class Meta:
         verbose_name = _("value record")
+        default_manager_name = "objects"
         verbose_name_plural = _("value records")
         ordering = ["occurred_on", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="value_record_amount_positive")]
 
     def __str__(self) -> str:
         return f"{self.account}: ¥{self.amount}"
+
+
+class ValueRecordChange(models.Model):
+    """Append-only history of a value record: each correction (what it said before and after) and its
+    deletion, with who, when and why. Never updated or deleted."""
+
+    class Kind(models.TextChoices):
+        CORRECTED = "corrected", _("Corrected")
+        DELETED = "deleted", _("Deleted")
+
+    record = models.ForeignKey(
+        ValueRecord, verbose_name=_("value record"), on_delete=models.CASCADE, related_name="history"
+    )
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    old_amount = models.DecimalField(_("amount before"), max_digits=14, decimal_places=0)
+    old_occurred_on = models.DateField(_("date before"))
+    old_note = models.CharField(_("note before"), max_length=500, blank=True)
+    new_amount = models.DecimalField(_("amount after"), max_digits=14, decimal_places=0, null=True, blank=True)
+    new_occurred_on = models.DateField(_("date after"), null=True, blank=True)
+    new_note = models.CharField(_("note after"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("value record change")
+        verbose_name_plural = _("value record changes")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.kind}"

@@ -20,6 +20,7 @@ from journeys.onboarding.models import (
     Step,
     StepState,
     ValueRecord,
+    ValueRecordChange,
 )
 from portal.models import Account, Membership, User
 
@@ -239,6 +240,11 @@ def account_value(*, account: Account) -> ValueSummary:
     )
     total = sum((r.amount for r in records), Decimal(0))
     return ValueSummary(records=records, total=total, investment=account.investment_amount or Decimal(0))
+
+
+def value_record_history(*, record: ValueRecord) -> list[ValueRecordChange]:
+    """The corrections of a value record, oldest first, with who made them."""
+    return list(record.history.select_related("actor").order_by("occurred_at", "id"))
 
 
 def startable_playbooks(*, account: Account) -> QuerySet[Playbook]:

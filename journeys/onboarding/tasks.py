@@ -3,6 +3,8 @@ version's property filters. Tasks take ids and are idempotent."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from journeys import queue
@@ -14,9 +16,16 @@ from portal.celery import RETRY_POLICY
 
 
 @shared_task(name=queue.EVALUATE_ACCOUNTS, **RETRY_POLICY)
-def journeys_evaluate_accounts(account_ids: list[int]) -> int:
-    """Evaluate the journeys of accounts whose usage events changed. Returns achievements recorded."""
-    return accounts_evaluate(account_ids=sorted(set(account_ids)))
+def journeys_evaluate_accounts(account_ids: list[int], events_since: dict[str, dict[str, str]] | None = None) -> int:
+    """Evaluate the journeys of accounts whose usage, value or journeys changed; ``events_since``:
+    the earliest new event per account id and name (ISO 8601). Returns achievements recorded."""
+    since = None
+    if events_since is not None:
+        since = {
+            int(pk): {name: datetime.fromisoformat(moment) for name, moment in names.items()}
+            for pk, names in events_since.items()
+        }
+    return accounts_evaluate(account_ids=sorted(set(account_ids)), events_since=since)
 
 
 @shared_task(name=queue.BACKFILL_COUNTS, **RETRY_POLICY)

@@ -23,9 +23,11 @@ from journeys.onboarding.forms import (
     StepAssignForm,
     StepRescheduleForm,
     StepStatusForm,
+    ValueRecordCorrectForm,
+    ValueRecordDeleteForm,
     ValueRecordForm,
 )
-from journeys.onboarding.models import Achievement, Journey, StepState
+from journeys.onboarding.models import Achievement, Journey, StepState, ValueRecord
 from journeys.onboarding.services import journeys as services
 from journeys.onboarding.services import steps as step_services
 from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
@@ -243,6 +245,107 @@ def account_value_create(request: AuthenticatedHttpRequest, slug: str) -> HttpRe
             for error in errors:
                 messages.error(request, cast(str, error))  # an ErrorList gives its messages as strings
     return redirect("account_detail", slug=account.slug)
+
+
+# --- Correcting and deleting value records ------------------------------------------
+# The customer's admins do it from their Value page, the account's staff from the account page:
+# the same pages under each one's address, each record looked up within the account (another
+# tenant's record answers 404, like a missing or deleted one).
+
+
+def _value_record(account: Account, pk: int) -> ValueRecord:
+    return get_object_or_404(ValueRecord.objects.select_related("account", "recorded_by"), account=account, pk=pk)
+
+
+def _value_record_page(
+    request: AuthenticatedHttpRequest,
+    record: ValueRecord,
+    *,
+    back: str,
+    delete_url: str,
+    form: ValueRecordCorrectForm | None = None,
+    delete_form: ValueRecordDeleteForm | None = None,
+) -> HttpResponse:
+    initial = {"amount": record.amount, "occurred_on": record.occurred_on, "note": record.note}
+    context = {
+        "account": record.account,
+        "record": record,
+        "history": selectors.value_record_history(record=record),
+        "form": form or ValueRecordCorrectForm(initial=initial),
+        "delete_form": delete_form or ValueRecordDeleteForm(),
+        "back": back,
+        "delete_url": delete_url,
+    }
+    return render(request, "journeys/value_record.html", context)
+
+
+def _value_record_correct(
+    request: AuthenticatedHttpRequest, record: ValueRecord, *, back: str, delete_url: str
+) -> HttpResponse:
+    if not is_account_admin(user=request.user, account=record.account):
+        raise PermissionDenied
+    if request.method != "POST":
+        return _value_record_page(request, record, back=back, delete_url=delete_url)
+    form = ValueRecordCorrectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.value_record_correct(record=record, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Value record corrected."))
+            return redirect(back)
+    return _value_record_page(request, record, back=back, delete_url=delete_url, form=form)
+
+
+def _value_record_delete(
+    request: AuthenticatedHttpRequest, record: ValueRecord, *, back: str, delete_url: str
+) -> HttpResponse:
+    if not is_account_admin(user=request.user, account=record.account):
+        raise PermissionDenied
+    form = ValueRecordDeleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.value_record_delete(record=record, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Value record deleted."))
+            return redirect(back)
+    return _value_record_page(request, record, back=back, delete_url=delete_url, delete_form=form)
+
+
+@customer_required
+def value_record(request: CustomerHttpRequest, pk: int) -> HttpResponse:
+    """A customer admin corrects one of their account's value records."""
+    record = _value_record(request.account, pk)
+    return _value_record_correct(
+        request, record, back=reverse("value"), delete_url=reverse("value_record_delete", args=[pk])
+    )
+
+
+@require_POST
+@customer_required
+def value_record_delete(request: CustomerHttpRequest, pk: int) -> HttpResponse:
+    record = _value_record(request.account, pk)
+    return _value_record_delete(request, record, back=reverse("value"), delete_url=request.path)
+
+
+@staff_required
+def account_value_record(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The account's staff correct one of its value records."""
+    record = _value_record(get_visible_account(user=request.user, slug=slug), pk)
+    back = reverse("account_detail", kwargs={"slug": slug})
+    delete_url = reverse("account_value_record_delete", kwargs={"slug": slug, "pk": pk})
+    return _value_record_correct(request, record, back=back, delete_url=delete_url)
+
+
+@require_POST
+@staff_required
+def account_value_record_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    record = _value_record(get_visible_account(user=request.user, slug=slug), pk)
+    back = reverse("account_detail", kwargs={"slug": slug})
+    return _value_record_delete(request, record, back=back, delete_url=request.path)
 
 
 @require_POST

@@ -151,6 +151,7 @@ def _from_where(
         JOIN portal_segment seg ON seg.id = acc.segment_id
         LEFT JOIN journeys_achievement a
           ON a.milestone_key IN ({keys}) AND a.journey_id = j.id AND a.milestone_key = m.key AND a.achieved_at <= %s
+          AND a.revoked_at IS NULL
         {joins}
         WHERE {" AND ".join(where)}
     """

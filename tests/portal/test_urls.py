@@ -7,10 +7,13 @@ EXPECTED fails this test until someone decides who may see it.
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
+from journeys.onboarding.services.journeys import value_record_create
 from tests.conftest import World
 from tests.factories import (
     AccountNoteFactory,
@@ -64,6 +67,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "member_remove": same(405),
     "member_role": same(405),
     "value": row(302, 200, 200, 200, 403, 403, 403),
+    "value_record": row(302, 403, 200, 404, 403, 403, 403),
+    "value_record_delete": same(405),
     "step_status": same(405),
     "step_assign": same(405),
     "step_reschedule": same(405),
@@ -74,6 +79,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "success_goal_status": same(405),
     "milestone_feedback": same(405),
     "account_value_create": same(405),
+    "account_value_record": row(302, 403, 403, 403, 200, 404, 200),
+    "account_value_record_delete": same(405),
     "journey_start": same(405),
     "portfolio": row(302, 403, 403, 403, 200, 200, 200),
     "account_list": row(302, 403, 403, 403, 200, 200, 200),
@@ -144,6 +151,9 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "success_goal_status": row(302, 403, 403, 403, 302, 404, 302),
     "milestone_feedback": row(302, 302, 302, 404, 302, 404, 302),
     "account_value_create": row(302, 403, 403, 403, 302, 404, 302),
+    # An empty correction or deletion is answered with the form's errors (200) once past the scoping.
+    "value_record_delete": row(302, 403, 200, 404, 403, 403, 403),
+    "account_value_record_delete": row(302, 403, 403, 403, 200, 404, 200),
     "journey_start": row(302, 403, 403, 403, 302, 404, 302),
     "report_refresh": row(302, 403, 403, 403, 403, 403, 302),
     "faq:vote": same(400),  # an empty vote is bad input for everyone who may read the article
@@ -214,7 +224,13 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     leaving = MembershipFactory(account=world.account_a, user__email="leaving@alpha.example")
     colleague = MembershipFactory(account=world.account_a, user__email="colleague@alpha.example")
     note = AccountNoteFactory(account=world.account_a, author=world.csm_a)
+    record = value_record_create(
+        account=world.account_a, amount=Decimal(1000), occurred_on=date(2026, 1, 5), note="", by=world.csm_a
+    )
     pk_of = {
+        **dict.fromkeys(
+            ["value_record", "value_record_delete", "account_value_record", "account_value_record_delete"], record.pk
+        ),
         "invitation_revoke": invitation.pk,
         "invitation_resend": invitation.pk,
         "member_remove": leaving.pk,

@@ -147,7 +147,8 @@ def claim_and_enqueue(
 @transaction.atomic
 def achievement_notify(*, achievement_id: int) -> list[int]:
     """Tell the account's CS manager that a milestone was reached, and congratulate the customer's
-    people; each once per achievement. Returns the notifications queued."""
+    people; each once per achievement, however often it is re-timed or reached again (a revoked one
+    is not told). Returns the notifications queued."""
     achievement = Achievement.objects.select_related("account").filter(pk=achievement_id).first()
     if achievement is None or achievement.achieved_at < timezone.now() - MILESTONE_NOTICE_MAX_AGE:
         return []
@@ -180,6 +181,8 @@ def _milestone_message(record: Notification) -> EmailMultiAlternatives | str:
     achievement = record.achievement
     # Milestone notices are made with their achievement, and go with it (CASCADE).
     assert achievement is not None
+    if achievement.revoked_at is not None:
+        return "revoked"  # undone before its notice went out
     account = achievement.account
     if record.kind == Kind.MILESTONE:
         template, about = "milestone_reached", reverse("account_detail", kwargs={"slug": account.slug})

@@ -86,7 +86,9 @@ def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
     Raises ValidationError (``{"events": [...]}``) when the batch itself is unusable; a bad
     item only adds ``{"index": i, "errors": {field: [messages]}}`` to the result, and every
     valid item is kept. Items whose id this key already posted (earlier or in this batch)
-    count as duplicates. Evaluation of the accounts that got new events is enqueued on commit.
+    count as duplicates. Evaluation of the accounts that got new events is enqueued on commit, with
+    the earliest new event per account and name: events older than what they already satisfied (a
+    retry, a backfill, an offline queue) re-time it.
     """
     if not api_key.is_active:
         raise PermissionDenied(_("This API key has been revoked."))
@@ -104,12 +106,23 @@ def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
             new_events = [unique[external_id] for external_id in inserted]
             if new_events:
                 _add_daily_counts(new_events)
-                account_ids = sorted({event.account_id for event in new_events})
-                result.account_ids = account_ids
-                queue.evaluate_accounts(account_ids)
+                earliest = _earliest_per_account(new_events)
+                result.account_ids = sorted(earliest)
+                queue.evaluate_accounts(result.account_ids, events_since=earliest)
         result.accepted = len(inserted)
     result.duplicates = valid - result.accepted
     return result
+
+
+def _earliest_per_account(events: list[_Event]) -> dict[int, dict[str, datetime]]:
+    """The earliest new event per account and name: evaluation looks only at what they can change."""
+    earliest: dict[int, dict[str, datetime]] = {}
+    for event in events:
+        by_name = earliest.setdefault(event.account_id, {})
+        known = by_name.get(event.name)
+        if known is None or event.occurred_at < known:
+            by_name[event.name] = event.occurred_at
+    return earliest
 
 
 def _batch(items: object) -> list[object]:

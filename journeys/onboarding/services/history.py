@@ -1,5 +1,7 @@
-"""The one writer of a step's history: every change to a step state (its status, assignee, due
-date, version) is appended here as a ``StepEvent``, never rewritten. Callers hold the journey lock."""
+"""The one writer of history: every change to a step state (its status, assignee, due date, version,
+a completion re-timed by late data) is appended here as a ``StepEvent``, and every change to an
+achievement (reached, re-timed, revoked, reached again) as an ``AchievementChange``; neither is ever
+rewritten. Callers hold the journey lock."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from journeys.onboarding.models import Source, StepEvent, StepState
+from journeys.onboarding.models import Achievement, AchievementChange, Source, StepEvent, StepState
 from portal.models import User
 
 Status = StepState.Status
@@ -78,3 +82,42 @@ def step_status_record(
         state=state, from_status=previous, to_status=status, reason=state.reason, by=by, source=source, occurred_at=at
     ).save()
     return state
+
+
+def step_completion_retime(*, state: StepState, at: datetime, source: str) -> StepState:
+    """Move a done step's completion earlier, to ``at``: its rule held before the data that showed it
+    arrived. The status stays; the history keeps both times."""
+    before = state.completed_at
+    assert before is not None  # a done step has its completion time (a constraint of StepState)
+    state.completed_at = at
+    state.changed_at = timezone.now()
+    state.save(update_fields=["completed_at", "changed_at"])
+    times = {"old": _moment(before), "new": _moment(at)}
+    note = _("Completed earlier than recorded (late data): %(old)s → %(new)s.") % times
+    step_history_note(state=state, occurred_at=state.changed_at, by=None, note=note, source=source)
+    return state
+
+
+def _moment(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def achievement_history_entry(
+    *,
+    achievement: Achievement,
+    kind: str,
+    from_at: datetime | None,
+    to_at: datetime | None,
+    source: str,
+    by: User | None = None,
+    reason: str = "",
+) -> AchievementChange:
+    """One history entry of ``achievement``, not saved yet (for ``achievement_history_append``)."""
+    return AchievementChange(
+        achievement=achievement, kind=kind, from_at=from_at, to_at=to_at, source=source, actor=by, reason=reason[:500]
+    )
+
+
+def achievement_history_append(entries: Iterable[AchievementChange]) -> list[AchievementChange]:
+    """Append entries made by ``achievement_history_entry`` in one statement."""
+    return AchievementChange.objects.bulk_create(list(entries))

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from journeys.onboarding.models import Journey, Source, Step, StepState
-from journeys.onboarding.services.evaluation import journey_evaluate
+from journeys.onboarding.models import Journey, Milestone, Source, Step, StepState
+from journeys.onboarding.services.evaluation import Correction, journey_evaluate
 from journeys.onboarding.services.history import NEEDS_REASON, step_history_note, step_status_record
 from portal.models import Membership, User
 from portal.tenancy import is_account_admin, is_account_member, is_account_staff
@@ -41,7 +41,8 @@ def step_set_status(
     at: datetime | None = None,
     source: str = Source.MANUAL,
 ) -> StepState:
-    """Move a step to ``status``; history is appended, never rewritten. Milestones are re-evaluated."""
+    """Move a step to ``status``; history is appended, never rewritten. Milestones are re-evaluated:
+    undoing a step revokes the milestones whose rule no longer holds, in the name of ``by``."""
     if status not in Status.values:
         raise ValidationError({"status": _("Choose a valid status.")})
     if by is not None and not can_change_step(user=by, state=state):
@@ -54,8 +55,15 @@ def step_set_status(
     state = StepState.objects.select_for_update().select_related("journey__account", "step").get(pk=state.pk)
     if state.status == status and state.reason == reason:
         return state
+    previous = state.get_status_display()
     step_status_record(state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source)
-    journey_evaluate(journey=state.journey, include_events=False)
+    change = {"step": state.step.title, "old": previous, "new": state.get_status_display()}
+    why = reason or _("“%(step)s” went from “%(old)s” to “%(new)s”.") % change
+    journey_evaluate(
+        journey=state.journey,
+        include_events=False,
+        correction=Correction(rule=Milestone.Rule.STEPS, by=by, reason=why, source=source),
+    )
     return state
 
 

@@ -71,6 +71,38 @@ def test_a_milestone_notifies_the_csm_and_congratulates_the_customer_once(
     assert len(mail.outbox) == 3
 
 
+def test_a_milestone_undone_and_reached_again_is_not_told_twice(
+    overdue: Overdue, world: World, django_capture_on_commit_callbacks
+) -> None:
+    finish(overdue, world, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        step_set_status(state=overdue.csm_step, status="todo", reason="Kick-off postponed", by=world.csm_a)
+        step_set_status(state=overdue.csm_step, status="done", by=world.csm_a)
+    achievement = Achievement.objects.get()
+    assert list(achievement.history.values_list("kind", flat=True)) == ["reached", "revoked", "reached_again"]
+    assert len(mail.outbox) == 3
+    assert Notification.objects.filter(achievement=achievement).count() == 3
+
+
+def test_a_milestone_revoked_before_its_notice_went_out_is_not_told(
+    overdue: Overdue, world: World, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        step_set_status(state=overdue.customer_step, status="done", by=world.customer_a)
+        step_set_status(state=overdue.csm_step, status="done", by=world.csm_a)
+    achievement = Achievement.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(achievement_notify(achievement_id=achievement.pk)) == 3  # claimed, their sending queued
+        step_set_status(state=overdue.csm_step, status="todo", reason="Ticked by mistake", by=world.csm_a)
+    assert callbacks  # the notice the step's tick queued
+    assert mail.outbox == []
+    reasons = set(Notification.objects.filter(achievement=achievement).values_list("sent_at", "cancel_reason"))
+    assert reasons == {(None, "revoked")}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert achievement_notify(achievement_id=achievement.pk) == []  # a revoked one is not told
+
+
 def test_a_milestone_reached_long_ago_is_not_news(
     overdue: Overdue, world: World, django_capture_on_commit_callbacks
 ) -> None:

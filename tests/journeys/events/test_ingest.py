@@ -352,14 +352,27 @@ def test_evaluation_is_enqueued_once_per_batch_on_commit(
     world: World, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
     api_key = api_key_create(name="Global", account=None, by=None)[0]
-    enqueued: list[list[int]] = []
-    monkeypatch.setattr(tasks.journeys_evaluate_accounts, "delay", enqueued.append)
-    batch = [item(1, account="beta"), item(2, account="alpha"), item(3, account="beta")]
+    enqueued: list[tuple] = []
+    monkeypatch.setattr(tasks.journeys_evaluate_accounts, "delay", lambda *args: enqueued.append(args))
+    batch = [
+        item(1, account="beta", occurred_at="2025-04-01T09:30:00+09:00"),
+        item(2, account="alpha"),
+        item(3, account="beta", occurred_at="2025-03-30T09:00:00Z"),
+    ]
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         events_ingest(api_key=api_key, items=batch)
     assert len(callbacks) == 1
-    assert enqueued == [sorted([world.account_a.pk, world.account_b.pk])]
+    # With the earliest new event per account and name: evaluation looks only at what they can change.
+    assert enqueued == [
+        (
+            sorted([world.account_a.pk, world.account_b.pk]),
+            {
+                str(world.account_a.pk): {"login": "2025-04-01T00:30:00+00:00"},
+                str(world.account_b.pk): {"login": "2025-03-30T09:00:00+00:00"},
+            },
+        )
+    ]
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = events_ingest(api_key=api_key, items=batch)

@@ -399,3 +399,32 @@ def test_changelist_query_counts_do_not_grow_with_rows(world: World) -> None:
             client.get(url)
         assert_same_queries(few[url], captured, label=url)
     assert Journey.objects.count() == 15
+
+
+def test_correcting_a_value_record_in_the_admin_needs_a_reason_and_keeps_the_history(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=roi_playbook())
+    record = value_record_create(account=world.account_a, amount=world.account_a.investment_amount,
+                                 occurred_on=timezone.localdate(), note="Saved hours", by=world.csm_a)  # fmt: skip
+    assert Achievement.objects.filter(journey=journey, kind=MilestoneKind.ROI).exists()
+    client = admin_client(world.admin)
+    data = {**change_form_data(client.get(change_page(record))), "amount": "1000"}
+    refused = client.post(change_page(record), data)
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["reason"]
+    done = client.post(change_page(record), {**data, "reason": "Entered in yen, not thousands"})
+    assert done.status_code == 302
+    record.refresh_from_db()
+    assert record.amount == Decimal(1000)
+    change = record.history.get()
+    assert (change.old_amount, change.new_amount, change.actor) == (
+        world.account_a.investment_amount,
+        1000,
+        world.admin,
+    )
+    # ROI no longer holds: revoked, shown with its history; reports leave it out.
+    assert not Achievement.objects.filter(journey=journey, kind=MilestoneKind.ROI).exists()
+    revoked = Achievement.with_revoked.get(journey=journey, kind=MilestoneKind.ROI)
+    page = client.get(change_page(revoked)).content.decode()
+    assert "Revoked" in page and "Entered in yen, not thousands" in page
+    listed = client.get(changelist(Achievement), {"revoked_at__isempty": "0"}).context["cl"].result_list
+    assert list(listed) == [revoked]
+    assert client.get(reverse("admin:journeys_valuerecord_delete", args=[record.pk])).status_code == 403

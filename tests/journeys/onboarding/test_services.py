@@ -8,14 +8,29 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from journeys.events.models import DailyEventCount, UsageEvent
 from journeys.events.rules import event_day
-from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Step, StepEvent, StepState
+from journeys.onboarding.models import (
+    Achievement,
+    Journey,
+    Milestone,
+    Playbook,
+    Step,
+    StepEvent,
+    StepState,
+    ValueRecord,
+)
 from journeys.onboarding.selectors import journey_checklist
 from journeys.onboarding.services.evaluation import accounts_evaluate, journey_evaluate
-from journeys.onboarding.services.journeys import journey_start, journey_start_default, value_record_create
+from journeys.onboarding.services.journeys import (
+    journey_start,
+    journey_start_default,
+    value_record_correct,
+    value_record_create,
+    value_record_delete,
+)
 from journeys.onboarding.services.playbooks import journey_migrate, playbook_new_version, playbook_publish
 from journeys.onboarding.services.steps import step_assign, step_set_status
 from portal.models import MilestoneKind
@@ -139,12 +154,39 @@ def test_full_value_is_reached_once_at_the_time_of_the_last_required_step(world:
     achievement = Achievement.objects.get(milestone_key="full")
     assert achievement.achieved_at == start + timedelta(days=5)
     assert achievement.kind == "full_value"
-    # Reopening and redoing never records it again, nor moves it.
-    step_set_status(state=state(journey, "connect"), status="todo", by=world.customer_a)
-    step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a)
+    # Evaluating again, or a step moving between done and skipped (closed throughout), moves nothing.
     journey_evaluate(journey=journey)
+    step_set_status(state=state(journey, "admin"), status="skipped", reason="Done by SSO", by=world.csm_a)
     assert list(Achievement.objects.filter(milestone_key="full").values_list("achieved_at", flat=True)) == [
         start + timedelta(days=5)
+    ]
+
+
+def test_undoing_a_step_revokes_its_milestone_and_redoing_reaches_it_again_at_the_new_time(world: World) -> None:
+    journey = journey_start(account=world.account_a, playbook=make_playbook(world))
+    start = journey.started_at
+    step_set_status(state=state(journey, "admin"), status="done", by=world.customer_a, at=start + timedelta(days=1))
+    step_set_status(state=state(journey, "send"), status="done", by=world.customer_a, at=start + timedelta(days=2))
+    step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a, at=start + timedelta(days=5))
+    reached = Achievement.objects.get(milestone_key="full")
+
+    step_set_status(state=state(journey, "connect"), status="todo", reason="Ticked by mistake", by=world.csm_a)
+    assert not Achievement.objects.filter(milestone_key="full").exists()  # what counts: revoked ones do not
+    revoked = Achievement.with_revoked.get(pk=reached.pk)  # kept, not deleted
+    assert revoked.revoked_at is not None
+    assert revoked.achieved_at == start + timedelta(days=5)
+    assert Journey.objects.get(pk=journey.pk).completed_at is None
+
+    redone = start + timedelta(days=9)
+    with translation.override("en"):
+        step_set_status(state=state(journey, "connect"), status="done", by=world.customer_a, at=redone)
+    again = Achievement.objects.get(milestone_key="full")
+    assert (again.pk, again.achieved_at) == (reached.pk, redone)
+    history = list(again.history.values_list("kind", "from_at", "to_at", "actor", "reason"))
+    assert history == [
+        ("reached", None, start + timedelta(days=5), None, ""),
+        ("revoked", start + timedelta(days=5), None, world.csm_a.pk, "Ticked by mistake"),
+        ("reached_again", None, redone, world.customer_a.pk, "“Connect data” went from “To do” to “Done”."),
     ]
 
 
@@ -270,3 +312,120 @@ def test_a_new_property_filter_counts_the_events_already_kept(world: World, djan
     assert DailyEventCount.objects.get(name="report_viewed", filter_key='{"kind":"ttv"}').count == 1
     journey_migrate(journey=journey, to=draft, by=world.admin)
     assert journey.achievements.get(milestone_key="report").achieved_at == sent_at
+
+
+# --- Correcting value -------------------------------------------------------------
+
+
+def roi_journey(world: World) -> Journey:
+    """Account A (investment 600,000) on a playbook with an ROI milestone, not reached yet."""
+    playbook = PlaybookFactory(key="value", name="Value", status=Playbook.Status.PUBLISHED)
+    StepFactory(playbook=playbook, key="kickoff")
+    MilestoneFactory(playbook=playbook, key="roi", name="ROI", kind=MilestoneKind.ROI, rule=Milestone.Rule.ROI)
+    started = timezone.now() - timedelta(days=60)
+    return journey_start(account=world.account_a, playbook=playbook, started_at=started)
+
+
+def roi_day(journey: Journey):
+    achievement = Achievement.objects.filter(journey=journey, milestone_key="roi").first()
+    return None if achievement is None else timezone.localtime(achievement.achieved_at).date()
+
+
+def test_a_backdated_value_record_moves_roi_earlier_as_late_data(world: World) -> None:
+    journey = roi_journey(world)
+    today = timezone.localdate()
+    value_record_create(account=world.account_a, amount=Decimal(600_000), occurred_on=today - timedelta(days=3),
+                        note="Renewal", by=world.csm_a)  # fmt: skip
+    value_record_create(account=world.account_a, amount=Decimal(700_000), occurred_on=today - timedelta(days=20),
+                        note="Found in last month's books", by=world.csm_a)  # fmt: skip
+    assert roi_day(journey) == today - timedelta(days=20)
+    roi = Achievement.objects.get(journey=journey)
+    assert list(roi.history.values_list("kind", "actor")) == [("reached", None), ("late_data", None)]
+
+
+def test_correcting_value_moves_roi_either_way_or_revokes_it_keeping_the_history(world: World) -> None:
+    journey = roi_journey(world)
+    today = timezone.localdate()
+
+    def day(n: int):
+        return today - timedelta(days=n)
+
+    by = world.customer_admin_a
+    first = value_record_create(account=world.account_a, amount=Decimal(400_000), occurred_on=day(9), note="Hours",
+                                by=by)  # fmt: skip
+    second = value_record_create(account=world.account_a, amount=Decimal(250_000), occurred_on=day(4), note="Deals",
+                                 by=by)  # fmt: skip
+    assert roi_day(journey) == day(4)
+
+    value_record_correct(record=second, amount=Decimal(250_000), occurred_on=day(6), note="Deals",
+                         reason="Closed earlier", by=by)  # fmt: skip
+    assert roi_day(journey) == day(6)  # earlier
+    value_record_correct(record=second, amount=Decimal(250_000), occurred_on=day(3), note="Deals",
+                         reason="Signed on the 3rd after all", by=by)  # fmt: skip
+    assert roi_day(journey) == day(3)  # later: the corrected data says so
+    value_record_correct(record=second, amount=Decimal(100_000), occurred_on=day(3), note="Deals",
+                         reason="Only one deal closed", by=world.csm_a)  # fmt: skip
+    assert roi_day(journey) is None  # 500,000 < 600,000: revoked
+    roi = Achievement.with_revoked.get(journey=journey)
+    assert roi.revoked_at is not None
+    assert (roi.history.last().actor, roi.history.last().reason) == (world.csm_a, "Only one deal closed")
+    value_record_correct(record=first, amount=Decimal(500_000), occurred_on=day(2), note="Hours",
+                         reason="Counted the whole quarter", by=world.csm_a)  # fmt: skip
+    assert roi_day(journey) == day(2)  # reached again, at its new time
+    kinds = list(roi.history.values_list("kind", flat=True))
+    assert kinds == ["reached", "corrected", "corrected", "revoked", "reached_again"]
+
+    changes = list(second.history.values_list("old_amount", "old_occurred_on", "new_amount", "reason", "actor"))
+    assert changes == [
+        (Decimal(250_000), day(4), Decimal(250_000), "Closed earlier", by.pk),
+        (Decimal(250_000), day(6), Decimal(250_000), "Signed on the 3rd after all", by.pk),
+        (Decimal(250_000), day(3), Decimal(100_000), "Only one deal closed", world.csm_a.pk),
+    ]
+    second.refresh_from_db()
+    assert (second.amount, second.occurred_on, second.recorded_by) == (Decimal(100_000), day(3), by)
+
+
+def test_deleting_a_value_record_is_soft_audited_and_revokes_roi(world: World) -> None:
+    journey = roi_journey(world)
+    today = timezone.localdate()
+    record = value_record_create(account=world.account_a, amount=Decimal(600_000), occurred_on=today,
+                                 note="Counted twice", by=world.customer_admin_a)  # fmt: skip
+    assert roi_day(journey) == today
+
+    value_record_delete(record=record, reason="Counted twice", by=world.customer_admin_a)
+    assert roi_day(journey) is None
+    assert not ValueRecord.objects.exists()  # out of every sum…
+    kept = ValueRecord.with_deleted.get(pk=record.pk)  # …but kept
+    assert kept.deleted_at is not None and kept.amount == Decimal(600_000)
+    change = kept.history.get()
+    assert (change.kind, change.old_amount, change.reason, change.actor) == (
+        "deleted", Decimal(600_000), "Counted twice", world.customer_admin_a,
+    )  # fmt: skip
+    assert journey_checklist(journey=journey, viewer=world.customer_a).milestones[0].achievement is None
+    with pytest.raises(ValidationError):  # deleted already
+        value_record_delete(record=record, reason="again", by=world.customer_admin_a)
+
+
+def test_value_corrections_need_a_reason_valid_values_and_the_accounts_admins(world: World) -> None:
+    roi_journey(world)
+    today = timezone.localdate()
+    record = value_record_create(account=world.account_a, amount=Decimal(1000), occurred_on=today, note="",
+                                 by=world.customer_admin_a)  # fmt: skip
+    fields = {"amount": Decimal(2000), "occurred_on": today, "note": ""}
+    with pytest.raises(ValidationError) as error:
+        value_record_correct(record=record, reason="  ", by=world.customer_admin_a, **fields)
+    assert "reason" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        value_record_correct(record=record, reason="x", by=world.customer_admin_a, **{**fields, "amount": Decimal(0)})
+    assert "amount" in error.value.message_dict
+    future = {**fields, "occurred_on": today + timedelta(days=1)}
+    with pytest.raises(ValidationError) as error:
+        value_record_correct(record=record, reason="x", by=world.customer_admin_a, **future)
+    assert "occurred_on" in error.value.message_dict
+    for outsider in (world.customer_a, world.customer_b, world.csm_b):
+        with pytest.raises(PermissionDenied):
+            value_record_correct(record=record, reason="x", by=outsider, **fields)
+        with pytest.raises(PermissionDenied):
+            value_record_delete(record=record, reason="x", by=outsider)
+    record.refresh_from_db()
+    assert record.amount == Decimal(1000) and not record.history.exists()

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from journeys.onboarding.models import Milestone, MilestoneFeedback, Playbook, Step, ValueRecord
-from journeys.onboarding.services.journeys import journey_start
+from journeys.onboarding.services.journeys import journey_start, value_record_correct, value_record_create
 from portal.models import MilestoneKind
 from tests.conftest import World
 from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
+from tests.portal.test_tenancy import page_text
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +270,107 @@ def test_a_journey_cannot_start_outside_the_dates_it_can_run(world: World, start
     assert not world.account_a.journeys.exists()
     page = client.get("/accounts/alpha/").content.decode()
     assert "Choose a start between 1900 and a year from now." in page
+
+
+# --- Correcting and deleting value records ------------------------------------------------
+
+
+def value_record(world: World, account=None, amount: str = "300000") -> ValueRecord:
+    account = account or world.account_a
+    by = world.customer_admin_a if account == world.account_a else world.customer_b
+    return value_record_create(
+        account=account, amount=Decimal(amount), occurred_on=timezone.localdate(), note="Saved hours", by=by
+    )
+
+
+def test_a_customer_admin_corrects_and_deletes_a_value_record_from_the_value_page(world: World) -> None:
+    record = value_record(world)
+    client = signed_in(world.customer_admin_a)
+    assert f"/app/value/{record.pk}/" in client.get("/app/value/").content.decode()
+    page = client.get(f"/app/value/{record.pk}/")
+    assert page.status_code == 200 and page.context["form"]["amount"].value() == record.amount
+
+    today = timezone.localdate().isoformat()
+    missing = client.post(f"/app/value/{record.pk}/", {"amount": "200000", "occurred_on": today, "note": "x"})
+    assert missing.status_code == 200 and missing.context["form"].errors["reason"]
+    bad = client.post(f"/app/value/{record.pk}/", {"amount": "-1", "occurred_on": today, "reason": "typo"})
+    assert bad.status_code == 200 and bad.context["form"].errors["amount"]
+    done = client.post(
+        f"/app/value/{record.pk}/", {"amount": "200000", "occurred_on": today, "note": "Saved hours", "reason": "Typo"}
+    )
+    assert done.status_code == 302 and done["Location"] == "/app/value/"
+    record.refresh_from_db()
+    assert record.amount == Decimal(200000)
+    history = client.get(f"/app/value/{record.pk}/").content.decode()
+    assert "Typo" in history and "¥300,000" in history
+
+    no_reason = client.post(f"/app/value/{record.pk}/delete/", {"reason": ""})
+    assert no_reason.status_code == 200 and no_reason.context["delete_form"].errors["reason"]
+    gone = client.post(f"/app/value/{record.pk}/delete/", {"reason": "Counted twice"})
+    assert gone.status_code == 302
+    assert client.get("/app/value/").context["summary"].total == 0
+    assert client.get(f"/app/value/{record.pk}/").status_code == 404  # deleted: like a missing one
+    assert ValueRecord.with_deleted.get(pk=record.pk).history.count() == 2
+
+
+def test_members_see_value_records_but_only_admins_change_them(world: World) -> None:
+    record = value_record(world)
+    member = signed_in(world.customer_a)
+    assert f"/app/value/{record.pk}/" not in member.get("/app/value/").content.decode()
+    assert member.get(f"/app/value/{record.pk}/").status_code == 403
+    assert member.post(f"/app/value/{record.pk}/delete/", {"reason": "x"}).status_code == 403
+    assert ValueRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_another_tenants_value_record_answers_like_a_missing_one(world: World) -> None:
+    theirs = value_record(world, account=world.account_b)
+    missing = theirs.pk + 1000
+    today = timezone.localdate().isoformat()
+    correction = {"amount": "1", "occurred_on": today, "reason": "mine now"}
+    customer = signed_in(world.customer_admin_a)
+    csm = signed_in(world.csm_a)
+    for client, urls in (
+        (customer, ["/app/value/{pk}/", "/app/value/{pk}/delete/"]),
+        (csm, ["/accounts/alpha/value/{pk}/", "/accounts/alpha/value/{pk}/delete/", "/accounts/beta/value/{pk}/"]),
+    ):
+        for url in urls:
+            other, none = (
+                client.post(url.format(pk=theirs.pk), correction),
+                client.post(url.format(pk=missing), correction),
+            )
+            assert other.status_code == none.status_code == 404, url
+            assert page_text(other) == page_text(none), url
+    theirs.refresh_from_db()
+    assert theirs.amount == Decimal(300000) and theirs.deleted_at is None and not theirs.history.exists()
+
+
+def test_staff_correct_and_delete_value_records_from_the_account_page(world: World) -> None:
+    record = value_record(world)
+    client = signed_in(world.csm_a)
+    assert f"/accounts/alpha/value/{record.pk}/" in client.get("/accounts/alpha/").content.decode()
+    today = timezone.localdate().isoformat()
+    done = client.post(
+        f"/accounts/alpha/value/{record.pk}/", {"amount": "1000", "occurred_on": today, "reason": "Wrong account"}
+    )
+    assert done.status_code == 302 and done["Location"] == "/accounts/alpha/"
+    gone = client.post(f"/accounts/alpha/value/{record.pk}/delete/", {"reason": "Belongs to Beta"})
+    assert gone.status_code == 302 and done["Location"] == "/accounts/alpha/"
+    changes = ValueRecord.with_deleted.get(pk=record.pk).history.values_list("kind", "actor")
+    assert list(changes) == [("corrected", world.csm_a.pk), ("deleted", world.csm_a.pk)]
+    assert client.get("/accounts/alpha/").context["value_summary"].records == []
+
+
+def test_value_record_page_query_count_is_the_same_for_1_and_many_corrections(world: World) -> None:
+    record = value_record(world)
+    client = signed_in(world.customer_admin_a)
+    today = timezone.localdate()
+    value_record_correct(record=record, amount=Decimal(1), occurred_on=today, note="", reason="r0", by=world.csm_a)
+    with capture_queries() as few:
+        assert client.get(f"/app/value/{record.pk}/").status_code == 200
+    for i in range(1, 12):
+        by = world.csm_a if i % 2 else world.customer_admin_a
+        value_record_correct(record=record, amount=Decimal(i + 1), occurred_on=today, note="", reason=f"r{i}", by=by)
+    with capture_queries() as many:
+        page = client.get(f"/app/value/{record.pk}/")
+    assert len(page.context["history"]) == 12
+    assert_same_queries(few, many)
