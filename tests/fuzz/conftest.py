@@ -48,7 +48,7 @@ def site(world: World, journey_a: Journey) -> Site:
     SearchLogFactory()
     goal = SuccessGoalFactory(account=account, created_by=world.csm_a, measure="10 reports a week")
     note = note_add(account=account, body="Kick-off went well.", by=world.csm_a)
-    value_record_create(
+    record = value_record_create(
         account=account, amount=Decimal(250_000), occurred_on=timezone.localdate(), note="Saved time", by=world.csm_a
     )
     achievement = journey_a.achievements.get()
@@ -81,6 +81,10 @@ def site(world: World, journey_a: Journey) -> Site:
             "invitation_revoke": {"pk": revocable.pk},
             "invitation_resend": {"pk": revocable.pk},
             "account_note_edit": {"pk": note.pk},
+            "value_record": {"pk": record.pk},
+            "value_record_delete": {"pk": record.pk},
+            "account_value_record": {"slug": account.slug, "pk": record.pk},
+            "account_value_record_delete": {"slug": account.slug, "pk": record.pk},
             "member_remove": {"pk": world.customer_a.membership.pk},
             "member_role": {"pk": world.customer_a.membership.pk},
             "help_analytics_export": {"table": "gaps"},

@@ -25,6 +25,8 @@ from journeys.onboarding.forms import (
     StepAssignForm,
     StepRescheduleForm,
     StepStatusForm,
+    ValueRecordCorrectForm,
+    ValueRecordDeleteForm,
     ValueRecordForm,
 )
 from journeys.onboarding.selectors import startable_playbooks
@@ -135,6 +137,8 @@ PAGES: dict[str, Page] = {
     "report_export_distribution": Page(("admin",), REPORT_FILTERS),
     "help_analytics_export": Page(("admin",)),
     "account_note_edit": Page(("csm",)),
+    "value_record": Page(("customer_admin",)),
+    "account_value_record": Page(("csm",)),
     "help_analytics": Page(("admin",)),
     "faq:home": Page(("anon", "customer", "csm")),
     "faq:search": Page(("anon", "customer", "csm"), fields_of(SearchForm), htmx=True),
@@ -209,6 +213,18 @@ FORMS: dict[str, Form] = {
     "member_role": Form(("customer_admin",), fields_of(MemberRoleForm), bind=lambda data, user: MemberRoleForm(data)),
     "member_remove": Form(("customer_admin",), {}, removes=True),
     "invitation_resend": Form(("customer_admin", "csm"), {}),
+    "value_record": Form(
+        ("customer_admin",), fields_of(ValueRecordCorrectForm), bind=lambda data, user: ValueRecordCorrectForm(data)
+    ),
+    "value_record_delete": Form(
+        ("customer_admin",), fields_of(ValueRecordDeleteForm), bind=lambda data, user: ValueRecordDeleteForm(data)
+    ),
+    "account_value_record": Form(
+        ("csm",), fields_of(ValueRecordCorrectForm), bind=lambda data, user: ValueRecordCorrectForm(data)
+    ),
+    "account_value_record_delete": Form(
+        ("csm",), fields_of(ValueRecordDeleteForm), bind=lambda data, user: ValueRecordDeleteForm(data)
+    ),
     "success_goal_add": Form(("csm",), fields_of(GoalForm), bind=lambda data, user: GoalForm(data)),
     "success_goal_status": Form(("csm",), {"status": one_of_or_hostile("open", "achieved", "dropped")}),
     "report_refresh": Form(("admin",), {"next": NEXT}),
