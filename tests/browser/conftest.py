@@ -41,3 +41,26 @@ def sign_in(page, base: str, email: str) -> None:
     page.locator("input[name=username]").fill(email)
     page.locator("input[name=password]").fill(TEST_PASSWORD)
     page.locator("form button[type=submit].btn").click()
+
+
+DEMO_PASSWORD = "kachi-demo"
+
+
+@pytest.fixture
+def demo(live_server) -> str:
+    """The demo world (``seed_demo``) behind a live server: its URL."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    return live_server.url
+
+
+def sign_in_demo(page, base: str, email: str) -> None:
+    """Sign in as one of the demo's people, whatever the page's language."""
+    import re
+
+    page.goto(f"{base}/login/")
+    page.get_by_label(re.compile("メールアドレス|E-mail address")).fill(email)
+    page.get_by_label(re.compile("パスワード|Password")).fill(DEMO_PASSWORD)
+    page.locator("form button[type=submit].btn").click()
+    page.wait_for_load_state()

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import sign_in_demo as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 700}
-
-
-@pytest.fixture
-def demo(live_server) -> str:
-    call_command("seed_demo", verbosity=0)
-    return live_server.url
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label(re.compile("メールアドレス|E-mail address")).fill(email)
-    page.get_by_label(re.compile("パスワード|Password")).fill("kachi-demo")
-    page.locator("form button[type=submit].btn").click()
-    page.wait_for_load_state()
 
 
 def sideways(page: Page) -> int:
