@@ -95,7 +95,8 @@ def pairs(known: Mapping[str, SearchStrategy[str]], *, max_size: int = 6) -> Sea
     known_pair = (
         st.sampled_from(keys).flatmap(lambda key: st.tuples(st.just(key), known[key])) if keys else st.nothing()
     )
-    other_pair = st.tuples(st.one_of(any_text, st.sampled_from(SPECIALS)), hostile)
+    other_key = st.one_of(any_text, st.sampled_from(SPECIALS)).filter(lambda key: key not in known)
+    other_pair = st.tuples(other_key, hostile)
     return st.lists(st.one_of(known_pair, known_pair, other_pair), max_size=max_size)
 
 

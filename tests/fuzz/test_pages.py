@@ -149,4 +149,4 @@ def test_admin_changelists_answer_any_query_string(site: Site, name: str, data: 
     got = answer(site, "admin", "get", f"{reverse(name)}?{query}")
 
     assert got.status < 500
-    assert got.status in {200, 302}
+    assert got.status in {200, 302, 400}  # 400: a lookup the admin does not allow
