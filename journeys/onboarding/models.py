@@ -345,7 +345,25 @@ class Achievement(models.Model):
         return f"{self.account} · {self.milestone}"
 
 
-class AchievementChange(models.Model):
+class ChangeRecord(models.Model):
+    """What every append-only history row carries: who made the change and when, oldest first."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["occurred_at", "id"]
+
+
+class AchievementChange(ChangeRecord):
     """Append-only history of an achievement: reached, re-timed (by late data or a correction),
     revoked, reached again; with the time before and after, who and why. Never updated or deleted."""
 
@@ -363,21 +381,11 @@ class AchievementChange(models.Model):
     from_at = models.DateTimeField(_("reached before"), null=True, blank=True)
     to_at = models.DateTimeField(_("reached after"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("milestone change")
         verbose_name_plural = _("milestone changes")
-        ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.achievement_id} {self.kind}"
@@ -450,7 +458,7 @@ class ValueRecord(models.Model):
         return f"{self.account}: ¥{self.amount}"
 
 
-class ValueRecordChange(models.Model):
+class ValueRecordChange(ChangeRecord):
     """Append-only history of a value record: each correction (what it said before and after) and its
     deletion, with who, when and why. Never updated or deleted."""
 
@@ -469,20 +477,10 @@ class ValueRecordChange(models.Model):
     new_occurred_on = models.DateField(_("date after"), null=True, blank=True)
     new_note = models.CharField(_("note after"), max_length=500, blank=True)
     reason = models.CharField(_("reason"), max_length=500)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("value record change")
         verbose_name_plural = _("value record changes")
-        ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.kind}"
