@@ -146,6 +146,91 @@ STEPS: dict[str, StepSpec] = {
     ),
 }
 
+# The same steps in English: (title, guidance), by step key.
+STEPS_EN: dict[str, tuple[str, str]] = {
+    "kickoff": (
+        "Hold the kick-off meeting",
+        "Agree on why you are adopting the product and what success looks like.\n\n"
+        "- The results you want (for example revenue from e-mail, fewer support questions)\n"
+        "- The measures (KPIs) and their targets\n"
+        "- Who does what, the schedule and the date of the next meeting\n\n"
+        "Keep the minutes in a note on this page.",
+    ),
+    "admin-account": (
+        "Create the administrator account",
+        "Create the administrator account from the link in the invitation e-mail and **sign in for the first "
+        "time**.\n\nThis step completes itself when you sign in.",
+    ),
+    "security-review": (
+        "Complete the information security review",
+        "Everything your IT department needs for its review is ready for you.\n\n"
+        "1. Download the completed security questionnaire\n"
+        "2. Check the third-party (ISMS) certificate\n"
+        "3. Tell your CS manager the result of the review",
+    ),
+    "sso-setup": (
+        "Set up single sign-on (SSO)",
+        "Connect an identity provider that supports SAML 2.0 (Microsoft Entra ID, Okta and others).\n\n"
+        "Once it is set up, check that a test user **can sign in**.",
+    ),
+    "training": (
+        "Attend the administrator training",
+        "An online course of about 60 minutes: sending settings, permissions and how to read the reports.\n\n"
+        "A recording is available for anyone who could not attend.",
+    ),
+    "invite-team": (
+        "Invite your team",
+        "Invite **at least two** people: those who will send campaigns and those who will read the reports.\n\n"
+        "A team gets results sooner than one person alone.",
+    ),
+    "data-integration": (
+        "Connect your data",
+        "Connect your CRM (Salesforce, HubSpot, kintone) or shop (Shopify) to bring in customer data "
+        "automatically.\n\nIf you cannot connect yet, start with a CSV import. The step completes itself once "
+        "the connection is confirmed.",
+    ),
+    "sender-domain": (
+        "Authenticate your sending domain (SPF/DKIM)",
+        "To reach more inboxes, add SPF and DKIM records to your sending domain's DNS.\n\n"
+        "```\nv=spf1 include:_spf.kachi.example ~all\n```\n\n"
+        "The change can take up to 48 hours to take effect.",
+    ),
+    "template-setup": (
+        "Create an e-mail template",
+        "Set your brand colours and logo, and make one template you will use often.",
+    ),
+    "segment-design": (
+        "Segment design workshop",
+        "With your CS manager, decide whom to reach first (for example buyers of the last 90 days) and the "
+        "campaign scenario.",
+    ),
+    "first-campaign": (
+        "Send your first campaign",
+        "Send your first campaign to a small segment.\n\n"
+        "- Send a test to yourself first\n- Schedule it and check that it was **delivered**\n\n"
+        "The step completes itself once it is delivered.",
+    ),
+    "report-review": (
+        "Review the results report",
+        "Check open, click and conversion rates in the report and choose one thing to improve in the next "
+        "campaign.\n\nThe step completes itself when you open the report.",
+    ),
+    "automation": (
+        "Set up automated scenarios",
+        "Set up scenarios that send by themselves when their conditions are met, such as welcome and "
+        "abandoned-cart e-mails.",
+    ),
+    "line-channel": (
+        "Connect your LINE Official Account",
+        "With your LINE Official Account connected, you can reach the same segments on LINE as by e-mail.\n\n"
+        "Have the channel access token of the Messaging API ready.",
+    ),
+    "success-review": (
+        "Hold the results review",
+        "Look back at the results against the measures agreed at the kick-off and set next quarter's goals.",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class PlaybookSpec:
@@ -154,6 +239,9 @@ class PlaybookSpec:
     steps: list[tuple[str, int]]  # step key, due offset in days
     key_milestone: tuple[str, list[str], int | None]  # name, step keys, explicit target (None: the segment's)
     first_value_campaigns: int = 1
+    name_en: str = ""
+    description_en: str = ""
+    key_milestone_en: str = ""
 
 
 PLAYBOOKS: dict[str, PlaybookSpec] = {
@@ -169,6 +257,10 @@ PLAYBOOKS: dict[str, PlaybookSpec] = {
             ("report-review", 10),
         ],
         ("連携データで初回配信", ["data-integration", "first-campaign"], None),
+        name_en="PLG self-service onboarding",
+        description_en="For customers who start with a free trial: the quickest path, on their own, to the first "
+        "campaign.",
+        key_milestone_en="First campaign with connected data",
     ),
     "smb": PlaybookSpec(
         "SMB オンボーディング",
@@ -184,6 +276,10 @@ PLAYBOOKS: dict[str, PlaybookSpec] = {
             ("success-review", 45),
         ],
         ("連携データで初回配信", ["data-integration", "first-campaign"], None),
+        name_en="SMB onboarding",
+        description_en="For small and medium businesses: from the CS manager's kick-off to the first campaign and its "
+        "results in 45 days.",
+        key_milestone_en="First campaign with connected data",
     ),
     "mid-market": PlaybookSpec(
         "ミッドマーケット オンボーディング",
@@ -202,6 +298,10 @@ PLAYBOOKS: dict[str, PlaybookSpec] = {
             ("success-review", 90),
         ],
         ("セグメント配信の開始", ["segment-design", "first-campaign"], None),
+        name_en="Mid-market onboarding",
+        description_en="For customers using it across several departments: a 90-day plan with training and segment "
+        "design.",
+        key_milestone_en="Segmented campaigns under way",
     ),
     "enterprise": PlaybookSpec(
         "エンタープライズ導入プログラム",
@@ -222,6 +322,10 @@ PLAYBOOKS: dict[str, PlaybookSpec] = {
         ],
         ("本番運用開始 (SSO とデータ連携)", ["sso-setup", "data-integration"], 100),
         first_value_campaigns=3,
+        name_en="Enterprise adoption programme",
+        description_en="For company-wide adoption: from the security review and SSO to live operation and the results "
+        "review in 180 days.",
+        key_milestone_en="Live operation (SSO and connected data)",
     ),
 }
 SMB_V2_STEP = ("line-channel", 35)
@@ -239,6 +343,9 @@ def _milestones(spec: PlaybookSpec) -> list[dict]:
         {
             "key": "first-login",
             "name": "初回ログイン",
+            "name_en": "First sign-in",
+            "description": "チームの誰かが初めてログインした日です。",
+            "description_en": "The day someone on your team first signed in.",
             "kind": MilestoneKind.FIRST_ACTION,
             "rule": Milestone.Rule.EVENT,
             "event_name": "login",
@@ -246,6 +353,13 @@ def _milestones(spec: PlaybookSpec) -> list[dict]:
         {
             "key": "first-delivered-campaign",
             "name": "初回キャンペーンの配信成功" if campaigns == 1 else f"キャンペーン配信成功 {campaigns} 回",
+            "name_en": "First campaign delivered" if campaigns == 1 else f"{campaigns} campaigns delivered",
+            "description": "キャンペーンがお客様に届いた日です (テスト配信は数えません)。"
+            if campaigns == 1
+            else f"{campaigns} 回目のキャンペーンがお客様に届いた日です (テスト配信は数えません)。",
+            "description_en": "The day a campaign reached your customers (tests do not count)."
+            if campaigns == 1
+            else f"The day {campaigns} campaigns have reached your customers (tests do not count).",
             "kind": MilestoneKind.FIRST_VALUE,
             "rule": Milestone.Rule.EVENT,
             "event_name": "campaign_sent",
@@ -255,6 +369,7 @@ def _milestones(spec: PlaybookSpec) -> list[dict]:
         {
             "key": "key-milestone",
             "name": key_name,
+            "name_en": spec.key_milestone_en,
             "kind": MilestoneKind.MILESTONE,
             "rule": Milestone.Rule.STEPS,
             "target_days": key_target,
@@ -263,12 +378,16 @@ def _milestones(spec: PlaybookSpec) -> list[dict]:
         {
             "key": "onboarding-complete",
             "name": "導入完了(必須ステップすべて完了)",
+            "name_en": "Onboarding complete (every required step done)",
             "kind": MilestoneKind.FULL_VALUE,
             "rule": Milestone.Rule.STEPS,
         },
         {
             "key": "regular-use",
             "name": "定着利用(14日間で5日以上ログイン)",
+            "name_en": "Regular use (signed in on 5 days within 14)",
+            "description": "14日間のうち5日以上、チームがログインしていれば達成です。",
+            "description_en": "Reached when your team signs in on at least 5 days within 14.",
             "kind": MilestoneKind.ADOPTION,
             "rule": Milestone.Rule.EVENT,
             "event_name": "login",
@@ -279,6 +398,9 @@ def _milestones(spec: PlaybookSpec) -> list[dict]:
         {
             "key": "roi",
             "name": "投資回収 (ROI)",
+            "name_en": "Return on investment (ROI)",
+            "description": "記録された成果の金額が、導入への投資額に達した日です。",
+            "description_en": "The day the value recorded reaches what you invested.",
             "kind": MilestoneKind.ROI,
             "rule": Milestone.Rule.ROI,
         },
@@ -293,7 +415,9 @@ def _add_step(playbook: Playbook, key: str, due: int, position: int) -> Step:
         key=key,
         position=position,
         title=spec.title,
+        title_en=STEPS_EN[key][0],
         guidance=spec.guidance,
+        guidance_en=STEPS_EN[key][1],
         owner=spec.owner,
         due_offset_days=due,
         required=spec.required,
@@ -306,7 +430,9 @@ def _playbook_v1(segment: Segment, spec: PlaybookSpec, *, by: User | None, publi
     playbook = Playbook.objects.create(
         key=playbook_key(segment.slug),
         name=spec.name,
+        name_en=spec.name_en,
         description=spec.description,
+        description_en=spec.description_en,
         created_at=published_at,
         created_by=by,
     )
@@ -327,7 +453,8 @@ def _smb_v2(v1: Playbook, *, by: User | None, published_at: datetime) -> Playboo
     position = draft.steps.aggregate(last=Max("position"))["last"] + 1
     _add_step(draft, key, due, position)
     draft.description = v1.description + " v2: LINE 公式アカウントとの連携を追加。"
-    draft.save(update_fields=["description"])
+    draft.description_en = v1.description_en + " v2: adds the LINE Official Account."
+    draft.save(update_fields=["description", "description_en"])
     playbook_publish(playbook=draft, by=by)
     _backdate(draft, published_at)
     return draft

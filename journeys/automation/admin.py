@@ -43,7 +43,7 @@ class NudgeAdmin(EmailRecordAdmin):
 
     @admin.display(description=_("step"), ordering="step_state__step__title")
     def step_title(self, nudge: Nudge) -> str:
-        return nudge.step_state.step.title
+        return nudge.step_state.step.display_title
 
 
 @admin.register(Notification)

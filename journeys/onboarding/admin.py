@@ -83,7 +83,8 @@ class StepInline(DraftOnlyInline):
     model = Step
     ordering = ["position", "id"]
     fieldsets = [
-        (None, {"fields": [("position", "key"), "title", ("owner", "due_offset_days", "required"), "guidance"]}),
+        (None, {"fields": [("position", "key"), ("title", "title_en"), ("owner", "due_offset_days", "required")]}),
+        (_("Guidance"), {"fields": ["guidance", "guidance_en"]}),
         (_("Completed by usage events"), {"classes": ["collapse"], "fields": EVENT_RULE_FIELDS}),
     ]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4})}}
@@ -93,7 +94,8 @@ class MilestoneInline(DraftOnlyInline):
     model = Milestone
     ordering = ["position", "id"]
     fieldsets = [
-        (None, {"fields": [("position", "key"), "name", ("kind", "rule", "target_days"), "steps"]}),
+        (None, {"fields": [("position", "key"), ("name", "name_en"), ("kind", "rule", "target_days"), "steps"]}),
+        (_("Meaning for the customer"), {"fields": ["description", "description_en"]}),
         (_("Usage-event rule"), {"classes": ["collapse"], "fields": EVENT_RULE_FIELDS}),
     ]
     filter_horizontal = ["steps"]
@@ -116,7 +118,7 @@ class MilestoneInline(DraftOnlyInline):
 class PlaybookForm(forms.ModelForm):
     class Meta:
         model = Playbook
-        fields = ["name", "key", "description", "segments"]
+        fields = ["name", "name_en", "key", "description", "description_en", "segments"]
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
@@ -146,13 +148,13 @@ class PlaybookAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["name"]
     list_filter = ["status", "segments"]
-    search_fields = ["name", "key", "description"]
+    search_fields = ["name", "name_en", "key", "description"]
     list_select_related = ["created_by"]
     filter_horizontal = ["segments"]
     inlines = [StepInline, MilestoneInline]
     actions = ["create_draft_version", "publish"]
     fieldsets = [
-        (None, {"fields": ["name", "key", "description", "segments"]}),
+        (None, {"fields": [("name", "name_en"), "key", ("description", "description_en"), "segments"]}),
         (_("Version"), {"fields": ["version", "status", "version_actions", "other_versions", "published_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "created_by"]}),
     ]
@@ -354,7 +356,7 @@ class StepEventInline(ReadOnlyInline):
     fk_name = "journey"
     verbose_name_plural = _("history")
     ordering = ["occurred_at", "id"]
-    fields = ["occurred_at", "step_title", "from_status", "to_status", "reason", "note", "actor", "source"]
+    fields = ["occurred_at", "step_title", "from_status", "to_status", "reason", "what", "actor", "source"]
     readonly_fields = cast("list[str]", fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StepEvent]:
@@ -362,7 +364,11 @@ class StepEventInline(ReadOnlyInline):
 
     @admin.display(description=_("step"))
     def step_title(self, event: StepEvent) -> str:
-        return event.step_state.step.title
+        return event.step_state.step.display_title
+
+    @admin.display(description=_("note"))
+    def what(self, event: StepEvent) -> str:
+        return event.display_note
 
 
 class AchievementInline(ReadOnlyInline):
@@ -506,7 +512,7 @@ class StepEventAdmin(ReadOnlyAdmin):
     """Append-only: the history of every step, as it happened."""
 
     list_display = ["occurred_at", "account", "step_title", "from_status", "to_status", "source", "actor", "reason"]
-    list_filter = ["source", "to_status", "journey__playbook_key", "journey__account__segment"]
+    list_filter = ["source", "to_status", "change", "journey__playbook_key", "journey__account__segment"]
     search_fields = ["journey__account__name", "journey__account__slug", "step_state__step__title", "reason", "note"]
     list_select_related = ["journey__account", "step_state__step", "actor"]
     date_hierarchy = "occurred_at"
@@ -517,7 +523,7 @@ class StepEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("step"), ordering="step_state__step__title")
     def step_title(self, event: StepEvent) -> str:
-        return event.step_state.step.title
+        return event.step_state.step.display_title
 
 
 class ValueRecordForm(forms.ModelForm):

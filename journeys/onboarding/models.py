@@ -4,19 +4,24 @@ achievements, milestone feedback and value records."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from journeys.events.models import EventCriterion
 from portal.models import Account, MilestoneKind, Segment
+from portal.translated import in_language
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from faq.models import Article
 
 
@@ -35,8 +40,10 @@ class Playbook(models.Model):
 
     key = models.SlugField(_("key"), max_length=80, help_text=_("The same for every version of this playbook."))
     version = models.PositiveIntegerField(_("version"), default=1)
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     segments = models.ManyToManyField(Segment, verbose_name=_("segments"), related_name="playbooks", blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -66,7 +73,16 @@ class Playbook(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.display_name} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return in_language(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_language(self.description, self.description_en)
 
     @property
     def is_editable(self) -> bool:
@@ -83,8 +99,12 @@ class Step(EventCriterion):
     playbook = models.ForeignKey(Playbook, verbose_name=_("playbook"), on_delete=models.CASCADE, related_name="steps")
     key = models.SlugField(_("key"), max_length=80, help_text=_("Identifies the step across playbook versions."))
     position = models.PositiveIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=200)
-    guidance = models.TextField(_("guidance"), blank=True, help_text=_("Markdown."))
+    title = models.CharField(_("title (Japanese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    guidance = models.TextField(_("guidance (Japanese)"), blank=True, help_text=_("Markdown."))
+    guidance_en = models.TextField(
+        _("guidance (English)"), blank=True, help_text=_("Markdown. Leave empty to show the Japanese guidance.")
+    )
     owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices, default=Owner.CUSTOMER)
     due_offset_days = models.PositiveIntegerField(_("due (days from start)"), default=7)
     required = models.BooleanField(_("required for full value"), default=True)
@@ -96,7 +116,16 @@ class Step(EventCriterion):
         constraints = [models.UniqueConstraint(fields=["playbook", "key"], name="step_key_unique_in_playbook")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language."""
+        return in_language(self.title, self.title_en)
+
+    @property
+    def display_guidance(self) -> str:
+        return in_language(self.guidance, self.guidance_en)
 
     @property
     def is_customer_side(self) -> bool:
@@ -116,7 +145,15 @@ class Milestone(EventCriterion):
     )
     key = models.SlugField(_("key"), max_length=80, help_text=_("Identifies the milestone across playbook versions."))
     position = models.PositiveIntegerField(_("position"), default=0)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description = models.CharField(
+        _("meaning for the customer (Japanese)"),
+        max_length=300,
+        blank=True,
+        help_text=_("What reaching it means, in the customer's words; shown on their checklist instead of the rule."),
+    )
+    description_en = models.CharField(_("meaning for the customer (English)"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices)
     target_days = models.PositiveIntegerField(
         _("target (days from start)"),
@@ -145,7 +182,16 @@ class Milestone(EventCriterion):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return in_language(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_language(self.description, self.description_en)
 
     def target_for(self, segment: Segment) -> int | None:
         return self.target_days if self.target_days is not None else segment.target_days(self.kind)
@@ -265,7 +311,20 @@ class Source(models.TextChoices):
 
 
 class StepEvent(models.Model):
-    """Append-only history of a step state: nothing here is ever updated or deleted."""
+    """Append-only history of a step state: nothing here is ever updated or deleted.
+
+    A change that leaves the status as it is says what it did in ``change`` and ``change_params``,
+    put into words in the reader's language when shown (``display_note``); ``note`` holds words that
+    were written as they are."""
+
+    class Change(models.TextChoices):
+        STARTED = "started", _("Journey started")
+        ADDED = "added", _("Added by a new version")
+        MOVED = "moved", _("Moved to a new version")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        RESCHEDULED = "rescheduled", _("Due date moved")
+        RETIMED = "retimed", _("Completion re-timed by late data")
 
     step_state = models.ForeignKey(
         StepState, verbose_name=_("step state"), on_delete=models.CASCADE, related_name="history"
@@ -277,6 +336,8 @@ class StepEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=16, choices=StepState.Status.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    change = models.CharField(_("change"), max_length=16, choices=Change.choices, blank=True)
+    change_params = models.JSONField(_("change details"), default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -297,6 +358,42 @@ class StepEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+    @property
+    def display_note(self) -> str:
+        """What the change did, in the reader's language and time zone, then any words written."""
+        parts = [change_words(self.change, self.change_params)] if self.change else []
+        return " ".join([*parts, self.note] if self.note else parts)
+
+
+# The words of each kind of step change; the moments in its details are ISO 8601, shown in the
+# reader's time zone with the format given.
+CHANGE_WORDS: dict[str, tuple[StrOrPromise, str]] = {
+    StepEvent.Change.STARTED: (_("Journey started."), ""),
+    StepEvent.Change.ADDED: (_("Added by the new version."), ""),
+    StepEvent.Change.MOVED: (_("Moved to version %(version)s."), ""),
+    StepEvent.Change.ASSIGNED: (_("Assigned to %(person)s."), ""),
+    StepEvent.Change.UNASSIGNED: (_("Unassigned."), ""),
+    StepEvent.Change.RESCHEDULED: (_("Due date moved from %(old)s to %(new)s."), "SHORT_DATE_FORMAT"),
+    StepEvent.Change.RETIMED: (
+        _("Completed earlier than recorded (late data): %(old)s → %(new)s."),
+        "SHORT_DATETIME_FORMAT",
+    ),
+}
+
+
+def change_words(change: str, params: dict[str, Any]) -> str:
+    words, moment_format = CHANGE_WORDS.get(change, ("", ""))
+    values = dict(params)
+    if moment_format:
+        for name in ("old", "new"):
+            moment = parse_datetime(str(values.get(name, "")))
+            if moment is not None:
+                values[name] = date_format(timezone.localtime(moment), moment_format)
+    try:
+        return str(words) % values
+    except (KeyError, TypeError, ValueError):  # details written by an older version of the words
+        return str(words)
 
 
 class CurrentAchievements(models.Manager["Achievement"]):

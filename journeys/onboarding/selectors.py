@@ -105,10 +105,13 @@ def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step], *, for_sta
     """The rule in words, for hover texts (English source, translated where shown).
 
     Staff read the rule as it is set (event names, property filters); customers read it in plain
-    words: the names are the product's internals, not theirs."""
+    words: the names are the product's internals, not theirs. Where the playbook says what the
+    milestone means for the customer, customers read that instead."""
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
+    if not for_staff and milestone.display_description:
+        return milestone.display_description
     if milestone.rule == Milestone.Rule.ROI:
         return _("Recorded value reaches the investment.")
     if milestone.rule == Milestone.Rule.EVENT:
@@ -149,7 +152,7 @@ def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step], *, for_sta
             conditions = ", ".join(f"{k}={v}" for k, v in milestone.event_properties.items())
             text += " " + _("Only events with %(conditions)s.") % {"conditions": conditions}
         return text
-    chosen = [steps_by_pk[s.pk].title for s in milestone.steps.all() if s.pk in steps_by_pk]
+    chosen = [steps_by_pk[s.pk].display_title for s in milestone.steps.all() if s.pk in steps_by_pk]
     if chosen:
         return _("Done: %(steps)s.") % {"steps": ", ".join(chosen)}
     return _("Every required step done.")
@@ -285,7 +288,7 @@ def steps_named(*, keys: list[tuple[str, str]]) -> list[StepRef]:
         query |= Q(playbook__key=playbook_key, key=step_key)
     titles: dict[tuple[str, str], str] = {}
     for step in Step.objects.filter(query).select_related("playbook").order_by("-playbook__version"):
-        titles.setdefault((step.playbook.key, step.key), step.title)
+        titles.setdefault((step.playbook.key, step.key), step.display_title)
     refs: dict[str, StepRef] = {}
     for playbook_key, step_key in keys:
         title = titles.get((playbook_key, step_key))
@@ -306,8 +309,8 @@ def step_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
         if pair in seen:
             continue
         seen.add(pair)
-        names.setdefault(step.playbook.key, step.playbook.name)
-        groups.setdefault(step.playbook.key, []).append((f"{pair[0]}/{pair[1]}", f"{step.title} ({step.key})"))
+        names.setdefault(step.playbook.key, step.playbook.display_name)
+        groups.setdefault(step.playbook.key, []).append((f"{pair[0]}/{pair[1]}", f"{step.display_title} ({step.key})"))
     choices: list[tuple[str, str | list[tuple[str, str]]]] = [("", "—")]
     return choices + [(names[key], group) for key, group in groups.items()]
 

@@ -119,7 +119,7 @@ def step_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         for achievement in reached:
-            messages.success(request, _("Milestone reached: %(name)s!") % {"name": achievement.milestone.name})
+            messages.success(request, _("Milestone reached: %(name)s!") % {"name": achievement.milestone.display_name})
         return _back(request, f"/app/#step-{state.pk}")
     context = checklist_context(request, journey, reached=reached, step_error=error, changed_pk=state.pk)
     return render(request, "journeys/_checklist_update.html", context)

@@ -359,7 +359,9 @@ class BottleneckSerializer(serializers.Serializer):
         help_text="When at least `min_journeys` reached it but fewer than half have closed it: the median is "
         "beyond this many days, the longest wait seen; else null.",
     )
-    stalled = serializers.IntegerField(help_text="Journeys with this step open past its due date now.")
+    stalled = serializers.IntegerField(
+        help_text="Journeys held by this step (every step before it closed) past its due date now."
+    )
     stalled_share = serializers.FloatField()
     ttv_share = serializers.FloatField(help_text="Its part of all the time spent on the playbook's steps.")
     worst = serializers.BooleanField()

@@ -36,6 +36,7 @@ from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, Milestone, StepEvent, StepState
 from journeys.reports.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
 from portal.models import Account, MilestoneKind, User
+from portal.translated import localized
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -148,7 +149,7 @@ def rows_for(
     for s in (
         StepState.objects.filter(journey_id__in=by_journey, step__playbook_id=F("journey__playbook_id"))
         .order_by("step__position", "step__id")
-        .values("journey_id", "step_id", "status", "due_at", "step__title", "step__required")
+        .values("journey_id", "step_id", "status", "due_at", "step__required", step__title=localized("step__title"))
     ):
         states.setdefault(s["journey_id"], []).append(s)
     milestones: dict[int, list[Milestone]] = {}
@@ -275,7 +276,7 @@ def _chip(
 ) -> Chip:
     def chip(status: str, message: str | StrPromise, **params: object) -> Chip:
         return Chip(
-            key=milestone.key, name=milestone.name, kind=milestone.kind, status=status, message=message,
+            key=milestone.key, name=milestone.display_name, kind=milestone.kind, status=status, message=message,
             params=tuple(params.items()),
         )  # fmt: skip
 

@@ -17,6 +17,7 @@ from journeys.events.rules import day_bounds
 from journeys.onboarding.models import Achievement, Journey, Playbook, StepState
 from journeys.reports.measurement import kaplan_meier
 from portal.models import Account
+from portal.translated import localized
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def milestone_funnel(
     stages = [
         FunnelStage(
             key=m.key,
-            name=m.name,
+            name=m.display_name,
             kind=m.kind,
             kind_label=m.get_kind_display(),
             reached=reached.get(m.key, 0),
@@ -124,7 +125,7 @@ class StepBottleneck:
     done: int  # of those, the journeys that have closed it (done or skipped)
     median_days: float | None  # Kaplan-Meier median time on it; None: fewer than MIN_STEP_JOURNEYS, or not yet
     median_beyond_days: float | None  # fewer than half have closed it: the median is beyond this longest wait
-    stalled: int  # open past its due date now
+    stalled: int  # journeys it holds (every step before it closed) past its due date now
     stalled_share: float
     ttv_share: float  # its part of all the time spent on the playbook's steps (time still running included)
     worst: bool = False
@@ -150,7 +151,7 @@ def step_bottlenecks(
 ) -> tuple[int, list[StepBottleneck]]:
     """Where journeys on a playbook lose time: per step (of the newest version; journeys of every
     version count, steps matched by key), the journeys that reached it, the Kaplan-Meier median time
-    on it (see ``StepBottleneck``), the share of journeys stalled on it now (open past due) and its
+    on it (see ``StepBottleneck``), the share of journeys stalled on it now (held by it, past its due date) and its
     part of all the time spent on steps. Sorted the longest first: by the median, or, where fewer than
     half have closed the step, by the longest wait so far; steps too few journeys reached come last,
     in the playbook's order. Three queries."""
@@ -170,7 +171,11 @@ def step_bottlenecks(
     version = (
         Playbook.objects.filter(key=playbook_key).exclude(status=Playbook.Status.DRAFT).order_by("-version").first()
     )
-    steps = list(version.steps.order_by("position", "id").values_list("key", "title", "position")) if version else []
+    steps = (
+        list(version.steps.order_by("position", "id").values_list("key", localized("title"), "position"))
+        if version
+        else []
+    )
     durations: dict[str, list[float]] = {}
     closed: dict[str, list[bool]] = {}
     stalled: dict[str, int] = {}
@@ -180,11 +185,11 @@ def step_bottlenecks(
         held = False  # an open step holds the journey: the steps after it are not reached yet
         reached_at: datetime | None = None  # when the journey reached the step (the start for the first)
         for _id, key, completed, due_at, started_at, churned_at in journey_rows:
-            completed_at = completed if completed is not None and completed <= now else None  # as of now
-            if completed_at is None and due_at < now:
-                stalled[key] = stalled.get(key, 0) + 1
             if held:
                 continue
+            completed_at = completed if completed is not None and completed <= now else None  # as of now
+            if completed_at is None and due_at < now:  # the step that holds the journey, past due
+                stalled[key] = stalled.get(key, 0) + 1
             reached_at = reached_at or started_at
             end = completed_at if completed_at is not None else min(now, churned_at or now)
             durations.setdefault(key, []).append(max((end - reached_at).total_seconds() / 86400, 0.0))

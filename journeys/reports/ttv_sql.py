@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from journeys.onboarding.models import Milestone
 from portal.models import Account, MilestoneKind
+from portal.translated import ENGLISH, active_language, localized
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +46,7 @@ def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[
         milestones = milestones.filter(key=milestone_key)
     chosen: dict[int, MeasuredMilestone] = {}
     for row in milestones.order_by("playbook_id", "position", "id").values(
-        "id", "key", "playbook_id", "playbook__key", "playbook__version", "playbook__name"
+        "id", "key", "playbook_id", "playbook__key", "playbook__version", playbook_name=localized("playbook__name")
     ):
         chosen.setdefault(
             row["playbook_id"],
@@ -55,7 +56,7 @@ def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[
                 playbook_id=row["playbook_id"],
                 playbook_key=row["playbook__key"],
                 playbook_version=row["playbook__version"],
-                playbook_name=row["playbook__name"],
+                playbook_name=row["playbook_name"],
             ),
         )
     return list(chosen.values())
@@ -216,9 +217,11 @@ def full_rows(
         open_only=open_only,
         joins="JOIN journeys_playbook p ON p.id = j.playbook_id LEFT JOIN portal_user u ON u.id = acc.csm_id",
     )  # fmt: skip
+    # The playbook's name in the reader's language, as ``localized`` reads it.
+    playbook_name = "COALESCE(NULLIF(p.name_en, ''), p.name)" if active_language() == ENGLISH else "p.name"
     sql = f"""
         SELECT j.id, j.account_id, acc.name, acc.slug, seg.name, seg.slug, seg.position, acc.plan, acc.csm_id,
-               u.name, u.email, acc.churned_at, p.key, p.version, p.name, j.started_at, m.key, m.kind,
+               u.name, u.email, acc.churned_at, p.key, p.version, {playbook_name}, j.started_at, m.key, m.kind,
                {target_sql()}, a.achieved_at
         {from_where}
         ORDER BY j.started_at, j.id

@@ -30,6 +30,7 @@ from journeys.reports.help import StalledReading, stalled_reading
 from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.exports import csv_response
 from portal.models import MilestoneKind, Segment
+from portal.translated import localized
 from portal.web import safe_next_url
 
 if TYPE_CHECKING:
@@ -258,8 +259,11 @@ def _kept_filters(request: HttpRequest) -> list[tuple[str, str]]:
 
 def _chosen_playbook(request: HttpRequest) -> tuple[list[tuple[str, str]], str | None]:
     """Playbooks to choose from (key, name) and the chosen key (the first, if none or an unknown one)."""
+    # Named as in the newest version (the last one read for each key).
     names = dict(
-        Playbook.objects.exclude(status=Playbook.Status.DRAFT).order_by("key").values_list("key", "name").distinct()
+        Playbook.objects.exclude(status=Playbook.Status.DRAFT)
+        .order_by("key", "version")
+        .values_list("key", localized("name"))
     )
     chosen = request.GET.get("playbook")
     key = chosen if chosen in names else next(iter(names), None)

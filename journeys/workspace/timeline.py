@@ -1,6 +1,7 @@
 """Everything that happened to an account, newest first, for its CS manager: step changes, milestones
-reached, product usage summarised per day, value recorded, invitations, people joining, leaving and
-changing role, notes, and the e-mails sent about it. A fixed number of queries whatever the account's history."""
+reached, re-timed or revoked, product usage summarised per day, value recorded, corrected or deleted,
+invitations, people joining, leaving and changing role, notes, and the e-mails sent about it. A fixed
+number of queries whatever the account's history."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.automation.models import Notification, Nudge
 from journeys.events.models import DailyEventCount
-from journeys.onboarding.models import Achievement, Journey, StepEvent, StepState, ValueRecord
+from journeys.onboarding.models import (
+    Achievement,
+    AchievementChange,
+    Journey,
+    StepEvent,
+    StepState,
+    ValueRecord,
+    ValueRecordChange,
+)
 from journeys.workspace.models import AccountNote
 from portal.models import Account, Invitation, MembershipEvent, User
 
@@ -57,8 +67,8 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
             Entry(
                 at=event.occurred_at,
                 kind="step",
-                title=event.step_state.step.title,
-                detail=" · ".join(part for part in (change, event.reason, event.note) if part),
+                title=event.step_state.step.display_title,
+                detail=" · ".join(part for part in (change, event.reason, event.display_note) if part),
                 actor=_actor(event.actor, event.source),
             )
         )
@@ -67,10 +77,32 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
             Entry(
                 at=achievement.achieved_at,
                 kind="milestone",
-                title=_("Milestone reached: %(name)s") % {"name": achievement.milestone.name},
+                title=_("Milestone reached: %(name)s") % {"name": achievement.milestone.display_name},
                 detail=achievement.get_source_display(),
             )
         )
+    milestone_changes = (
+        AchievementChange.objects.filter(achievement__account=account, occurred_at__gte=since)
+        .exclude(kind__in=[AchievementChange.Kind.REACHED, AchievementChange.Kind.REACHED_AGAIN])
+        .select_related("achievement__milestone", "actor")
+    )
+    for milestone_change in milestone_changes:
+        name = milestone_change.achievement.milestone.display_name
+        if milestone_change.kind == AchievementChange.Kind.REVOKED:
+            title = _("Milestone revoked: %(name)s") % {"name": name}
+            detail = milestone_change.reason
+        else:
+            title = _("Milestone re-timed: %(name)s") % {"name": name}
+            moved = f"{_moment(milestone_change.from_at)} → {_moment(milestone_change.to_at)}"
+            detail = " · ".join(
+                part for part in (moved, milestone_change.get_kind_display(), milestone_change.reason) if part
+            )
+        entries.append(
+            Entry(
+                at=milestone_change.occurred_at, kind="milestone", title=title, detail=detail,
+                actor=_actor(milestone_change.actor, milestone_change.source),
+            )
+        )  # fmt: skip
     usage = (
         DailyEventCount.objects.filter(account=account, filter_key="", day__gte=since.date())
         .values("day", "name")
@@ -91,7 +123,9 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
                 detail=top,
             )
         )
-    for record in ValueRecord.objects.filter(account=account, created_at__gte=since).select_related("recorded_by"):
+    # Deleted records too: the history says they were recorded, then deleted.
+    records = ValueRecord.with_deleted.filter(account=account, created_at__gte=since).select_related("recorded_by")
+    for record in records:
         entries.append(
             Entry(
                 at=record.created_at,
@@ -101,6 +135,20 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
                 actor=_actor(record.recorded_by, ""),
             )
         )
+    for correction in ValueRecordChange.objects.filter(record__account=account, occurred_at__gte=since).select_related(
+        "actor"
+    ):
+        amounts = {"old": f"{correction.old_amount:,.0f}", "new": f"{correction.new_amount or 0:,.0f}"}
+        if correction.kind == ValueRecordChange.Kind.DELETED:
+            title = _("Value record deleted: ¥%(old)s") % amounts
+        else:
+            title = _("Value record corrected: ¥%(old)s → ¥%(new)s") % amounts
+        entries.append(
+            Entry(
+                at=correction.occurred_at, kind="value", title=title, detail=correction.reason,
+                actor=_actor(correction.actor, ""),
+            )
+        )  # fmt: skip
     for invitation in Invitation.objects.filter(account=account, created_at__gte=since).select_related("invited_by"):
         entries.append(
             Entry(
@@ -159,6 +207,10 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
             )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit]
+
+
+def _moment(moment: dt.datetime | None) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment is not None else "—"
 
 
 def _actor(user: User | None, source: str) -> str:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from journeys.onboarding.models import Achievement, AchievementChange, Source, StepEvent, StepState
 from portal.models import User
@@ -29,6 +28,8 @@ def step_history_entry(
     source: str = Source.MANUAL,
     reason: str = "",
     note: str = "",
+    change: str = "",
+    change_params: dict[str, Any] | None = None,
 ) -> StepEvent:
     """One history entry of ``state``, not saved yet (for ``step_history_append``)."""
     return StepEvent(
@@ -38,6 +39,8 @@ def step_history_entry(
         to_status=to_status,
         reason=reason[:500],
         note=note[:500],
+        change=change,
+        change_params=change_params or {},
         actor=by,
         source=source,
         occurred_at=occurred_at,
@@ -54,14 +57,16 @@ def step_history_note(
     state: StepState,
     occurred_at: datetime,
     by: User | None,
-    note: str,
+    change: str,
+    change_params: dict[str, Any] | None = None,
     reason: str = "",
     source: str = Source.MANUAL,
 ) -> StepEvent:
-    """A change that leaves the status as it is (assignee, due date, version): appended with the note."""
+    """A change that leaves the status as it is (assignee, due date, version): appended with what it
+    did (a ``StepEvent.Change`` and its details, put into words when shown)."""
     entry = step_history_entry(
         state=state, from_status=state.status, to_status=state.status, occurred_at=occurred_at, by=by,
-        source=source, reason=reason, note=note,
+        source=source, reason=reason, change=change, change_params=change_params,
     )  # fmt: skip
     entry.save()
     return entry
@@ -92,14 +97,11 @@ def step_completion_retime(*, state: StepState, at: datetime, source: str) -> St
     state.completed_at = at
     state.changed_at = timezone.now()
     state.save(update_fields=["completed_at", "changed_at"])
-    times = {"old": _moment(before), "new": _moment(at)}
-    note = _("Completed earlier than recorded (late data): %(old)s → %(new)s.") % times
-    step_history_note(state=state, occurred_at=state.changed_at, by=None, note=note, source=source)
+    step_history_note(
+        state=state, occurred_at=state.changed_at, by=None, change=StepEvent.Change.RETIMED,
+        change_params={"old": before.isoformat(), "new": at.isoformat()}, source=source,
+    )  # fmt: skip
     return state
-
-
-def _moment(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def achievement_history_entry(

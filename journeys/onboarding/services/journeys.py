@@ -20,6 +20,7 @@ from journeys.onboarding.models import (
     MilestoneFeedback,
     Playbook,
     Source,
+    StepEvent,
     StepState,
     ValueRecord,
     ValueRecordChange,
@@ -73,7 +74,7 @@ def journey_start(
     source = Source.MANUAL if by else Source.RULE
     step_history_append(
         step_history_entry(
-            state=state, to_status=Status.TODO, occurred_at=start, by=by, source=source, note="journey started"
+            state=state, to_status=Status.TODO, occurred_at=start, by=by, source=source, change=StepEvent.Change.STARTED
         )
         for state in states
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys import queue
-from journeys.onboarding.models import Journey, Milestone, Playbook, Source, Step, StepState
+from journeys.onboarding.models import Journey, Milestone, Playbook, Source, Step, StepEvent, StepState
 from journeys.onboarding.services.evaluation import journey_evaluate
 from journeys.onboarding.services.history import step_history_note
 from portal.models import User
@@ -21,7 +21,9 @@ STEP_FIELDS = [
     "key",
     "position",
     "title",
+    "title_en",
     "guidance",
+    "guidance_en",
     "owner",
     "due_offset_days",
     "required",
@@ -35,6 +37,9 @@ MILESTONE_FIELDS = [
     "key",
     "position",
     "name",
+    "name_en",
+    "description",
+    "description_en",
     "kind",
     "target_days",
     "rule",
@@ -57,7 +62,9 @@ def playbook_new_version(*, playbook: Playbook, by: User | None) -> Playbook:
         key=playbook.key,
         version=latest + 1,
         name=playbook.name,
+        name_en=playbook.name_en,
         description=playbook.description,
+        description_en=playbook.description_en,
         status=Playbook.Status.DRAFT,
         created_by=by,
     )
@@ -116,12 +123,14 @@ def journey_migrate(*, journey: Journey, to: Playbook, by: User | None) -> Journ
                 changed_at=now,
                 changed_by=by,
             )
-            note = "added by the new version"
+            change, params = StepEvent.Change.ADDED, {}
         else:
             state.step = step
             state.save(update_fields=["step"])
-            note = f"moved to version {to.version}"
-        step_history_note(state=state, occurred_at=now, by=by, note=note, source=Source.MIGRATION)
+            change, params = StepEvent.Change.MOVED, {"version": to.version}
+        step_history_note(
+            state=state, occurred_at=now, by=by, change=change, change_params=params, source=Source.MIGRATION
+        )
     journey.playbook = to
     journey.save(update_fields=["playbook"])
     journey_evaluate(journey=journey)

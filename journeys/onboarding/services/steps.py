@@ -10,10 +10,9 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from journeys.onboarding.models import Journey, Milestone, Source, Step, StepState
+from journeys.onboarding.models import Journey, Milestone, Source, Step, StepEvent, StepState
 from journeys.onboarding.services.evaluation import Correction, journey_evaluate
 from journeys.onboarding.services.history import NEEDS_REASON, step_history_note, step_status_record
 from portal.models import Membership, User
@@ -57,7 +56,7 @@ def step_set_status(
         return state
     previous = state.get_status_display()
     step_status_record(state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source)
-    change = {"step": state.step.title, "old": previous, "new": state.get_status_display()}
+    change = {"step": state.step.display_title, "old": previous, "new": state.get_status_display()}
     why = reason or _("“%(step)s” went from “%(old)s” to “%(new)s”.") % change
     journey_evaluate(
         journey=state.journey,
@@ -79,8 +78,11 @@ def step_assign(*, state: StepState, assignee: User | None, by: User) -> StepSta
     state.changed_at = timezone.now()
     state.changed_by = by
     state.save(update_fields=["assignee", "changed_at", "changed_by"])
-    note = f"assigned to {assignee.email}" if assignee else "unassigned"
-    step_history_note(state=state, occurred_at=state.changed_at, by=by, note=note)
+    if assignee is not None:
+        change, params = StepEvent.Change.ASSIGNED, {"person": assignee.name or assignee.email}
+    else:
+        change, params = StepEvent.Change.UNASSIGNED, {}
+    step_history_note(state=state, occurred_at=state.changed_at, by=by, change=change, change_params=params)
     return state
 
 
@@ -103,11 +105,8 @@ def step_reschedule(*, state: StepState, due_on: dt.date, by: User, reason: str 
     before = state.due_at
     state.due_at = due_at
     state.save(update_fields=["due_at"])
-    dates = {"old": _short(before), "new": _short(due_at)}
-    note = _("Due date moved from %(old)s to %(new)s.") % dates
-    step_history_note(state=state, occurred_at=timezone.now(), by=by, note=note, reason=reason.strip())
+    step_history_note(
+        state=state, occurred_at=timezone.now(), by=by, change=StepEvent.Change.RESCHEDULED,
+        change_params={"old": before.isoformat(), "new": due_at.isoformat()}, reason=reason.strip(),
+    )  # fmt: skip
     return state
-
-
-def _short(moment: dt.datetime) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -213,10 +213,15 @@ def test_a_re_timed_step_keeps_both_times_in_its_history(world: World, django_ca
         [{"id": "old", "name": "campaign_sent", "occurred_at": "2026-04-02T01:00:00Z"}],
         django_capture_on_commit_callbacks,
     )
-    # Written by the worker: in the site's language and time zone (Japanese, Tokyo).
-    note = StepEvent.objects.filter(step_state__journey=journey).last().note
-    expected = "記録より早く完了していました（遅れて届いたデータ）：2026/04/03 10:00 → 2026/04/02 10:00。"  # noqa: RUF001
-    assert note == expected
+    # Recorded as what happened; put into words in each reader's language and time zone.
+    entry = StepEvent.objects.filter(step_state__journey=journey).last()
+    assert (entry.change, entry.note) == (StepEvent.Change.RETIMED, "")
+    with translation.override("ja"), timezone.override("Asia/Tokyo"):
+        expected = "記録より早く完了していました（遅れて届いたデータ）：2026/04/03 10:00 → 2026/04/02 10:00。"  # noqa: RUF001
+        assert entry.display_note == expected
+    with translation.override("en"), timezone.override("UTC"):
+        words = "Completed earlier than recorded (late data): 04/03/2026 1 a.m. → 04/02/2026 1 a.m."
+        assert entry.display_note.startswith(words)
 
 
 def test_a_step_ticked_by_a_person_keeps_their_time_when_earlier_events_arrive(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from journeys.onboarding.models import StepEvent
 from tests.conftest import World, signed_in
@@ -29,7 +29,11 @@ def test_a_csm_moves_a_due_date_and_it_is_in_the_history(measured: World) -> Non
         "Holidays",
         measured.csm_b,
     )
-    assert "Due date moved" in event.note
+    assert event.change == StepEvent.Change.RESCHEDULED
+    with translation.override("en"):
+        assert event.display_note.startswith("Due date moved from ")
+    with translation.override("ja"):
+        assert event.display_note.startswith("期限を")
     page = client.get("/accounts/beta/")
     assert "Manage this step" in page.content.decode() and "Due date moved" in page.content.decode()
 

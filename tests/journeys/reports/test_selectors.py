@@ -128,3 +128,24 @@ def test_time_runs_only_until_now() -> None:
 
     expected = lifelines_median([1, 2, 3, 4, 20], [True, True, True, True, False])
     assert (step.reached, step.done, step.median_days) == (5, 4, expected)
+
+
+def test_a_journey_is_stalled_on_the_step_that_holds_it_not_on_the_steps_after_it() -> None:
+    segment = SegmentFactory()
+    playbook = PlaybookFactory(key="flow", status=Playbook.Status.PUBLISHED)
+    StepFactory(playbook=playbook, key="a", position=0, due_offset_days=1)
+    StepFactory(playbook=playbook, key="b", position=1, due_offset_days=2)
+    StepFactory(playbook=playbook, key="c", position=2, due_offset_days=60)
+    admin = AdminFactory()
+    for n in range(MIN_STEP_JOURNEYS + 1):
+        journey = journey_start(account=AccountFactory(segment=segment), playbook=playbook, started_at=START)
+        if n < 2:  # two got past A, and are now held by B, past its due date
+            step_set_status(state=journey.step_states.get(step_key="a"), status="done", by=admin,
+                            at=START + timedelta(days=1))  # fmt: skip
+
+    journeys, steps = step_bottlenecks(playbook_key="flow", now=NOW)
+
+    by_key = {step.key: step for step in steps}
+    # Four are held by A (past due); B, past due for all six, holds only the two that reached it.
+    assert {key: by_key[key].stalled for key in "abc"} == {"a": 4, "b": 2, "c": 0}
+    assert by_key["b"].stalled_share == pytest.approx(2 / journeys)
