@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "portal",
     "journeys",
     "faq",
+    "support",
 ]
 
 MIDDLEWARE = [

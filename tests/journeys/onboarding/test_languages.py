@@ -88,9 +88,7 @@ def test_a_new_version_keeps_both_languages(world: World) -> None:
     )  # fmt: skip
 
 
-def test_a_nudge_names_the_step_in_the_recipients_language(
-    world: World, django_capture_on_commit_callbacks
-) -> None:
+def test_a_nudge_names_the_step_in_the_recipients_language(world: World, django_capture_on_commit_callbacks) -> None:
     overdue = overdue_journey(world)
     step = overdue.customer_step.step
     step.title, step.title_en = "データ連携の設定", "Connect your data"
