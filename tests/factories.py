@@ -1,4 +1,4 @@
-"""Every test factory, in one place: portal, help centre, onboarding and automation.
+"""Every test factory, in one place: portal, help centre, support desk, onboarding and automation.
 
 Journeys are started through ``journey_start``, not a factory.
 """
@@ -33,6 +33,8 @@ from portal.models import (
     User,
 )
 from portal.services import token_hash
+from support.models import BusinessCalendar, BusinessHours, ClosedDay, ReplyTarget
+from support.models import Category as InquiryCategory
 
 if TYPE_CHECKING:
     from tests.conftest import World
@@ -214,6 +216,52 @@ class SearchLogFactory(DjangoModelFactory[SearchLog]):
 
 
 # --- Onboarding: playbooks, steps, milestones -----------------------------------------------------
+
+
+class BusinessCalendarFactory(DjangoModelFactory[BusinessCalendar]):
+    """Weekdays 09:00-18:00 by default (``hours=[(weekday, "09:00", "18:00"), ...]`` to choose)."""
+
+    class Meta:
+        model = BusinessCalendar
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    time_zone = "Asia/Tokyo"
+    japanese_holidays = True
+
+    @factory.post_generation
+    def hours(self, create: bool, extracted: list[tuple[int, str, str]] | None, **kwargs: object) -> None:
+        if not create:
+            return
+        for weekday, opens, closes in extracted if extracted is not None else [(d, "09:00", "18:00") for d in range(5)]:
+            BusinessHours.objects.create(calendar=self, weekday=weekday, opens=opens, closes=closes)
+
+
+class ClosedDayFactory(DjangoModelFactory[ClosedDay]):
+    class Meta:
+        model = ClosedDay
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    name = "Company holiday"
+
+
+class ReplyTargetFactory(DjangoModelFactory[ReplyTarget]):
+    class Meta:
+        model = ReplyTarget
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    fast_minutes = 60
+    first_reply_minutes = 24 * 60
+    next_reply_minutes = 24 * 60
+
+
+class InquiryCategoryFactory(DjangoModelFactory[InquiryCategory]):
+    class Meta:
+        model = InquiryCategory
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.Sequence(lambda n: f"カテゴリ {n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
 
 
 class PlaybookFactory(DjangoModelFactory[Playbook]):

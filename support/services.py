@@ -1,0 +1,241 @@
+"""What changes an inquiry: asking, replies and notes, status changes, and the reply clock they drive.
+
+The clock: asking starts the first-reply clock; a person's public reply stops it (keeping the first
+reply's outcome); a customer's reply starts the next-reply clock; waiting on the customer pauses
+whatever clock runs, and it resumes with the time it had left. Deadlines are stored each time a
+clock starts or resumes: the fast reply in the calendar's business hours, the target on the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Account, User
+from support.clock import Calendar
+from support.models import Category, Inquiry, InquiryChange, Message, Priority, ReplyTarget
+
+Status = Inquiry.Status
+Clock = Inquiry.Clock
+DEFAULT_FAST_MINUTES = 60
+DEFAULT_TARGET_MINUTES = 24 * 60
+# What staff may move an inquiry to (new is only where it starts).
+STAFF_STATUSES = (Status.OPEN, Status.WAITING, Status.SOLVED, Status.CLOSED)
+
+
+def reply_target_for(*, account: Account, priority: str) -> ReplyTarget | None:
+    """The most specific target that matches (segment, then plan, then priority), or None: the defaults."""
+    candidates = ReplyTarget.objects.select_related("calendar").filter(
+        Q(segment__isnull=True) | Q(segment_id=account.segment_id), plan__in=["", account.plan],
+        priority__in=["", priority],
+    )  # fmt: skip
+    matching = [target for target in candidates if target.matches(account=account, priority=priority)]
+    return max(matching, key=lambda target: (target.specificity, -target.pk), default=None)
+
+
+@transaction.atomic
+def inquiry_create(
+    *,
+    account: Account,
+    author: User,
+    subject: str,
+    body: str,
+    category: Category | None = None,
+    priority: str = Priority.NORMAL,
+    playbook_key: str = "",
+    step_key: str = "",
+    at: dt.datetime | None = None,
+) -> Inquiry:
+    """A customer's question: the first-reply clock starts now, with the targets that apply to it."""
+    subject, body = subject.strip(), body.strip()
+    problems: dict[str, list[str]] = {}
+    if not subject:
+        problems["subject"] = [_("Say in a few words what it is about.")]
+    if not body:
+        problems["body"] = [_("Describe what you are trying to do and what happens.")]
+    if priority not in Priority.values:
+        problems["priority"] = [_("Choose a priority.")]
+    if problems:
+        raise ValidationError(problems)
+    now = at or timezone.now()
+    target = reply_target_for(account=account, priority=priority)
+    inquiry = Inquiry(
+        account=account, author=author, subject=subject[:200], body=body, category=category, priority=priority,
+        playbook_key=playbook_key, step_key=step_key, created_at=now, updated_at=now,
+        calendar=target.calendar if target else None,
+        fast_minutes=target.fast_minutes if target else DEFAULT_FAST_MINUTES,
+        first_reply_minutes=target.first_reply_minutes if target else DEFAULT_TARGET_MINUTES,
+        next_reply_minutes=target.next_reply_minutes if target else DEFAULT_TARGET_MINUTES,
+    )  # fmt: skip
+    _clock_start(inquiry, Clock.FIRST, now)
+    inquiry.save()
+    Message.objects.create(inquiry=inquiry, kind=Message.Kind.CUSTOMER, author=author, body=body, created_at=now)
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_reply(
+    *,
+    inquiry: Inquiry,
+    by: User,
+    body: str,
+    internal: bool = False,
+    automatic: bool = False,
+    status: str | None = None,
+    at: dt.datetime | None = None,
+) -> Message:
+    """A message on the thread. The customer's side replies as the customer; staff reply publicly or
+    write an internal note. A person's public reply stops the clock (the first one keeps its outcome)
+    and leaves the inquiry waiting on the customer unless ``status`` says otherwise; a customer's reply
+    reopens it and starts the next-reply clock."""
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a message.")]})
+    inquiry = Inquiry.objects.select_for_update().select_related("calendar").get(pk=inquiry.pk)
+    if inquiry.is_closed:
+        raise ValidationError(_("This inquiry is closed; ask a new question instead."))
+    now = at or timezone.now()
+    from_customer = by.role == User.Role.CUSTOMER
+    if from_customer and (internal or automatic):
+        raise ValidationError(_("Customers write to the thread only."))
+    kind = Message.Kind.CUSTOMER if from_customer else Message.Kind.NOTE if internal else Message.Kind.REPLY
+    message = Message.objects.create(
+        inquiry=inquiry, kind=kind, author=by, body=body, automatic=automatic, created_at=now
+    )
+    old_status = inquiry.status
+    if from_customer:
+        if inquiry.clock == Clock.NONE:
+            _clock_start(inquiry, Clock.NEXT, now)
+        elif inquiry.is_paused:
+            _clock_resume(inquiry, now)
+        inquiry.status = Status.OPEN
+        inquiry.solved_at = None
+    elif kind == Message.Kind.REPLY and not automatic:
+        if inquiry.clock == Clock.FIRST and inquiry.first_replied_at is None:
+            _first_reply(inquiry, now)
+        _clock_stop(inquiry)
+        inquiry.status = status or Status.WAITING
+        if inquiry.status == Status.SOLVED:
+            inquiry.solved_at = now
+    elif status is not None:
+        if status not in STAFF_STATUSES:
+            raise ValidationError({"status": [_("Choose a status.")]})
+        _status_move(inquiry, status, now)
+    elif inquiry.status == Status.NEW:
+        inquiry.status = Status.OPEN
+    inquiry.updated_at = now
+    inquiry.save()
+    if inquiry.status != old_status:
+        InquiryChange.objects.create(
+            inquiry=inquiry, field=InquiryChange.Field.STATUS, old=old_status, new=inquiry.status, actor=by,
+            occurred_at=now,
+        )  # fmt: skip
+    return message
+
+
+@transaction.atomic
+def inquiry_set_status(*, inquiry: Inquiry, status: str, by: User, at: dt.datetime | None = None) -> Inquiry:
+    """Staff move an inquiry: waiting on the customer pauses the clock, open again resumes it, solved
+    and closed stop it."""
+    if status not in STAFF_STATUSES:
+        raise ValidationError({"status": [_("Choose a status.")]})
+    inquiry = Inquiry.objects.select_for_update().select_related("calendar").get(pk=inquiry.pk)
+    if inquiry.status == status:
+        return inquiry
+    now = at or timezone.now()
+    old_status = inquiry.status
+    _status_move(inquiry, status, now)
+    inquiry.updated_at = now
+    inquiry.save()
+    InquiryChange.objects.create(
+        inquiry=inquiry, field=InquiryChange.Field.STATUS, old=old_status, new=status, actor=by, occurred_at=now
+    )
+    return inquiry
+
+
+def _status_move(inquiry: Inquiry, status: str, now: dt.datetime) -> None:
+    if inquiry.is_closed:
+        raise ValidationError({"status": [_("A closed inquiry stays closed.")]})
+    if status == Status.WAITING:
+        _clock_pause(inquiry, now)
+    elif status == Status.OPEN:
+        if inquiry.is_paused:
+            _clock_resume(inquiry, now)
+    else:  # solved, closed
+        _clock_stop(inquiry)
+        inquiry.solved_at = inquiry.solved_at or now
+    inquiry.status = status
+
+
+# --- The clock --------------------------------------------------------------------------------
+
+
+def _targets(inquiry: Inquiry) -> tuple[dt.timedelta | None, dt.timedelta]:
+    """(fast reply in business time, target on the calendar) of the clock that runs."""
+    if inquiry.clock == Clock.FIRST:
+        return dt.timedelta(minutes=inquiry.fast_minutes), dt.timedelta(minutes=inquiry.first_reply_minutes)
+    return None, dt.timedelta(minutes=inquiry.next_reply_minutes)
+
+
+def _clock_start(inquiry: Inquiry, clock: str, now: dt.datetime) -> None:
+    inquiry.clock = clock
+    inquiry.clock_used_seconds = inquiry.clock_used_business_seconds = 0.0
+    _clock_resume(inquiry, now)
+
+
+def _clock_resume(inquiry: Inquiry, now: dt.datetime) -> None:
+    """Run from ``now`` with what the clock has left: the deadlines are stored here."""
+    inquiry.clock_running_since = now
+    fast, target = _targets(inquiry)
+    left = target - dt.timedelta(seconds=inquiry.clock_used_seconds)
+    inquiry.due_at = now + max(left, dt.timedelta(0))
+    if fast is None:
+        inquiry.fast_due_at = None
+        return
+    fast_left = fast - dt.timedelta(seconds=inquiry.clock_used_business_seconds)
+    inquiry.fast_due_at = _business(inquiry).add(now, fast_left) if fast_left > dt.timedelta(0) else now
+
+
+def _clock_pause(inquiry: Inquiry, now: dt.datetime) -> None:
+    if not inquiry.clock or inquiry.clock_running_since is None:
+        return
+    used, business = _used(inquiry, now)
+    inquiry.clock_used_seconds, inquiry.clock_used_business_seconds = used, business
+    inquiry.clock_running_since = inquiry.due_at = inquiry.fast_due_at = None
+
+
+def _clock_stop(inquiry: Inquiry) -> None:
+    inquiry.clock = Clock.NONE
+    inquiry.clock_running_since = inquiry.due_at = inquiry.fast_due_at = None
+    inquiry.clock_used_seconds = inquiry.clock_used_business_seconds = 0.0
+
+
+def _used(inquiry: Inquiry, now: dt.datetime) -> tuple[float, float]:
+    """(calendar, business) seconds the clock has run, as of ``now``."""
+    used, business = inquiry.clock_used_seconds, inquiry.clock_used_business_seconds
+    if inquiry.clock_running_since is not None and now > inquiry.clock_running_since:
+        used += (now - inquiry.clock_running_since).total_seconds()
+        business += _business(inquiry).between(inquiry.clock_running_since, now).total_seconds()
+    return used, business
+
+
+def _first_reply(inquiry: Inquiry, now: dt.datetime) -> None:
+    """Keep the first reply's outcome: it stays whatever happens after."""
+    used, business = _used(inquiry, now)
+    inquiry.first_replied_at = now
+    inquiry.first_reply_seconds, inquiry.first_reply_business_seconds = used, business
+    inquiry.first_reply_fast = business <= inquiry.fast_minutes * 60
+    inquiry.first_reply_in_target = used <= inquiry.first_reply_minutes * 60
+
+
+def _business(inquiry: Inquiry) -> Calendar:
+    cached: Calendar | None = getattr(inquiry, "_business_clock", None)
+    if cached is None:
+        cached = inquiry.business_clock()
+        inquiry._business_clock = cached  # type: ignore[attr-defined]
+    return cached
