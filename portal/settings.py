@@ -205,7 +205,16 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    # Files customers attach to inquiries: private, served only through the desk's access checks
+    # (never under MEDIA_URL, which a web server or CDN may serve to anyone).
+    "support": {
+        "BACKEND": env.str("SUPPORT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": env.str("SUPPORT_FILES_ROOT", default=str(VAR_DIR / "private" / "support"))},
+    },
 }
+# Attachments of one inquiry message: how many, and how large each.
+SUPPORT_ATTACHMENTS_PER_MESSAGE = env.int("SUPPORT_ATTACHMENTS_PER_MESSAGE", default=5)
+SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")

@@ -25,3 +25,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: a Celery worker in another process must see the same data.
     # One file per test run, so runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
+
+# Attachments of one test run go to a folder of their own.
+STORAGES["support"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / f"test-support-{os.getpid()}")  # noqa: F405

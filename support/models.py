@@ -5,17 +5,20 @@ categories — and the inquiries, their threads and their history."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import zoneinfo
 from functools import cached_property
 
 import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from faq.models import Article
 from portal.models import Account, Segment
 from portal.translated import in_language
 from support.clock import MINUTES_A_DAY, Calendar, japan_business_hours
@@ -385,3 +388,71 @@ class InquiryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inquiry_id} {self.field}: {self.old} → {self.new}"
+
+
+def _support_storage() -> Storage:
+    return storages["support"]
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # Named by a random key, never by what the customer called it (that is kept in ``name``).
+    return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file attached to a message, on the private support storage; its type was judged by its bytes."""
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), storage=_support_storage, upload_to=_attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AskAttempt(models.Model):
+    """A customer opened the form to ask: the articles suggested to them and those they opened, and
+    how it ended — solved by an article before asking, or sent as an inquiry (or neither)."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    playbook_key = models.SlugField(_("playbook key"), max_length=80, blank=True)
+    step_key = models.SlugField(_("step key"), max_length=80, blank=True)
+    query = models.CharField(_("search words"), max_length=200, blank=True)
+    shown = models.JSONField(_("articles suggested"), default=list, blank=True)
+    opened = models.JSONField(_("articles opened"), default=list, blank=True)
+    solved_by = models.ForeignKey(
+        Article, verbose_name=_("solved by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    inquiry = models.OneToOneField(
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.SET_NULL, null=True, blank=True, related_name="attempt"
+    )
+
+    class Meta:
+        verbose_name = _("ask attempt")
+        verbose_name_plural = _("ask attempts")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["started_at"]), models.Index(fields=["playbook_key", "step_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_over(self) -> bool:
+        return self.solved_at is not None or self.inquiry_id is not None
