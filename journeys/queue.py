@@ -33,11 +33,14 @@ def _on_commit(name: str, *args: object) -> None:
 
 
 def evaluate_accounts(
-    account_ids: list[int], *, events_since: Mapping[int, Mapping[str, datetime]] | None = None
+    account_ids: list[int],
+    *,
+    events_since: Mapping[int, Mapping[str, datetime]] | None = None,
+    marks: Mapping[int, int] | None = None,
 ) -> None:
     """Evaluate the journeys of these accounts (their usage, value or journeys changed); after usage
     events, ``events_since`` is the earliest new event per account and name (only what they can change
-    is evaluated)."""
+    is evaluated) and ``marks`` the batch's count per account in their usage marks."""
     if events_since is None:
         _on_commit(EVALUATE_ACCOUNTS, list(account_ids))
         return
@@ -45,7 +48,15 @@ def evaluate_accounts(
     since = {
         str(pk): {name: moment.isoformat() for name, moment in names.items()} for pk, names in events_since.items()
     }
-    _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since)
+    if marks is None:
+        _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since)
+        return
+    _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since, {str(pk): mark for pk, mark in marks.items()})
+
+
+def evaluate_due() -> None:
+    """Queue again the evaluation of the accounts whose evaluation is behind what they received."""
+    _on_commit(EVALUATE_DUE)
 
 
 def backfill_counts(playbook_id: int) -> None:

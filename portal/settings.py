@@ -226,9 +226,25 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A message taken by a worker that died is delivered again after this long: longer than any
+        # task runs (CELERY_TASK_TIME_LIMIT), or a running task would be delivered twice.
+        "visibility_timeout": 60 * 60,
+        # A connection the broker dropped (a restart) is noticed within seconds, not at the next write.
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+        "retry_on_timeout": True,
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Workers and beat wait for a broker that is away (a restart, a failover) however long it takes,
+# from the start and after losing it, and resume by themselves.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task still running when the connection is lost is left to finish, not stopped: each records what
+# it did in the database right after doing it, so the copy delivered again finds it done, where one
+# stopped between sending an e-mail and recording it would send it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
