@@ -4,6 +4,8 @@ test, and whether the broker answers."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 from django.db import connection
@@ -38,3 +40,37 @@ def broker_reachable(url: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def broker_at(url: str, *, eager: bool = False) -> Iterator[None]:
+    """This process publishes to ``url`` (not running tasks in-process unless ``eager``), then as before."""
+    from kombu import pools
+
+    from portal import celery_app
+
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager
+
+    def reconnect() -> None:
+        # The app keeps its connections and producers: drop them, so the next publish uses the new URL.
+        pools.reset()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    conf.broker_url, conf.task_always_eager = url, eager
+    reconnect()
+    try:
+        yield
+    finally:
+        conf.broker_url, conf.task_always_eager = saved
+        reconnect()
