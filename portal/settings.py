@@ -215,6 +215,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 BROKER_FOLDER = Path(env.str("BROKER_FOLDER", default=str(VAR_DIR / "broker")))
+# Redis (or any broker but the filesystem).
+BROKER_NETWORK_OPTIONS: dict[str, Any] = {
+    # A message taken by a worker that died is delivered again after this long: longer than any
+    # task runs (CELERY_TASK_TIME_LIMIT), or a running task would be delivered twice.
+    "visibility_timeout": 60 * 60,
+    # A connection the broker dropped (a restart) is noticed within seconds, not at the next write.
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
+    # Publishing tries once more at once, then gives up: a request never waits for a broker that
+    # is down (the outbox publishes its tasks later). Workers and beat keep reconnecting (below).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "control"):
@@ -226,15 +242,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A message taken by a worker that died is delivered again after this long: longer than any
-        # task runs (CELERY_TASK_TIME_LIMIT), or a running task would be delivered twice.
-        "visibility_timeout": 60 * 60,
-        # A connection the broker dropped (a restart) is noticed within seconds, not at the next write.
-        "socket_keepalive": True,
-        "health_check_interval": 10,
-        "retry_on_timeout": True,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = BROKER_NETWORK_OPTIONS
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Workers and beat wait for a broker that is away (a restart, a failover) however long it takes,
 # from the start and after losing it, and resume by themselves.

@@ -54,12 +54,13 @@ def closed_port() -> int:
 @contextmanager
 def broker_at(url: str, *, eager: bool = False) -> Iterator[None]:
     """This process publishes to ``url`` (not running tasks in-process unless ``eager``), then as before."""
+    from django.conf import settings
     from kombu import pools
 
     from portal import celery_app
 
     conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager
+    saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
 
     def reconnect() -> None:
         # The app keeps its connections and producers: drop them, so the next publish uses the new URL.
@@ -68,9 +69,11 @@ def broker_at(url: str, *, eager: bool = False) -> Iterator[None]:
         celery_app.amqp._producer_pool = None
 
     conf.broker_url, conf.task_always_eager = url, eager
+    if not url.startswith("filesystem://"):
+        conf.broker_transport_options = settings.BROKER_NETWORK_OPTIONS
     reconnect()
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
         reconnect()
