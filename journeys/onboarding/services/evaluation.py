@@ -390,10 +390,10 @@ CATCH_UP_CHUNK = 50
 
 
 @transaction.atomic
-def accounts_catch_up() -> list[int]:
+def accounts_catch_up(*, now: datetime | None = None) -> list[int]:
     """Queue a full evaluation of every account whose evaluation is behind what it received by more
     than a few minutes (its task lost or failed), a task per ``CATCH_UP_CHUNK`` accounts. Returns them."""
-    account_ids = usage_behind()
+    account_ids = usage_behind(now=now)
     for start in range(0, len(account_ids), CATCH_UP_CHUNK):
         queue.evaluate_accounts(account_ids[start : start + CATCH_UP_CHUNK])
     return account_ids
