@@ -60,7 +60,8 @@ def broker_at(url: str, *, eager: bool = False) -> Iterator[None]:
     from portal import celery_app
 
     conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
+    # The write URL: the broker URL is read from the environment first, when it is set there.
+    saved = conf.get("broker_write_url"), conf.task_always_eager, conf.broker_transport_options
 
     def reconnect() -> None:
         # The app keeps its connections and producers: drop them, so the next publish uses the new URL.
@@ -68,12 +69,12 @@ def broker_at(url: str, *, eager: bool = False) -> Iterator[None]:
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
-    conf.broker_url, conf.task_always_eager = url, eager
+    conf.broker_write_url, conf.task_always_eager = url, eager
     if not url.startswith("filesystem://"):
         conf.broker_transport_options = settings.BROKER_NETWORK_OPTIONS
     reconnect()
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+        conf.broker_write_url, conf.task_always_eager, conf.broker_transport_options = saved
         reconnect()
