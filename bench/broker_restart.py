@@ -46,9 +46,9 @@ def free_port(preferred: int) -> int:
 
 
 def redis_start(port: int, log: Path) -> subprocess.Popen:
+    server = shutil.which("redis-server") or "redis-server"
     process = subprocess.Popen(  # noqa: S603 (our own arguments)
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no"],
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
         stdout=log.open("a"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 10
