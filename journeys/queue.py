@@ -1,5 +1,6 @@
-"""Work handed to the Celery worker: one function per task, each enqueuing it once the current
-transaction commits.
+"""Work handed to the Celery worker: one function per task, each recording it in the current
+transaction and publishing it once that commits (``portal/outbox.py``): a committed change always
+gets its follow-up work, even when the broker was down at the time.
 
 Services call these; the tasks (``journeys/<concept>/tasks.py``) are declared with the names below
 and call services. This module imports neither, so no import circle runs through the tasks, and
@@ -11,11 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import partial
 
-from django.db import transaction
-
-from portal.celery import app
+from portal import outbox
 
 EVALUATE_ACCOUNTS = "journeys.tasks.journeys_evaluate_accounts"
 BACKFILL_COUNTS = "journeys.tasks.journeys_backfill_counts"
@@ -27,26 +25,22 @@ NUDGE_SEND = "journeys.tasks.nudge_send"
 ACHIEVEMENT_NOTIFY = "journeys.tasks.achievement_notify"
 DIGESTS_SCAN = "journeys.tasks.digests_scan"
 NOTIFICATION_SEND = "journeys.tasks.notification_send"
-
-
-def _send(name: str, *args: object) -> None:
-    task = app.tasks.get(name)
-    if task is None:  # not imported by this process: a worker knows it by its name
-        app.send_task(name, args=args)
-    else:
-        task.delay(*args)
+EVALUATE_DUE = "journeys.tasks.journeys_evaluate_due"
 
 
 def _on_commit(name: str, *args: object) -> None:
-    transaction.on_commit(partial(_send, name, *args))
+    outbox.enqueue(name, args)
 
 
 def evaluate_accounts(
-    account_ids: list[int], *, events_since: Mapping[int, Mapping[str, datetime]] | None = None
+    account_ids: list[int],
+    *,
+    events_since: Mapping[int, Mapping[str, datetime]] | None = None,
+    marks: Mapping[int, int] | None = None,
 ) -> None:
     """Evaluate the journeys of these accounts (their usage, value or journeys changed); after usage
     events, ``events_since`` is the earliest new event per account and name (only what they can change
-    is evaluated)."""
+    is evaluated) and ``marks`` the batch's count per account in their usage marks."""
     if events_since is None:
         _on_commit(EVALUATE_ACCOUNTS, list(account_ids))
         return
@@ -54,7 +48,15 @@ def evaluate_accounts(
     since = {
         str(pk): {name: moment.isoformat() for name, moment in names.items()} for pk, names in events_since.items()
     }
-    _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since)
+    if marks is None:
+        _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since)
+        return
+    _on_commit(EVALUATE_ACCOUNTS, list(account_ids), since, {str(pk): mark for pk, mark in marks.items()})
+
+
+def evaluate_due() -> None:
+    """Queue again the evaluation of the accounts whose evaluation is behind what they received."""
+    _on_commit(EVALUATE_DUE)
 
 
 def backfill_counts(playbook_id: int) -> None:
@@ -74,11 +76,9 @@ def refresh_reports() -> None:
 
 def send_nudges(nudge_ids: list[int]) -> None:
     """Send these claimed nudges, one task each."""
-    for pk in nudge_ids:
-        _on_commit(NUDGE_SEND, pk)
+    outbox.enqueue_many(NUDGE_SEND, [[pk] for pk in nudge_ids])
 
 
 def send_notifications(notification_ids: list[int]) -> None:
     """Send these claimed notifications, one task each."""
-    for pk in notification_ids:
-        _on_commit(NOTIFICATION_SEND, pk)
+    outbox.enqueue_many(NOTIFICATION_SEND, [[pk] for pk in notification_ids])

@@ -408,3 +408,30 @@ class NotificationPreferences(models.Model):
 
     def wants(self, category: str) -> bool:
         return bool(getattr(self, self.Category(category).value))
+
+
+class OutboxMessage(models.Model):
+    """A task to run once the change that asked for it has committed: written in the same transaction
+    as that change, published to the broker after it (``portal/outbox.py``). ``task`` is a Celery task
+    name (a webhook delivery is a task like any other, given the id of its delivery row)."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    available_at = models.DateTimeField(_("next try"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # What the sweep reads: unpublished rows by their next try; published rows by age, to prune.
+            models.Index(fields=["available_at"], condition=Q(published_at=None), name="outbox_pending"),
+            models.Index(fields=["published_at"], condition=Q(published_at__isnull=False), name="outbox_published"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

@@ -1,5 +1,6 @@
 """Writes for people and tenants. Every function is keyword-only and atomic;
-side effects (e-mail) run on commit through Celery."""
+side effects (e-mail) are recorded in the same transaction and run after it through Celery
+(``portal/outbox.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -17,8 +17,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal import outbox
 from portal.models import Account, Invitation, Membership, MembershipEvent, User
 from portal.tenancy import is_account_admin
+
+# The task that e-mails an invitation (``portal/tasks.py`` declares it with this name).
+INVITATION_SEND_EMAIL = "portal.tasks.invitation_send_email"
 
 
 def token_hash(token: str) -> str:
@@ -65,8 +69,6 @@ def _is_removed_customer(user: User) -> bool:
 
 
 def _invitation_issue(*, account: Account, email: str, role: str, invited_by: User, now: datetime) -> IssuedInvitation:
-    from portal.tasks import invitation_send_email
-
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         account=account,
@@ -77,9 +79,7 @@ def _invitation_issue(*, account: Account, email: str, role: str, invited_by: Us
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    transaction.on_commit(
-        partial(invitation_send_email.delay, invitation.pk, token, get_language() or settings.LANGUAGE_CODE)
-    )
+    outbox.enqueue(INVITATION_SEND_EMAIL, [invitation.pk, token, get_language() or settings.LANGUAGE_CODE])
     return IssuedInvitation(invitation=invitation, token=token)
 
 

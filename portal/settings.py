@@ -225,6 +225,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 BROKER_FOLDER = Path(env.str("BROKER_FOLDER", default=str(VAR_DIR / "broker")))
+# Redis (or any broker but the filesystem).
+BROKER_NETWORK_OPTIONS: dict[str, Any] = {
+    # A message taken by a worker that died is delivered again after this long: longer than any
+    # task runs (CELERY_TASK_TIME_LIMIT), or a running task would be delivered twice.
+    "visibility_timeout": 60 * 60,
+    # A connection the broker dropped (a restart) is noticed within seconds, not at the next write.
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
+    # Publishing tries once more at once, then gives up: a request never waits for a broker that
+    # is down (the outbox publishes its tasks later). Workers and beat keep reconnecting (below).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "control"):
@@ -236,9 +252,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = BROKER_NETWORK_OPTIONS
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Workers and beat wait for a broker that is away (a restart, a failover) however long it takes,
+# from the start and after losing it, and resume by themselves.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task still running when the connection is lost is left to finish, not stopped: each records what
+# it did in the database right after doing it, so the copy delivered again finds it done, where one
+# stopped between sending an e-mail and recording it would send it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

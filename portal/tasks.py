@@ -7,20 +7,36 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal import outbox
 from portal.celery import RETRY_POLICY
 from portal.models import Invitation
+from portal.services import INVITATION_SEND_EMAIL
 
 
-@shared_task(**RETRY_POLICY)
+@shared_task(name=INVITATION_SEND_EMAIL, **RETRY_POLICY)
 def invitation_send_email(invitation_id: int, token: str, language: str) -> bool:
-    """Send the invitation link. Returns False when there is nothing to send."""
-    invitation = Invitation.objects.select_related("account", "invited_by").filter(pk=invitation_id).first()
-    if invitation is None or not invitation.is_open or invitation.email_sent_at is not None:
-        return False
+    """Send the invitation link once, however often the task is delivered. Returns False when there is
+    nothing to send."""
+    # Where the database has row locks, the row stays locked while the message is handed over: a second
+    # delivery of the task running meanwhile finds nothing to send.
+    with transaction.atomic():
+        pending = Invitation.objects.select_related("account", "invited_by").filter(
+            pk=invitation_id, email_sent_at=None
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True, of=("self",))
+        invitation = pending.first()
+        if invitation is None or not invitation.is_open:
+            return False
+        return _invitation_mail(invitation, token, language)
+
+
+def _invitation_mail(invitation: Invitation, token: str, language: str) -> bool:
     with translation.override(language):
         context = {
             "invitation": invitation,
@@ -56,3 +72,11 @@ def housekeeping() -> dict[str, int]:
         "access_logs": AxesProxyHandler.reset_logs(age_days=SIGN_IN_LOG_RETENTION_DAYS),
         "failure_logs": AxesProxyHandler.reset_failure_logs(age_days=SIGN_IN_LOG_RETENTION_DAYS),
     }
+
+
+@shared_task(**RETRY_POLICY)
+def outbox_sweep() -> dict[str, int]:
+    """Every minute: publish the tasks whose relay did not (the broker was down, the process died),
+    and forget old published ones."""
+    result = outbox.outbox_sweep()
+    return {"published": result.published, "failed": result.failed, "pruned": result.pruned}

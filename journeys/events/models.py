@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -139,3 +140,30 @@ class DailyEventCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.name} {self.day}: {self.count}"
+
+
+class UsageMark(models.Model):
+    """Per account: how many changes of its usage were received, and up to which the evaluation of its
+    journeys has caught up. ``received`` counts up with every batch of new events (and a journey
+    started); an evaluation that covered them moves ``evaluated`` up. An account whose evaluation is
+    behind for more than a few minutes, whatever happened to its task, is evaluated again by the sweep."""
+
+    account = models.OneToOneField(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, primary_key=True, related_name="usage_mark"
+    )
+    received = models.PositiveBigIntegerField(_("changes received"), default=0)
+    evaluated = models.PositiveBigIntegerField(_("changes evaluated"), default=0)
+    due_since = models.DateTimeField(_("waiting since"), default=timezone.now)
+    received_at = models.DateTimeField(_("last received"), default=timezone.now)
+    queued_at = models.DateTimeField(_("catch-up queued"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("usage mark")
+        verbose_name_plural = _("usage marks")
+        indexes = [
+            # Only the accounts whose evaluation is behind: the sweep's one query reads this, however many accounts.
+            models.Index(fields=["due_since"], condition=Q(received__gt=F("evaluated")), name="usage_mark_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.evaluated}/{self.received}"

@@ -11,21 +11,34 @@ from journeys import queue
 from journeys.events.services.ingest import daily_counts_backfill
 from journeys.onboarding.models import Journey, Playbook
 from journeys.onboarding.selectors import playbook_event_filters
-from journeys.onboarding.services.evaluation import accounts_evaluate
+from journeys.onboarding.services.evaluation import accounts_catch_up, accounts_evaluate, accounts_evaluate_received
 from portal.celery import RETRY_POLICY
 
 
 @shared_task(name=queue.EVALUATE_ACCOUNTS, **RETRY_POLICY)
-def journeys_evaluate_accounts(account_ids: list[int], events_since: dict[str, dict[str, str]] | None = None) -> int:
+def journeys_evaluate_accounts(
+    account_ids: list[int],
+    events_since: dict[str, dict[str, str]] | None = None,
+    marks: dict[str, int] | None = None,
+) -> int:
     """Evaluate the journeys of accounts whose usage, value or journeys changed; ``events_since``:
-    the earliest new event per account id and name (ISO 8601). Returns achievements recorded."""
+    the earliest new event per account id and name (ISO 8601); ``marks``: the batch's count in each
+    account's usage mark. Returns achievements recorded."""
     since = None
     if events_since is not None:
         since = {
             int(pk): {name: datetime.fromisoformat(moment) for name, moment in names.items()}
             for pk, names in events_since.items()
         }
-    return accounts_evaluate(account_ids=sorted(set(account_ids)), events_since=since)
+    counted = {int(pk): mark for pk, mark in marks.items()} if marks is not None else None
+    return accounts_evaluate_received(account_ids=sorted(set(account_ids)), events_since=since, marks=counted)
+
+
+@shared_task(name=queue.EVALUATE_DUE, **RETRY_POLICY)
+def journeys_evaluate_due() -> int:
+    """Every minute: evaluate again the accounts whose evaluation fell behind what they received
+    (their task lost or failed). Returns how many were queued."""
+    return len(accounts_catch_up())
 
 
 @shared_task(name=queue.BACKFILL_COUNTS, **RETRY_POLICY)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from journeys import queue
 from journeys.events import rules
 from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
+from journeys.events.services.marks import usage_received
 from portal.models import Account
 
 
@@ -86,9 +87,10 @@ def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
     Raises ValidationError (``{"events": [...]}``) when the batch itself is unusable; a bad
     item only adds ``{"index": i, "errors": {field: [messages]}}`` to the result, and every
     valid item is kept. Items whose id this key already posted (earlier or in this batch)
-    count as duplicates. Evaluation of the accounts that got new events is enqueued on commit, with
-    the earliest new event per account and name: events older than what they already satisfied (a
-    retry, a backfill, an offline queue) re-time it.
+    count as duplicates. Evaluation of the accounts that got new events is recorded with them and
+    published on commit, with the earliest new event per account and name: events older than what
+    they already satisfied (a retry, a backfill, an offline queue) re-time it. Each account's usage
+    mark counts the batch, so its evaluation is caught up whatever happens to that task.
     """
     if not api_key.is_active:
         raise PermissionDenied(_("This API key has been revoked."))
@@ -108,7 +110,8 @@ def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
                 _add_daily_counts(new_events)
                 earliest = _earliest_per_account(new_events)
                 result.account_ids = sorted(earliest)
-                queue.evaluate_accounts(result.account_ids, events_since=earliest)
+                marks = usage_received(account_ids=result.account_ids)
+                queue.evaluate_accounts(result.account_ids, events_since=earliest, marks=marks)
         result.accepted = len(inserted)
     result.duplicates = valid - result.accepted
     return result

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from journeys import queue
 from journeys.events import rules
+from journeys.events.services.marks import usage_behind, usage_evaluated, usage_marks
 from journeys.onboarding.models import (
     Achievement,
     AchievementChange,
@@ -366,3 +367,33 @@ def accounts_evaluate(
         since = None if events_since is None else events_since.get(journey.account_id, {})
         recorded += len(journey_evaluate(journey=journey, events_since=since).achievements)
     return recorded
+
+
+def accounts_evaluate_received(
+    *,
+    account_ids: list[int],
+    events_since: Mapping[int, Mapping[str, datetime]] | None = None,
+    marks: Mapping[int, int] | None = None,
+) -> int:
+    """``accounts_evaluate``, then record in the accounts' usage marks what it covered: without
+    ``events_since``, everything received before it began; after a batch of events, that batch
+    (``marks``: its count per account). Returns achievements recorded."""
+    if events_since is None:
+        marks = usage_marks(account_ids=account_ids)  # before anything is read: what comes later is not covered
+    recorded = accounts_evaluate(account_ids=account_ids, events_since=events_since)
+    if marks:
+        usage_evaluated(marks=marks, everything=events_since is None)
+    return recorded
+
+
+CATCH_UP_CHUNK = 50
+
+
+@transaction.atomic
+def accounts_catch_up(*, now: datetime | None = None) -> list[int]:
+    """Queue a full evaluation of every account whose evaluation is behind what it received by more
+    than a few minutes (its task lost or failed), a task per ``CATCH_UP_CHUNK`` accounts. Returns them."""
+    account_ids = usage_behind(now=now)
+    for start in range(0, len(account_ids), CATCH_UP_CHUNK):
+        queue.evaluate_accounts(account_ids[start : start + CATCH_UP_CHUNK])
+    return account_ids

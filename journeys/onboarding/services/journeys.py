@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys import queue
+from journeys.events.services.marks import usage_received
 from journeys.onboarding.models import (
     Achievement,
     Journey,
@@ -78,7 +79,9 @@ def journey_start(
         )
         for state in states
     )
-    # Events or value recorded before the journey existed may already satisfy rules.
+    # Events or value recorded before the journey existed may already satisfy rules: a change its
+    # account's usage mark counts, so it is evaluated whatever happens to the task.
+    usage_received(account_ids=[account.pk])
     queue.evaluate_accounts([account.pk])
     return journey
 

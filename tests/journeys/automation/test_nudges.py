@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -12,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
+from journeys import queue
 from journeys.automation.models import Nudge
 from journeys.automation.services.nudges import nudges_scan
 from journeys.automation.tasks import nudge_send
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_assign, step_set_status
-from portal.models import Membership
+from portal.models import Membership, OutboxMessage
 from tests.conftest import World
 from tests.factories import (
     AccountFactory,
@@ -167,7 +167,6 @@ def test_a_claimed_nudge_whose_task_was_lost_is_queued_again(
 
 def test_a_rolled_back_scan_enqueues_nothing(overdue: Overdue, django_capture_on_commit_callbacks) -> None:
     with (
-        mock.patch("journeys.automation.tasks.nudge_send.delay") as delay,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
         transaction.atomic(),
@@ -175,7 +174,8 @@ def test_a_rolled_back_scan_enqueues_nothing(overdue: Overdue, django_capture_on
         nudges_scan()
         raise RuntimeError("something later failed")
     assert callbacks == []
-    delay.assert_not_called()
+    assert not OutboxMessage.objects.filter(task=queue.NUDGE_SEND).exists()  # the tasks go with the rollback
+    assert mail.outbox == []
     assert not Nudge.objects.exists()
 
 
@@ -183,13 +183,13 @@ def test_a_committed_scan_enqueues_one_task_per_nudge(
     overdue: Overdue, world: World, django_capture_on_commit_callbacks
 ) -> None:
     step_set_status(state=overdue.csm_step, status="done", by=world.csm_a)
-    with (
-        mock.patch("journeys.automation.tasks.nudge_send.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-    ):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ids = nudges_scan()
     assert len(callbacks) == 1
-    assert delay.call_args_list == [mock.call(ids[0])]
+    # Recorded with the claim, in the same transaction: published once it commits.
+    assert list(OutboxMessage.objects.filter(task=queue.NUDGE_SEND).values_list("args", "published_at")) == [
+        ([ids[0]], None)
+    ]
     assert mail.outbox == []
 
 

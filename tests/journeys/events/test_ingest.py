@@ -13,15 +13,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.events.models import DailyEventCount, UsageEvent
+from journeys import queue
+from journeys.events.models import DailyEventCount, UsageEvent, UsageMark
 from journeys.events.rules import filter_key
 from journeys.events.services.api_keys import api_key_create, api_key_revoke
 from journeys.events.services.ingest import events_ingest, events_prune
 from journeys.events.tasks import journeys_prune_events
-from journeys.onboarding import tasks
 from journeys.onboarding.models import Achievement, Milestone
 from journeys.onboarding.services.journeys import journey_start
-from portal.models import MilestoneKind
+from portal.models import MilestoneKind, OutboxMessage
 from tests.conftest import World
 from tests.factories import MilestoneFactory, PublishedPlaybookFactory
 from tests.queries import assert_same_queries, capture_queries, statements
@@ -348,37 +348,44 @@ def test_a_revoked_key_cannot_ingest_even_through_the_service(world: World) -> N
     assert not UsageEvent.objects.exists()
 
 
-def test_evaluation_is_enqueued_once_per_batch_on_commit(
-    world: World, django_capture_on_commit_callbacks, monkeypatch
-) -> None:
+def test_evaluation_is_enqueued_once_per_batch_on_commit(world: World, django_capture_on_commit_callbacks) -> None:
     api_key = api_key_create(name="Global", account=None, by=None)[0]
-    enqueued: list[tuple] = []
-    monkeypatch.setattr(tasks.journeys_evaluate_accounts, "delay", lambda *args: enqueued.append(args))
     batch = [
         item(1, account="beta", occurred_at="2025-04-01T09:30:00+09:00"),
         item(2, account="alpha"),
         item(3, account="beta", occurred_at="2025-03-30T09:00:00Z"),
     ]
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         events_ingest(api_key=api_key, items=batch)
     assert len(callbacks) == 1
-    # With the earliest new event per account and name: evaluation looks only at what they can change.
-    assert enqueued == [
-        (
-            sorted([world.account_a.pk, world.account_b.pk]),
-            {
-                str(world.account_a.pk): {"login": "2025-04-01T00:30:00+00:00"},
-                str(world.account_b.pk): {"login": "2025-03-30T09:00:00+00:00"},
-            },
-        )
+    # Recorded with the events, published on commit: with the earliest new event per account and
+    # name (evaluation looks only at what they can change) and the batch's count in each usage mark.
+    message = OutboxMessage.objects.get()
+    assert message.task == queue.EVALUATE_ACCOUNTS
+    assert message.published_at is None
+    assert message.args == [
+        sorted([world.account_a.pk, world.account_b.pk]),
+        {
+            str(world.account_a.pk): {"login": "2025-04-01T00:30:00+00:00"},
+            str(world.account_b.pk): {"login": "2025-03-30T09:00:00+00:00"},
+        },
+        {str(world.account_a.pk): 1, str(world.account_b.pk): 1},
     ]
+    callbacks[0]()  # the commit
+    message.refresh_from_db()
+    assert message.published_at is not None
+    # The task ran (eagerly here) and recorded the batch as evaluated.
+    assert set(UsageMark.objects.values_list("account_id", "received", "evaluated")) == {
+        (world.account_a.pk, 1, 1),
+        (world.account_b.pk, 1, 1),
+    }
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = events_ingest(api_key=api_key, items=batch)
     assert result.duplicates == 3
     assert callbacks == []
-    assert len(enqueued) == 1
+    assert OutboxMessage.objects.count() == 1
 
 
 def test_posted_events_reach_a_milestone_through_the_evaluation_task(
@@ -426,8 +433,9 @@ def test_query_count_does_not_grow_with_the_batch(client: Client, world: World, 
     with capture_queries() as large:
         assert post(client, global_key, batch(500, 1000)).json()["accepted"] == 500
 
-    # key, accounts, savepoint, insert, rule filters (steps, milestones), count upsert, release
-    assert_same_queries(small, large, expected=8)
+    # key, accounts, savepoint, insert, rule filters (steps, milestones), count upsert, usage marks,
+    # the evaluation task in the outbox, release
+    assert_same_queries(small, large, expected=10)
 
 
 def test_the_schema_documents_the_endpoint_with_bearer_auth(client: Client) -> None:
