@@ -55,8 +55,9 @@ def outage_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
         language = getattr(request, "LANGUAGE_CODE", "") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE
+        other = next(code for code, _name in settings.LANGUAGES if code != language)
         with translation.override(language):
-            content = loader.render_to_string("503.html", {"LANGUAGE_CODE": language})
+            content = loader.render_to_string("503.html", {"other_language": other})
         response = HttpResponse(content, status=503)
         response.headers["Content-Language"] = language
         response.headers["Retry-After"] = retry_after()
