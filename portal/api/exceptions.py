@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -75,6 +76,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         and "detail" in response.data
     ):
         response.data.setdefault("code", getattr(exc.detail, "code", exc.default_code))
+    request = context.get("request")
+    if response is not None and request is not None:
+        # An error is JSON whatever the caller accepts: the browsable API's HTML is for answers.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
     return response
 
 

@@ -51,6 +51,12 @@ def test_no_credentials_is_a_401(client: Client) -> None:
     assert_error(client.get("/api/v1/accounts/"), 401, "not_authenticated")
 
 
+def test_an_error_is_json_even_for_a_browser(client: Client) -> None:
+    response = client.get("/api/v1/accounts/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert_error(response, 401, "not_authenticated")
+    assert_error(client.get("/api/v1/accounts/", {"format": "api"}), 401, "not_authenticated")
+
+
 def test_a_wrong_api_key_is_a_401(client: Client) -> None:
     response = client.post("/api/v1/events/", [], content_type="application/json", HTTP_AUTHORIZATION="Bearer x")
     assert_error(response, 401, "authentication_failed")
