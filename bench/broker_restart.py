@@ -47,7 +47,7 @@ def free_port(preferred: int) -> int:
 
 def redis_start(port: int, log: Path) -> subprocess.Popen:
     server = shutil.which("redis-server") or "redis-server"
-    process = subprocess.Popen(  # noqa: S603 (our own arguments)
+    process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
         stdout=log.open("a"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -130,7 +130,7 @@ def main() -> None:
             time.sleep(0.05)
 
     worker_log = (work / "worker.log").open("w")
-    worker = subprocess.Popen(  # noqa: S603 (our own arguments)
+    worker = subprocess.Popen(
         worker_command(f"restart-bench-{run}", loglevel="INFO"), cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT
     )
     try:

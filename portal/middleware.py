@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
+from portal.outages import is_outage, outage_response
+
 
 def request_language(request: HttpRequest) -> str:
     """The signed-in person's language, else the switcher's cookie, else Japanese.
@@ -47,3 +49,18 @@ class UserPreferencesMiddleware:
         patch_vary_headers(response, ("Cookie",))
         timezone.deactivate()
         return response
+
+
+class OutageMiddleware:
+    """A view that cannot reach the database or the broker answers 503 with ``Retry-After``, never
+    a 500 (``portal.outages``). What fails before a view (a middleware reading the signed-in person)
+    reaches the site's 500 handler, which answers the same (``portal.views.server_error``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return outage_response(request, exception) if is_outage(exception) else None

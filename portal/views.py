@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from typing import TypeVar
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Model, QuerySet
@@ -15,15 +16,17 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework import exceptions
 
 from portal import selectors, services
 from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
-from portal.api.exceptions import api_not_found
+from portal.api.exceptions import CsrfFailed, PayloadTooLarge, ServerError, api_error, api_not_found
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
 from portal.models import Account, Invitation, Membership, Segment
+from portal.outages import is_outage, outage_response
 from portal.tenancy import is_account_admin, scope_to_user
 from portal.web import query_text, safe_next_url
 
@@ -294,10 +297,43 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def lockout(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
     """What a locked-out sign-in sees: a clear message and when to try again (HTTP 429)."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    error = exceptions.Throttled(wait=seconds)
+    response: HttpResponse | None = api_error(request, error)
+    if response is None:
+        response = render(request, "registration/locked_out.html", {"cooloff_minutes": seconds // 60}, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+# --- The site's error views (handler400, 403, 404, 500 and the CSRF failure): a page for people,
+# JSON with a stable code under the API.
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):  # DATA_UPLOAD_MAX_MEMORY_SIZE
+        error: exceptions.APIException = PayloadTooLarge()
+    else:
+        error = exceptions.ParseError(_("The request is malformed."), code="bad_request")
+    return api_error(request, error) or defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return api_error(request, exceptions.PermissionDenied()) or defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The site's 404: the page for people, JSON under the API."""
     return api_not_found(request) or defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An exception no view handled (Django has logged it). An outage of the database or the broker
+    is a 503, wherever it happened (a middleware reading the signed-in person, say)."""
+    exc = sys.exc_info()[1]
+    if exc is not None and is_outage(exc):
+        return outage_response(request, exc)
+    return api_error(request, ServerError()) or defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return api_error(request, CsrfFailed()) or csrf.csrf_failure(request, reason)

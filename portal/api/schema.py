@@ -8,7 +8,9 @@ gives (``portal.api.exceptions``), from what the view is:
 - 403 when, authenticated, the caller's role may still be refused (a permission beyond "signed in");
 - 404 when the path names an object (another tenant's answers like a missing one) or the list is
   paginated (a page past the end);
-- 415 when the operation takes a body (another content type than JSON).
+- 413 and 415 when the operation takes a body (larger than the server accepts; not JSON);
+- 500 for an unexpected error (logged), and 503 with ``Retry-After`` when the database or the
+  broker cannot be reached (``portal.outages``): any operation may give them.
 """
 
 from __future__ import annotations
@@ -51,7 +53,20 @@ RESPONSES: dict[str, OpenApiResponse] = {
     "404": OpenApiResponse(
         ErrorSerializer, description="No such object (or one the caller may not see), or no such page."
     ),
+    "413": OpenApiResponse(ErrorSerializer, description="The body is larger than the server accepts."),
     "415": OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
+    "500": OpenApiResponse(ErrorSerializer, description="An unexpected error on the server (`server_error`)."),
+    "503": OpenApiResponse(
+        ErrorSerializer,
+        description="The service is briefly unavailable (`service_unavailable`): retry after `Retry-After` seconds.",
+    ),
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "required": True,
+        "description": "Seconds to wait before retrying.",
+    }
 }
 
 
@@ -65,6 +80,7 @@ class KachiAutoSchema(AutoSchema):
                 description = responses.get(code, {}).get("description") or RESPONSES[code].description
                 responses[code] = self._get_response_for_code(RESPONSES[code], code, direction=direction)
                 responses[code]["description"] = description
+        responses["503"].setdefault("headers", RETRY_AFTER)
         return dict(sorted(responses.items()))
 
     def _error_codes(self) -> list[str]:
@@ -81,8 +97,8 @@ class KachiAutoSchema(AutoSchema):
         if "{" in self.path or self._is_paginated():
             codes.append("404")
         if has_body:
-            codes.append("415")
-        return codes
+            codes += ["413", "415"]
+        return [*codes, "500", "503"]
 
     def _is_paginated(self) -> bool:
         return getattr(self.view, "pagination_class", None) is not None and self._is_list_view()

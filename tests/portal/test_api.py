@@ -86,7 +86,8 @@ def test_the_schema_documents_pages_and_errors(client: Client) -> None:
     assert at_risk["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/PaginatedAtRiskList"
     }
-    assert set(at_risk) == {"200", "400", "401", "403", "404"}
+    assert set(at_risk) == {"200", "400", "401", "403", "404", "500", "503"}
     me = schema["paths"]["/api/v1/me/"]["get"]["responses"]
-    assert set(me) == {"200", "401"}  # anyone signed in may: never 403
+    assert set(me) == {"200", "401", "500", "503"}  # anyone signed in may: never 403
+    assert me["503"]["headers"]["Retry-After"]["required"] is True
     assert me["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from journeys.events.api.auth import ApiKeyAuthentication, HasApiKey
 from journeys.events.models import ApiKey
 from journeys.events.services.ingest import events_ingest
+from portal.api.exceptions import PayloadTooLarge
 from portal.api.schema import ErrorSerializer
 
 
@@ -34,10 +35,8 @@ class BatchJSONParser(JSONParser):
             raise exceptions.ParseError("JSON parse error - nested too deeply") from exc
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = 413
+class BatchTooLarge(PayloadTooLarge):
     default_detail = _("The request body is too large: post fewer events per batch.")
-    default_code = "payload_too_large"
 
 
 # Serializers below describe the API in the OpenAPI schema only: items are validated
@@ -141,7 +140,7 @@ class EventIngestView(APIView):
         try:
             items = request.data
         except RequestDataTooBig as exc:  # DATA_UPLOAD_MAX_MEMORY_SIZE; Django alone would answer an HTML 400
-            raise PayloadTooLarge() from exc
+            raise BatchTooLarge() from exc
         api_key = request.auth
         assert isinstance(api_key, ApiKey)  # HasApiKey let the request in
         result = events_ingest(api_key=api_key, items=items)

@@ -444,7 +444,7 @@ def test_the_schema_documents_the_endpoint_with_bearer_auth(client: Client) -> N
     operation = schema["paths"][URL]["post"]
     assert operation["security"] == [{"apiKeyAuth": []}]
     assert schema["components"]["securitySchemes"]["apiKeyAuth"]["scheme"] == "bearer"
-    assert set(operation["responses"]) == {"200", "400", "401", "413", "415"}
+    assert set(operation["responses"]) == {"200", "400", "401", "413", "415", "500", "503"}
     request = operation["requestBody"]["content"]["application/json"]["schema"]
     assert request["type"] == "array"
 
