@@ -24,8 +24,11 @@ def navigation(request: HttpRequest) -> dict:
         items = [(_("Portfolio"), "portfolio"), (_("Accounts"), "account_list")]
     else:
         items = [(_("Onboarding"), "customer_home"), (_("Team"), "team")]
+    extra = [help_item]
+    if user.is_customer:
+        extra.append({"label": _("Ask support"), "url": reverse("support:inquiries"), "active": namespace == "support"})
     return {
         "nav_items": [{"label": label, "url": reverse(name), "active": name == current} for label, name in items]
-        + [help_item],
+        + extra,
         "show_django_admin": user.is_admin,
     }

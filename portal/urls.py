@@ -77,6 +77,8 @@ urlpatterns = [
     path("reports/export/distribution.csv", report_views.export_distribution, name="report_export_distribution"),
     path("help/analytics/", report_views.help_analytics, name="help_analytics"),
     path("help/analytics/<slug:table>.csv", report_views.export_help_analytics, name="help_analytics_export"),
+    # Support desk
+    path("support/", include("support.urls")),
     # Help centre (public articles need no sign-in)
     path("", include("faq.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"articles": PublicArticleSitemap}}, name="sitemap"),

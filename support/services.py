@@ -11,14 +11,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from faq.models import Article
 from portal.models import Account, User
 from support.clock import Calendar
-from support.models import Category, Inquiry, InquiryChange, Message, Priority, ReplyTarget
+from support.models import AskAttempt, Attachment, Category, Inquiry, InquiryChange, Message, Priority, ReplyTarget
+
+Files = list[tuple[UploadedFile, str]]  # each with the content type its bytes show
 
 Status = Inquiry.Status
 Clock = Inquiry.Clock
@@ -49,9 +53,12 @@ def inquiry_create(
     priority: str = Priority.NORMAL,
     playbook_key: str = "",
     step_key: str = "",
+    attachments: Files | None = None,
+    attempt: AskAttempt | None = None,
     at: dt.datetime | None = None,
 ) -> Inquiry:
-    """A customer's question: the first-reply clock starts now, with the targets that apply to it."""
+    """A customer's question: the first-reply clock starts now, with the targets that apply to it.
+    Sent from an ask attempt, the attempt ends with it (and keeps the articles it suggested)."""
     subject, body = subject.strip(), body.strip()
     problems: dict[str, list[str]] = {}
     if not subject:
@@ -74,7 +81,12 @@ def inquiry_create(
     )  # fmt: skip
     _clock_start(inquiry, Clock.FIRST, now)
     inquiry.save()
-    Message.objects.create(inquiry=inquiry, kind=Message.Kind.CUSTOMER, author=author, body=body, created_at=now)
+    message = Message.objects.create(
+        inquiry=inquiry, kind=Message.Kind.CUSTOMER, author=author, body=body, created_at=now
+    )
+    _attach(message, attachments)
+    if attempt is not None and attempt.account_id == account.pk and not attempt.is_over:
+        AskAttempt.objects.filter(pk=attempt.pk, inquiry=None, solved_at=None).update(inquiry=inquiry)
     return inquiry
 
 
@@ -87,6 +99,7 @@ def inquiry_reply(
     internal: bool = False,
     automatic: bool = False,
     status: str | None = None,
+    attachments: Files | None = None,
     at: dt.datetime | None = None,
 ) -> Message:
     """A message on the thread. The customer's side replies as the customer; staff reply publicly or
@@ -107,6 +120,7 @@ def inquiry_reply(
     message = Message.objects.create(
         inquiry=inquiry, kind=kind, author=by, body=body, automatic=automatic, created_at=now
     )
+    _attach(message, attachments)
     old_status = inquiry.status
     if from_customer:
         if inquiry.clock == Clock.NONE:
@@ -156,6 +170,62 @@ def inquiry_set_status(*, inquiry: Inquiry, status: str, by: User, at: dt.dateti
         inquiry=inquiry, field=InquiryChange.Field.STATUS, old=old_status, new=status, actor=by, occurred_at=now
     )
     return inquiry
+
+
+def _attach(message: Message, attachments: Files | None) -> None:
+    for file, content_type in attachments or []:
+        Attachment.objects.create(
+            message=message, file=file, name=(file.name or "file")[:200], content_type=content_type, size=file.size or 0
+        )
+
+
+# --- Asking: the articles suggested first ---------------------------------------------------
+
+
+def attempt_start(
+    *, account: Account, user: User, query: str = "", playbook_key: str = "", step_key: str = "",
+    category: Category | None = None,
+) -> AskAttempt:  # fmt: skip
+    """A customer opened the form to ask (one of the forms started that deflection is counted over)."""
+    return AskAttempt.objects.create(
+        account=account, user=user, query=query[:200], playbook_key=playbook_key, step_key=step_key, category=category
+    )
+
+
+def _add_ids(current: list[int], ids: list[int]) -> list[int]:
+    return current + [pk for pk in ids if pk not in current]
+
+
+@transaction.atomic
+def attempt_shown(*, attempt: AskAttempt, article_ids: list[int]) -> None:
+    """These articles were suggested to the attempt's customer."""
+    locked = AskAttempt.objects.select_for_update().get(pk=attempt.pk)
+    shown = _add_ids(list(locked.shown), article_ids)
+    if shown != locked.shown:
+        locked.shown = shown
+        locked.save(update_fields=["shown"])
+
+
+@transaction.atomic
+def attempt_opened(*, attempt: AskAttempt, article: Article) -> None:
+    locked = AskAttempt.objects.select_for_update().get(pk=attempt.pk)
+    if article.pk not in locked.opened:
+        locked.opened = [*locked.opened, article.pk]
+        locked.shown = _add_ids(list(locked.shown), [article.pk])
+        locked.save(update_fields=["opened", "shown"])
+
+
+@transaction.atomic
+def attempt_solved(*, attempt: AskAttempt, article: Article, at: dt.datetime | None = None) -> AskAttempt:
+    """ "This solved it": the attempt ends before a question was sent, counted for the article."""
+    locked = AskAttempt.objects.select_for_update().get(pk=attempt.pk)
+    if locked.is_over:
+        raise ValidationError(_("This question was already sent or solved."))
+    locked.solved_by, locked.solved_at = article, at or timezone.now()
+    locked.opened = _add_ids(list(locked.opened), [article.pk])
+    locked.shown = _add_ids(list(locked.shown), [article.pk])
+    locked.save(update_fields=["solved_by", "solved_at", "opened", "shown"])
+    return locked
 
 
 def _status_move(inquiry: Inquiry, status: str, now: dt.datetime) -> None:

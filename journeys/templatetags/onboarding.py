@@ -1,5 +1,6 @@
 """Onboarding shown on pages of the layers below (``{% load onboarding %}``): the help centre names
-the steps an article helps with by key, and this names them as the playbooks do."""
+the steps an article helps with by key, the support desk the step an inquiry is about, and this
+names them as the playbooks do."""
 
 from __future__ import annotations
 
@@ -16,3 +17,10 @@ register = template.Library()
 def article_steps(article: Article) -> list[StepRef]:
     """The onboarding steps ``article`` helps with, by their titles."""
     return steps_named(keys=article_step_keys(article=article))
+
+
+@register.simple_tag
+def step_named(playbook_key: str, step_key: str) -> str:
+    """The title of a step named by keys (as the newest version of its playbook has it), or ""."""
+    found = steps_named(keys=[(playbook_key, step_key)])
+    return found[0].title if found else ""

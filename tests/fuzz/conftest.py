@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -14,6 +15,7 @@ from journeys.onboarding.models import Journey
 from journeys.onboarding.services.journeys import feedback_give, journey_start, value_record_create
 from journeys.workspace.services import note_add
 from portal.preferences import unsubscribe_token
+from support.services import attempt_start, inquiry_create
 from tests.conftest import World
 from tests.factories import (
     ArticleFactory,
@@ -59,6 +61,11 @@ def site(world: World, journey_a: Journey) -> Site:
     revocable = InvitationFactory(account=account, invited_by=world.customer_admin_a)
     for user in (world.customer_a, world.customer_admin_a, world.csm_a, world.admin):
         NotificationPreferencesFactory(user=user)
+    inquiry = inquiry_create(
+        account=account, author=world.customer_a, subject="Import fails", body="At row 2.",
+        attachments=[(SimpleUploadedFile("log.txt", b"row 2: bad date"), "text/plain")],
+    )  # fmt: skip
+    attempt = attempt_start(account=account, user=world.customer_a, query="import")
     connect = journey_a.step_states.get(step_key="connect")
     launch = journey_a.step_states.get(step_key="launch")
     article = {"language": "ja", "slug": public.slug}
@@ -102,6 +109,10 @@ def site(world: World, journey_a: Journey) -> Site:
             "faq:category": {"slug": category.slug},
             "faq:short": {"pk": public.pk},
             "faq:qr": {"pk": public.pk},
+            "support:inquiry": {"pk": inquiry.pk},
+            "support:attachment": {"pk": inquiry.messages.get().attachments.get().pk},
+            "support:suggestion_open": {"attempt": attempt.pk, "article": public.pk},
+            "support:solved": {"attempt": attempt.pk},
         },
     )
 

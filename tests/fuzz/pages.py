@@ -37,6 +37,7 @@ from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, Invitati
 from portal.models import Account, MilestoneKind, User
 from portal.preference_views import NotificationPreferencesForm
 from portal.preferences import categories_for, preferences_get
+from support.forms import AskForm, ReplyForm, SolvedForm
 from tests.fuzz.harness import CUSTOMERS, ROLES, SIGNED_IN, STAFF
 from tests.fuzz.strategies import fields_of, hostile
 
@@ -147,6 +148,14 @@ PAGES: dict[str, Page] = {
     "faq:short": Page(("anon", "customer")),
     "faq:qr": Page(("anon", "customer")),
     "sitemap": Page(("anon",), {"p": PAGE}),
+    "support:inquiries": Page(CUSTOMERS),
+    "support:ask": Page(
+        CUSTOMERS, {"q": hostile, "step": one_of_or_hostile("basics/connect", "basics/nope"), "category": hostile}
+    ),
+    "support:suggest": Page(CUSTOMERS, {"subject": hostile, "body": hostile, "attempt": PAGE}, htmx=True),
+    "support:suggestion_open": Page(CUSTOMERS),
+    "support:inquiry": Page(CUSTOMERS),
+    "support:attachment": Page(SIGNED_IN),
 }
 
 FORMS: dict[str, Form] = {
@@ -229,6 +238,9 @@ FORMS: dict[str, Form] = {
     "success_goal_status": Form(("csm",), {"status": one_of_or_hostile("open", "achieved", "dropped")}),
     "report_refresh": Form(("admin",), {"next": NEXT}),
     "faq:vote": Form(("anon", "customer"), fields_of(VoteForm), bind=lambda data, user: VoteForm(data), htmx=True),
+    "support:ask": Form(CUSTOMERS, fields_of(AskForm), bind=lambda data, user: AskForm(data)),
+    "support:inquiry": Form(CUSTOMERS, fields_of(ReplyForm), bind=lambda data, user: ReplyForm(data)),
+    "support:solved": Form(("customer",), fields_of(SolvedForm), bind=lambda data, user: SolvedForm(data)),
 }
 
 # URLs neither asked nor posted to, by the start of their route, and why.

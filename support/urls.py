@@ -1,0 +1,15 @@
+from django.urls import path
+
+from support import views
+
+app_name = "support"
+
+urlpatterns = [
+    path("", views.inquiry_list, name="inquiries"),
+    path("ask/", views.ask, name="ask"),
+    path("ask/suggest/", views.suggest, name="suggest"),
+    path("ask/<int:attempt>/read/<int:article>/", views.suggestion_open, name="suggestion_open"),
+    path("ask/<int:attempt>/solved/", views.solved, name="solved"),
+    path("<int:pk>/", views.inquiry_detail, name="inquiry"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
+]
