@@ -109,7 +109,7 @@ def inquiry_reply(
     body = body.strip()
     if not body:
         raise ValidationError({"body": [_("Write a message.")]})
-    inquiry = Inquiry.objects.select_for_update().select_related("calendar").get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("calendar").get(pk=inquiry.pk)
     if inquiry.is_closed:
         raise ValidationError(_("This inquiry is closed; ask a new question instead."))
     now = at or timezone.now()
@@ -158,7 +158,7 @@ def inquiry_set_status(*, inquiry: Inquiry, status: str, by: User, at: dt.dateti
     and closed stop it."""
     if status not in STAFF_STATUSES:
         raise ValidationError({"status": [_("Choose a status.")]})
-    inquiry = Inquiry.objects.select_for_update().select_related("calendar").get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("calendar").get(pk=inquiry.pk)
     if inquiry.status == status:
         return inquiry
     now = at or timezone.now()
