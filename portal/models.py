@@ -422,6 +422,10 @@ class OutboxMessage(models.Model):
     available_at = models.DateTimeField(_("next try"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    deliveries = models.PositiveIntegerField(_("times published"), default=0)
+    done_at = models.DateTimeField(
+        _("done"), null=True, blank=True, help_text=_("When a worker finished the task (or gave up on it).")
+    )
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
@@ -431,6 +435,10 @@ class OutboxMessage(models.Model):
             # What the sweep reads: unpublished rows by their next try; published rows by age, to prune.
             models.Index(fields=["available_at"], condition=Q(published_at=None), name="outbox_pending"),
             models.Index(fields=["published_at"], condition=Q(published_at__isnull=False), name="outbox_published"),
+            # Published but never reported done: the broker may have lost them.
+            models.Index(
+                fields=["published_at"], condition=Q(published_at__isnull=False, done_at=None), name="outbox_undone"
+            ),
         ]
 
     def __str__(self) -> str:

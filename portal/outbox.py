@@ -6,11 +6,16 @@ the commit the relay publishes the rows of that call at once, best effort: a bro
 answer is logged and the rows are left, and the request that made the change still succeeds.
 ``outbox_sweep`` (every minute) publishes whatever was left, each row by one sweeper only (SKIP
 LOCKED where the database has row locks), failed ones again with backoff, and forgets published
-rows after ``PUBLISHED_RETENTION``. A published row keeps its task and times, not its arguments:
-those may hold a secret (an invitation's token) and are cleared once the broker has them.
+rows after ``PUBLISHED_RETENTION``.
 
-A message may still be published twice (a process that dies between publishing it and recording
-that it did): every task tolerates being delivered twice.
+A broker that took a message may still lose it (Redis restarted without persistence): each message
+carries its row's id (``OUTBOX_HEADER``), the worker marks the row done when the task has run
+(``task_done``, on Celery's ``task_postrun``), and the sweep publishes again a row that was published
+``REDELIVER_AFTER`` ago and never marked done, up to ``MAX_DELIVERIES`` times. A row done keeps its
+task and times, not its arguments: those may hold a secret (an invitation's token).
+
+So a message may be delivered twice (a process that dies between publishing it and recording that
+it did, a task slower than ``REDELIVER_AFTER``): every task tolerates being delivered twice.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from celery import Task
+from celery.signals import task_postrun
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.celery import app
@@ -42,6 +49,10 @@ SWEEP_BATCH = 500
 SWEEP_BUDGET = timedelta(seconds=40)
 PRUNE_CHUNK = 5000
 ERROR_MAX_LENGTH = 2000
+# A message published this long ago and not done is published again (the broker may have lost it).
+REDELIVER_AFTER = timedelta(minutes=30)
+MAX_DELIVERIES = 5
+OUTBOX_HEADER = "kachi_outbox"
 
 
 @dataclass
@@ -49,6 +60,7 @@ class SweepResult:
     published: int = 0
     failed: int = 0
     pruned: int = 0
+    redelivered: int = 0
 
 
 def enqueue(task: str, args: Sequence[object] = (), kwargs: dict[str, Any] | None = None) -> None:
@@ -76,11 +88,43 @@ def enqueue_many(task: str, args_list: Sequence[Sequence[object]], kwargs: dict[
 
 def _publish(message: OutboxMessage) -> None:
     task = app.tasks.get(message.task)
+    headers = {OUTBOX_HEADER: str(message.pk)}
     # One try: a broker that is down is the sweep's to wait for, not the request's.
     if task is None:  # not imported by this process: a worker knows it by its name
-        app.send_task(message.task, args=message.args, kwargs=message.kwargs, retry=False)
+        app.send_task(message.task, args=message.args, kwargs=message.kwargs, retry=False, headers=headers)
     else:
-        task.apply_async(args=message.args, kwargs=message.kwargs, retry=False)
+        task.apply_async(args=message.args, kwargs=message.kwargs, retry=False, headers=headers)
+
+
+def _published(ids: list[int], now: datetime) -> None:
+    """Record that these rows went to the broker. Tasks run in this process (eager, as in tests) ran
+    already: they are done too."""
+    if not ids:
+        return
+    done: dict[str, Any] = {"done_at": now, "args": [], "kwargs": {}} if app.conf.task_always_eager else {}
+    OutboxMessage.objects.filter(pk__in=ids).update(published_at=now, deliveries=F("deliveries") + 1, **done)
+
+
+@task_postrun.connect
+def _task_finished(*, task: Task[Any, Any] | None = None, state: str | None = None, **_kwargs: object) -> None:
+    """In the worker, after each run of a task: one published from a row marks it done, unless it
+    is to be retried (its retry is the task's own)."""
+    if task is None or state == "RETRY":
+        return
+    request = task.request
+    message_id = request.get(OUTBOX_HEADER) or (getattr(request, "headers", None) or {}).get(OUTBOX_HEADER)
+    if message_id is not None:
+        task_done(message_id)
+
+
+def task_done(message_id: object) -> None:
+    """A worker finished the task of this row (or gave up on it): it is not published again, and its
+    arguments are forgotten."""
+    try:
+        pk = int(str(message_id))
+    except ValueError:
+        return
+    OutboxMessage.objects.filter(pk=pk, done_at=None).update(done_at=timezone.now(), args=[], kwargs={})
 
 
 def _publish_all(messages: list[OutboxMessage]) -> tuple[list[int], OutboxMessage | None, Exception | None]:
@@ -100,8 +144,7 @@ def _relay(messages: list[OutboxMessage]) -> None:
     try:
         done, failed, error = _publish_all(messages)
         now = timezone.now()
-        if done:
-            OutboxMessage.objects.filter(pk__in=done, published_at=None).update(published_at=now, args=[], kwargs={})
+        _published(done, now)
         if failed is not None:
             logger.warning(
                 "outbox: %s (message %s) was not published, the sweep will: %r", failed.task, failed.pk, error
@@ -132,6 +175,8 @@ def outbox_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> Sw
         result.failed += failed
         if failed or published < batch:
             break
+    if not result.failed:
+        result.redelivered = _redeliver(now=now or timezone.now(), batch=batch)
     result.pruned = outbox_prune(before=(now or timezone.now()) - PUBLISHED_RETENTION)
     return result
 
@@ -145,8 +190,7 @@ def _sweep_batch(*, now: datetime, batch: int) -> tuple[int, int]:
             .select_for_update(skip_locked=True)[:batch]
         )
         done, failed, error = _publish_all(messages)
-        if done:
-            OutboxMessage.objects.filter(pk__in=done).update(published_at=timezone.now(), args=[], kwargs={})
+        _published(done, timezone.now())
         if failed is None:
             return len(done), 0
         logger.warning("outbox: %s (message %s) could not be published: %r", failed.task, failed.pk, error)
@@ -158,11 +202,31 @@ def _sweep_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         return len(done), 1
 
 
+def _redeliver(*, now: datetime, batch: int) -> int:
+    """Publish again the rows published ``REDELIVER_AFTER`` ago that no worker marked done."""
+    with transaction.atomic():
+        messages = list(
+            OutboxMessage.objects.filter(
+                published_at__lte=now - REDELIVER_AFTER, done_at=None, deliveries__lt=MAX_DELIVERIES
+            )
+            .order_by("published_at", "pk")
+            .select_for_update(skip_locked=True)[:batch]
+        )
+        done, failed, error = _publish_all(messages)
+        _published(done, timezone.now())
+        if done:
+            logger.warning("outbox: %s messages published again: no worker reported them done", len(done))
+        if failed is not None:
+            logger.warning("outbox: %s (message %s) could not be published again: %r", failed.task, failed.pk, error)
+        return len(done)
+
+
 def outbox_prune(*, before: datetime) -> int:
-    """Delete rows published before ``before``, a chunk per statement. Returns how many went."""
+    """Delete rows done (or given up on) before ``before``, a chunk per statement. Returns how many went."""
     deleted = 0
+    gone = Q(done_at__lt=before) | Q(done_at=None, published_at__lt=before, deliveries__gte=MAX_DELIVERIES)
     while True:
-        chunk = OutboxMessage.objects.filter(published_at__lt=before).order_by().values("pk")[:PRUNE_CHUNK]
+        chunk = OutboxMessage.objects.filter(gone).order_by().values("pk")[:PRUNE_CHUNK]
         count, _by_model = OutboxMessage.objects.filter(pk__in=chunk).delete()
         deleted += count
         if count < PRUNE_CHUNK:

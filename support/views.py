@@ -108,8 +108,8 @@ def suggestion_open(request: CustomerHttpRequest, attempt: int, article: int) ->
     return redirect(item.get_absolute_url())
 
 
-@customer_required
 @require_POST
+@customer_required
 def solved(request: CustomerHttpRequest, attempt: int) -> HttpResponseBase:
     """ "This solved it": the attempt ends without a question sent."""
     found = _attempt(request, attempt)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -118,6 +119,10 @@ def assert_told_once(worker: Worker, achievement: Achievement) -> None:
     }
     assert expected <= set(mailed)
     assert max(mailed.values()) == 1
+    # The worker reported each task it ran: nothing is waiting to be published again.
+    worker.wait_for(
+        lambda: not OutboxMessage.objects.filter(done_at=None).exists(), "every outbox row marked done by the worker"
+    )
 
 
 def test_events_posted_while_the_broker_is_down_reach_their_milestone_once(worker: Worker, world: World) -> None:
@@ -202,3 +207,13 @@ def test_value_recorded_while_the_broker_is_down_is_told_once(worker: Worker, wo
 
     worker.sweep()
     assert_told_once(worker, achievement)
+
+
+def test_the_worker_marks_each_message_it_ran_done(worker: Worker, world: World) -> None:
+    with transaction.atomic():
+        outbox.enqueue("portal.tasks.housekeeping")
+    message = OutboxMessage.objects.get()
+    # Published by this process, run by the worker: the row's id travels in the message's headers.
+    worker.wait_for(lambda: OutboxMessage.objects.filter(pk=message.pk, done_at__isnull=False).exists(), "done_at")
+    message.refresh_from_db()
+    assert message.deliveries == 1 and (message.args, message.kwargs) == ([], {})

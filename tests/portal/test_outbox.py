@@ -55,7 +55,7 @@ def test_a_committed_change_publishes_its_task_after_the_commit(
     message.refresh_from_db()
     assert message.published_at is not None and message.attempts == 0
     assert [m.to for m in mail.outbox] == [["new@alpha.example"]]
-    # Published, the row keeps no arguments: the invitation's token is not left lying in the table.
+    # Done, the row keeps no arguments: the invitation's token is not left lying in the table.
     assert (message.args, message.kwargs) == ([], {})
 
 
@@ -108,7 +108,8 @@ def test_published_rows_are_pruned_after_their_retention(django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         outbox.enqueue_many("portal.tasks.housekeeping", [[], []])
     old, recent = OutboxMessage.objects.order_by("pk")
-    OutboxMessage.objects.filter(pk=old.pk).update(published_at=timezone.now() - timedelta(days=3))
+    three_days_ago = timezone.now() - timedelta(days=3)
+    OutboxMessage.objects.filter(pk=old.pk).update(published_at=three_days_ago, done_at=three_days_ago)
     waiting = OutboxMessage.objects.create(
         task="portal.tasks.housekeeping", created_at=timezone.now() - timedelta(days=9)
     )
@@ -117,6 +118,33 @@ def test_published_rows_are_pruned_after_their_retention(django_capture_on_commi
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
     waiting.refresh_from_db()
     assert waiting.published_at is not None  # an unpublished one is published, however old
+
+
+def test_a_message_the_broker_lost_is_published_again_until_a_worker_has_run_it(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        issued = invite(world, "lost@alpha.example")
+    message = OutboxMessage.objects.get()
+    # The broker took it, then lost it (a Redis restarted without persistence): published, never done.
+    message.published_at, message.deliveries = timezone.now() - outbox.REDELIVER_AFTER, 1
+    message.save()
+    callbacks.clear()
+    assert outbox.outbox_sweep(now=timezone.now() - timedelta(minutes=1)).redelivered == 0  # not yet
+
+    result = outbox.outbox_sweep()
+
+    assert result.redelivered == 1
+    message.refresh_from_db()
+    assert message.deliveries == 2 and message.done_at is not None
+    assert (message.args, message.kwargs) == ([], {})  # done: the token is no longer in the table
+    assert [m.to for m in mail.outbox] == [["lost@alpha.example"]]
+    assert f"/invite/{issued.token}/" in mail.outbox[0].body
+    assert outbox.outbox_sweep().redelivered == 0
+    # Not done after the last delivery: given up, kept until the retention, then pruned.
+    OutboxMessage.objects.filter(pk=message.pk).update(done_at=None, deliveries=outbox.MAX_DELIVERIES)
+    assert outbox.outbox_sweep().redelivered == 0
+    assert outbox.outbox_sweep(now=timezone.now() + outbox.PUBLISHED_RETENTION + outbox.REDELIVER_AFTER).pruned == 1
 
 
 def test_the_sweep_runs_every_minute_from_the_database_schedule() -> None:

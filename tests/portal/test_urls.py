@@ -11,9 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from journeys.onboarding.services.journeys import value_record_create
+from support.services import attempt_start, inquiry_create
 from tests.conftest import World
 from tests.factories import (
     AccountNoteFactory,
@@ -130,6 +132,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "faq:qr": signed_in(404, 200),
     "sitemap": same(200),
     "media": same(404),  # served only in development, and there is no such file
+    "support:inquiries": row(302, 200, 200, 200, 403, 403, 403),
+    "support:ask": row(302, 200, 200, 200, 403, 403, 403),
+    "support:suggest": row(302, 200, 200, 200, 403, 403, 403),
+    # Another's attempt counts nothing, but the article still opens for whoever may read it.
+    "support:suggestion_open": row(302, 302, 302, 302, 403, 403, 403),
+    "support:solved": same(405),
+    "support:inquiry": row(302, 200, 200, 404, 403, 403, 403),  # customer A's question
+    "support:attachment": row(302, 200, 200, 404, 200, 404, 200),
 }
 
 # POST-only URLs are also posted to (with an empty form) by every role: 404 is
@@ -138,6 +148,7 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "logout": same(302),
     "set_language": same(302),
     "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
+    "support:solved": row(302, 400, 404, 404, 403, 403, 403),  # customer A's attempt, no article chosen
     "invitation_resend": row(302, 403, 302, 404, 302, 404, 302),
     # A colleague in account A: its customer admin removes them (or is told the empty form is no
     # role); a member may not (403); another account's admin finds no such member (404).
@@ -227,6 +238,11 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     record = value_record_create(
         account=world.account_a, amount=Decimal(1000), occurred_on=date(2026, 1, 5), note="", by=world.csm_a
     )
+    inquiry = inquiry_create(
+        account=world.account_a, author=world.customer_a, subject="Import", body="Fails.",
+        attachments=[(SimpleUploadedFile("log.txt", b"log"), "text/plain")],
+    )  # fmt: skip
+    attempt = attempt_start(account=world.account_a, user=world.customer_a)
     pk_of = {
         **dict.fromkeys(
             ["value_record", "value_record_delete", "account_value_record", "account_value_record_delete"], record.pk
@@ -244,6 +260,8 @@ def test_role_url_matrix(world: World, journey_a) -> None:
         "faq:short": customers_only.pk,
         "faq:qr": customers_only.pk,
         "api_article_detail": customers_only.pk,
+        "support:inquiry": inquiry.pk,
+        "support:attachment": inquiry.messages.get().attachments.get().pk,
     }
     users = {
         "anon": None,
@@ -264,7 +282,10 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     mismatches = []
     checked = 0
     for name, route in all_urls():
-        url = concrete(route, {**SAMPLES, "pk": str(pk_of.get(name, 0))})
+        url = concrete(
+            route,
+            {**SAMPLES, "pk": str(pk_of.get(name, 0)), "attempt": str(attempt.pk), "article": str(customers_only.pk)},
+        )
         expected = expected_for(name)
         for role in ROLES:
             response = clients[role].get(url)
