@@ -18,17 +18,23 @@ def navigation(request: HttpRequest) -> dict:
             (_("Reports"), "admin_home"),
             (_("Accounts"), "account_list"),
             (_("Portfolio"), "portfolio"),
+            (_("Support"), "support:queue"),
             (_("API"), "api_docs"),
         ]
     elif user.is_csm:
-        items = [(_("Portfolio"), "portfolio"), (_("Accounts"), "account_list")]
+        items = [(_("Portfolio"), "portfolio"), (_("Accounts"), "account_list"), (_("Support"), "support:queue")]
+    elif user.is_agent:
+        items = [(_("Support"), "support:queue")]
     else:
         items = [(_("Onboarding"), "customer_home"), (_("Team"), "team")]
     extra = [help_item]
     if user.is_customer:
         extra.append({"label": _("Ask support"), "url": reverse("support:inquiries"), "active": namespace == "support"})
     return {
-        "nav_items": [{"label": label, "url": reverse(name), "active": name == current} for label, name in items]
+        "nav_items": [
+            {"label": label, "url": reverse(name), "active": name == current or name.startswith(f"{namespace or '-'}:")}
+            for label, name in items
+        ]
         + extra,
         "show_django_admin": user.is_admin,
     }

@@ -62,6 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         CUSTOMER = "customer", _("Customer")
         CSM = "csm", _("CS manager")
         ADMIN = "admin", _("Admin")
+        AGENT = "agent", _("Support agent")
 
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
@@ -110,6 +111,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_csm(self) -> bool:
         return self.is_active and self.role == self.Role.CSM
+
+    @property
+    def is_agent(self) -> bool:
+        """Support agents answer the inquiries of every account, and see nothing else of them."""
+        return self.is_active and self.role == self.Role.AGENT
 
     @property
     def is_customer(self) -> bool:

@@ -47,6 +47,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("admin_home")
     if user.is_csm:
         return redirect("portfolio")
+    if user.is_agent:
+        return redirect("support:queue")
     return redirect("customer_home")
 
 

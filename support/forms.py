@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from support.attachments import checked_attachments
-from support.models import Category, Priority
+from support.models import Category, Inquiry, Priority
 
 KEY = r"^[-a-zA-Z0-9_]+$"
 
@@ -61,3 +61,81 @@ class ReplyForm(forms.Form):
 
 class SolvedForm(forms.Form):
     article = forms.IntegerField(min_value=1, max_value=2**62)
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, from the query string; anything unknown is ignored, never an error."""
+
+    SHOW = [
+        ("owed", _("Waiting for our reply")),
+        ("waiting", _("Waiting on the customer")),
+        ("done", _("Solved or closed")),
+        ("all", _("All")),
+    ]
+    show = forms.ChoiceField(label=_("Show"), choices=SHOW, required=False)
+    assignee = forms.ChoiceField(
+        label=_("Assignee"),
+        choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))],
+        required=False,
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("Any")), *Priority.choices], required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("Any")
+    )
+    q = forms.CharField(label=_("Subject or account"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].label_from_instance = lambda category: category.display_name  # type: ignore[attr-defined]
+
+
+class DeskReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+    internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
+    status = forms.ChoiceField(
+        label=_("Then"),
+        choices=[("waiting", _("Wait on the customer")), ("open", _("Keep open")), ("solved", _("Mark solved"))],
+        initial="waiting",
+        required=False,
+    )
+    attachments = AttachmentsField(label=_("Attachments"), required=False)
+
+
+class DeskStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[(s.value, s.label) for s in Inquiry.Status if s != Inquiry.Status.NEW]
+    )
+
+
+class IdsField(forms.Field):
+    """Ids repeated under one name (the queue's checkboxes): at most ``MAX_IDS`` whole numbers."""
+
+    MAX_IDS = 500
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, (list, tuple)) else [value] if value else []
+        if len(values) > self.MAX_IDS:
+            raise forms.ValidationError(_("Choose at most %(count)s at once.") % {"count": self.MAX_IDS})
+        try:
+            ids = sorted({int(str(v)) for v in values})
+        except ValueError:
+            raise forms.ValidationError(_("Choose inquiries from the list.")) from None
+        if any(not 0 < pk < 2**62 for pk in ids):
+            raise forms.ValidationError(_("Choose inquiries from the list."))
+        return ids
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(_("Tick the inquiries to assign."), code="required")
+
+
+class AssignForm(forms.Form):
+    """Assign one or many inquiries (``inquiries`` repeated) to someone on the desk, or to nobody."""
+
+    inquiries = IdsField()
+    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int, empty_value=None, required=False, choices=[])
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody")), *people]  # type: ignore[attr-defined]

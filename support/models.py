@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from faq.models import Article
 from portal.models import Account, Segment
@@ -239,11 +240,11 @@ class Inquiry(models.Model):
     targets or calendars rewrites nothing."""
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        OPEN = "open", _("Open")
+        NEW = "new", pgettext_lazy("inquiry", "New")
+        OPEN = "open", pgettext_lazy("inquiry", "Open")
         WAITING = "waiting", _("Waiting on the customer")
-        SOLVED = "solved", _("Solved")
-        CLOSED = "closed", _("Closed")
+        SOLVED = "solved", pgettext_lazy("inquiry", "Solved")
+        CLOSED = "closed", pgettext_lazy("inquiry", "Closed")
 
     class Clock(models.TextChoices):
         NONE = "", _("Nothing owed")
@@ -292,6 +293,9 @@ class Inquiry(models.Model):
     clock_used_business_seconds = models.FloatField(_("clock business time used"), default=0.0)
     fast_due_at = models.DateTimeField(_("fast reply by"), null=True, blank=True)
     due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    # When three quarters of each target are used up: the queue warns from then on.
+    fast_warn_at = models.DateTimeField(_("fast reply warning"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("reply warning"), null=True, blank=True)
 
     # The first reply, as it happened.
     first_replied_at = models.DateTimeField(_("first reply"), null=True, blank=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.utils import timezone
 
@@ -75,3 +76,60 @@ def suggestions(*, text: str, user: User, language: str) -> list[Article]:
     if not text:
         return []
     return list(search_results(text, user=user, language=language, limit=SUGGESTIONS).hits)
+
+
+# --- The desk ----------------------------------------------------------------------------------
+
+
+def desk_inquiries(*, user: User) -> QuerySet[Inquiry]:
+    """The inquiries ``user`` answers: every one for agents and admins, their accounts' for a CS manager."""
+    inquiries = Inquiry.objects.all()
+    if user.is_agent or user.is_admin:
+        pass
+    elif user.is_csm:
+        inquiries = inquiries.filter(account__csm=user)
+    else:
+        inquiries = inquiries.none()
+    return inquiries.select_related("account", "category", "assignee", "author")
+
+
+def desk_inquiry(*, user: User, pk: int) -> Inquiry:
+    inquiry = desk_inquiries(user=user).select_related("calendar").filter(pk=pk).first()
+    if inquiry is None:
+        raise Http404
+    return inquiry
+
+
+def by_deadline(inquiries: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
+    """The nearest deadline first (the fast reply's, else the target's); nothing owed last."""
+    nearest = Least(Coalesce("fast_due_at", "due_at"), "due_at")
+    return inquiries.annotate(nearest_due=nearest).order_by(F("nearest_due").asc(nulls_last=True), "-updated_at", "-id")
+
+
+def desk_people() -> QuerySet[User]:
+    """Who may be given an inquiry: agents, admins, and CS managers."""
+    return User.objects.filter(is_active=True, role__in=[User.Role.AGENT, User.Role.ADMIN, User.Role.CSM]).order_by(
+        "name", "email"
+    )
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """Where an inquiry's clock stands now: ``late`` past its target, ``fast_missed`` past the fast
+    reply, ``warning`` three quarters used up, ``ok``, or ``none`` (nothing owed, or paused)."""
+
+    state: str
+    due: dt.datetime | None
+
+
+def urgency(inquiry: Inquiry, *, now: dt.datetime | None = None) -> Urgency:
+    now = now or timezone.now()
+    if not inquiry.clock or inquiry.clock_running_since is None or inquiry.due_at is None:
+        return Urgency("none", None)
+    if now >= inquiry.due_at:
+        return Urgency("late", inquiry.due_at)
+    if inquiry.fast_due_at is not None and now >= inquiry.fast_due_at:
+        return Urgency("fast_missed", inquiry.due_at)
+    due = inquiry.fast_due_at or inquiry.due_at
+    warned = [w for w in (inquiry.fast_warn_at, inquiry.warn_at) if w is not None]
+    return Urgency("warning" if any(now >= w for w in warned) else "ok", due)

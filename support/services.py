@@ -30,6 +30,8 @@ DEFAULT_FAST_MINUTES = 60
 DEFAULT_TARGET_MINUTES = 24 * 60
 # What staff may move an inquiry to (new is only where it starts).
 STAFF_STATUSES = (Status.OPEN, Status.WAITING, Status.SOLVED, Status.CLOSED)
+# The queue warns once this share of a target is used up.
+WARN_AT = 0.75
 
 
 def reply_target_for(*, account: Account, priority: str) -> ReplyTarget | None:
@@ -259,16 +261,20 @@ def _clock_start(inquiry: Inquiry, clock: str, now: dt.datetime) -> None:
 
 
 def _clock_resume(inquiry: Inquiry, now: dt.datetime) -> None:
-    """Run from ``now`` with what the clock has left: the deadlines are stored here."""
+    """Run from ``now`` with what the clock has left: the deadlines (and the moments three quarters
+    of each target are used up) are stored here."""
     inquiry.clock_running_since = now
     fast, target = _targets(inquiry)
-    left = target - dt.timedelta(seconds=inquiry.clock_used_seconds)
-    inquiry.due_at = now + max(left, dt.timedelta(0))
+    used = dt.timedelta(seconds=inquiry.clock_used_seconds)
+    inquiry.due_at = now + max(target - used, dt.timedelta(0))
+    inquiry.warn_at = now + max(target * WARN_AT - used, dt.timedelta(0))
     if fast is None:
-        inquiry.fast_due_at = None
+        inquiry.fast_due_at = inquiry.fast_warn_at = None
         return
-    fast_left = fast - dt.timedelta(seconds=inquiry.clock_used_business_seconds)
-    inquiry.fast_due_at = _business(inquiry).add(now, fast_left) if fast_left > dt.timedelta(0) else now
+    business = _business(inquiry)
+    used_business = dt.timedelta(seconds=inquiry.clock_used_business_seconds)
+    inquiry.fast_due_at = business.add(now, max(fast - used_business, dt.timedelta(0)))
+    inquiry.fast_warn_at = business.add(now, max(fast * WARN_AT - used_business, dt.timedelta(0)))
 
 
 def _clock_pause(inquiry: Inquiry, now: dt.datetime) -> None:
@@ -277,11 +283,13 @@ def _clock_pause(inquiry: Inquiry, now: dt.datetime) -> None:
     used, business = _used(inquiry, now)
     inquiry.clock_used_seconds, inquiry.clock_used_business_seconds = used, business
     inquiry.clock_running_since = inquiry.due_at = inquiry.fast_due_at = None
+    inquiry.warn_at = inquiry.fast_warn_at = None
 
 
 def _clock_stop(inquiry: Inquiry) -> None:
     inquiry.clock = Clock.NONE
     inquiry.clock_running_since = inquiry.due_at = inquiry.fast_due_at = None
+    inquiry.warn_at = inquiry.fast_warn_at = None
     inquiry.clock_used_seconds = inquiry.clock_used_business_seconds = 0.0
 
 
@@ -309,3 +317,30 @@ def _business(inquiry: Inquiry) -> Calendar:
         cached = inquiry.business_clock()
         inquiry._business_clock = cached  # type: ignore[attr-defined]
     return cached
+
+
+@transaction.atomic
+def inquiry_assign(*, inquiries: list[Inquiry], assignee: User | None, by: User) -> int:
+    """Give these inquiries to ``assignee`` (None: to nobody), keeping each change in the history.
+    The assignee is someone on the desk: an agent, an admin, or the account's CS manager."""
+    if assignee is not None and not (
+        assignee.is_agent
+        or assignee.is_admin
+        or (assignee.is_csm and all(i.account.csm_id == assignee.pk for i in inquiries))
+    ):
+        raise ValidationError({"assignee": [_("Choose a support agent, an admin or the account's CS manager.")]})
+    now = timezone.now()
+    changed = 0
+    locked = Inquiry.objects.select_for_update(of=("self",)).filter(pk__in=[i.pk for i in inquiries])
+    for inquiry in locked.select_related("assignee"):
+        if inquiry.assignee_id == (assignee.pk if assignee else None):
+            continue
+        old = inquiry.assignee.email if inquiry.assignee else ""
+        inquiry.assignee, inquiry.updated_at = assignee, now
+        inquiry.save(update_fields=["assignee", "updated_at"])
+        InquiryChange.objects.create(
+            inquiry=inquiry, field=InquiryChange.Field.ASSIGNEE, old=old, new=assignee.email if assignee else "",
+            actor=by, occurred_at=now,
+        )  # fmt: skip
+        changed += 1
+    return changed

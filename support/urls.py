@@ -1,6 +1,6 @@
 from django.urls import path
 
-from support import views
+from support import desk_views, views
 
 app_name = "support"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("ask/<int:attempt>/solved/", views.solved, name="solved"),
     path("<int:pk>/", views.inquiry_detail, name="inquiry"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
+    # The desk
+    path("desk/", desk_views.queue, name="queue"),
+    path("desk/assign/", desk_views.assign, name="assign"),
+    path("desk/<int:pk>/", desk_views.inquiry, name="desk_inquiry"),
+    path("desk/<int:pk>/status/", desk_views.status, name="desk_status"),
 ]

@@ -63,6 +63,11 @@ class AdminFactory(UserFactory):
     email = factory.Sequence(lambda n: f"admin{n}@kachi.example")
 
 
+class AgentFactory(UserFactory):
+    role = User.Role.AGENT
+    email = factory.Sequence(lambda n: f"agent{n}@kachi.example")
+
+
 class SegmentFactory(DjangoModelFactory[Segment]):
     class Meta:
         model = Segment

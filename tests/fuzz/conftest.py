@@ -113,6 +113,8 @@ def site(world: World, journey_a: Journey) -> Site:
             "support:attachment": {"pk": inquiry.messages.get().attachments.get().pk},
             "support:suggestion_open": {"attempt": attempt.pk, "article": public.pk},
             "support:solved": {"attempt": attempt.pk},
+            "support:desk_inquiry": {"pk": inquiry.pk},
+            "support:desk_status": {"pk": inquiry.pk},
         },
     )
 

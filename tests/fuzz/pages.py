@@ -37,7 +37,7 @@ from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, Invitati
 from portal.models import Account, MilestoneKind, User
 from portal.preference_views import NotificationPreferencesForm
 from portal.preferences import categories_for, preferences_get
-from support.forms import AskForm, ReplyForm, SolvedForm
+from support.forms import AskForm, DeskReplyForm, DeskStatusForm, QueueFilterForm, ReplyForm, SolvedForm
 from tests.fuzz.harness import CUSTOMERS, ROLES, SIGNED_IN, STAFF
 from tests.fuzz.strategies import fields_of, hostile
 
@@ -156,6 +156,8 @@ PAGES: dict[str, Page] = {
     "support:suggestion_open": Page(CUSTOMERS),
     "support:inquiry": Page(CUSTOMERS),
     "support:attachment": Page(SIGNED_IN),
+    "support:queue": Page(STAFF, {**fields_of(QueueFilterForm), "page": PAGE}),
+    "support:desk_inquiry": Page(STAFF),
 }
 
 FORMS: dict[str, Form] = {
@@ -241,6 +243,16 @@ FORMS: dict[str, Form] = {
     "support:ask": Form(CUSTOMERS, fields_of(AskForm), bind=lambda data, user: AskForm(data)),
     "support:inquiry": Form(CUSTOMERS, fields_of(ReplyForm), bind=lambda data, user: ReplyForm(data)),
     "support:solved": Form(("customer",), fields_of(SolvedForm), bind=lambda data, user: SolvedForm(data)),
+    "support:desk_inquiry": Form(STAFF, fields_of(DeskReplyForm), bind=lambda data, user: DeskReplyForm(data)),
+    "support:desk_status": Form(STAFF, fields_of(DeskStatusForm), bind=lambda data, user: DeskStatusForm(data)),
+    "support:assign": Form(
+        STAFF,
+        {
+            "inquiries": st.one_of(st.integers(min_value=-1, max_value=2**70).map(str), hostile),
+            "assignee": st.one_of(st.integers(min_value=-1, max_value=2**70).map(str), hostile),
+            "next": NEXT,
+        },
+    ),
 }
 
 # URLs neither asked nor posted to, by the start of their route, and why.

@@ -140,6 +140,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "support:solved": same(405),
     "support:inquiry": row(302, 200, 200, 404, 403, 403, 403),  # customer A's question
     "support:attachment": row(302, 200, 200, 404, 200, 404, 200),
+    "support:queue": row(302, 403, 403, 403, 200, 200, 200),
+    "support:desk_inquiry": row(302, 403, 403, 403, 200, 404, 200),  # customer A's question
+    "support:desk_status": same(405),
+    "support:assign": same(405),
 }
 
 # POST-only URLs are also posted to (with an empty form) by every role: 404 is
@@ -149,6 +153,8 @@ POST_EXPECTED: dict[str, dict[str, int]] = {
     "set_language": same(302),
     "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
     "support:solved": row(302, 400, 404, 404, 403, 403, 403),  # customer A's attempt, no article chosen
+    "support:desk_status": row(302, 403, 403, 403, 400, 404, 400),  # an empty form is refused
+    "support:assign": row(302, 403, 403, 403, 400, 400, 400),
     "invitation_resend": row(302, 403, 302, 404, 302, 404, 302),
     # A colleague in account A: its customer admin removes them (or is told the empty form is no
     # role); a member may not (403); another account's admin finds no such member (404).
@@ -261,6 +267,8 @@ def test_role_url_matrix(world: World, journey_a) -> None:
         "faq:qr": customers_only.pk,
         "api_article_detail": customers_only.pk,
         "support:inquiry": inquiry.pk,
+        "support:desk_inquiry": inquiry.pk,
+        "support:desk_status": inquiry.pk,
         "support:attachment": inquiry.messages.get().attachments.get().pk,
     }
     users = {
