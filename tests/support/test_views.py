@@ -190,3 +190,17 @@ def test_the_list_and_the_thread_take_the_same_queries_for_one_and_many(world: W
         assert len(client.get(f"/support/{first.pk}/").context["messages_"]) == 9
     assert_same_queries(list_few, list_many, label="list")
     assert_same_queries(thread_few, thread_many, label="thread")
+
+
+def test_a_customer_asks_about_a_step_from_their_checklist_and_staff_are_not_offered_it(world: World) -> None:
+    from journeys.onboarding.services.journeys import journey_start
+
+    playbook = PublishedPlaybookFactory(key="basics", step_count=0, segments=[world.account_a.segment])
+    StepFactory(playbook=playbook, key="connect", title="データ連携", title_en="Connect your data")
+    journey_start(account=world.account_a, playbook=playbook)
+
+    checklist = signed_in(world.customer_a, language="en").get("/app/").content.decode()
+
+    assert 'href="/support/ask/?step=basics/connect&amp;q=Connect%20your%20data"' in checklist
+    assert "Ask about this step" in checklist
+    assert "Ask about this step" not in signed_in(world.csm_a, language="en").get("/accounts/alpha/").content.decode()
