@@ -833,3 +833,14 @@ def seed_workspace(*, rng: random.Random, now: datetime) -> dict[str, int]:
             notes += 1
     evaluated = risk_evaluate(now=now).evaluated
     return {"goals": goals, "notes": notes, "risks": evaluated}
+
+
+def steps_by_account() -> dict[int, list[tuple[str, str]]]:
+    """For each demo account, the (playbook key, step key) of its journeys' steps: what its people
+    ask support about."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for account_id, playbook_key, step_key in StepState.objects.values_list(
+        "journey__account_id", "journey__playbook_key", "step_key"
+    ).order_by("journey__account_id", "pk"):
+        found.setdefault(account_id, []).append((playbook_key, step_key))
+    return found

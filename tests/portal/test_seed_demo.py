@@ -47,6 +47,7 @@ def test_demo_logins_work(client) -> None:
     for email, home in [
         ("admin@kachi.example", "/reports/"),
         ("sato@kachi.example", "/portfolio/"),
+        ("tanaka@kachi.example", "/support/desk/"),
         ("admin@sakura-foods.example", "/app/"),
         ("user1@sakura-foods.example", "/app/"),
     ]:
@@ -60,3 +61,19 @@ def test_segments_carry_reference_bands_from_published_benchmarks() -> None:
     bands = dict(Segment.objects.values_list("slug", "reference_low_days"))
     assert bands == {"plg": 1, "smb": 7, "mid-market": 20, "enterprise": 30}
     assert Segment.objects.get(slug="enterprise").reference_high_days == 90
+
+
+def test_the_demo_desk_has_inquiries_answered_fast_late_and_waiting() -> None:
+    from support.models import AskAttempt, Inquiry, Message
+
+    seed()
+    assert Inquiry.objects.count() >= 30
+    assert Inquiry.objects.filter(first_reply_fast=True).exists()
+    assert Inquiry.objects.filter(first_reply_in_target=False).exists()
+    assert Inquiry.objects.filter(first_replied_at=None).exists()
+    assert Message.objects.filter(kind=Message.Kind.NOTE).exists()
+    assert AskAttempt.objects.filter(solved_by__isnull=False).exists()
+    assert AskAttempt.objects.filter(inquiry__isnull=False).count() == Inquiry.objects.count()
+    counts = Inquiry.objects.count()
+    seed()
+    assert Inquiry.objects.count() == counts

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from faq.demo import seed_help_centre
-from journeys.demo import seed_journeys, seed_workspace
+from journeys.demo import seed_journeys, seed_workspace, steps_by_account
 from journeys.onboarding.selectors import playbooks_of_steps
 from portal.models import Account, Membership, Segment, User
+from support.demo import AGENTS, seed_support
 
 DEMO_PASSWORD = "kachi-demo"  # noqa: S105 - printed for people to sign in with
 
@@ -195,6 +196,7 @@ class Command(BaseCommand):
         articles_added = seed_help_centre(
             by=User.objects.filter(is_superuser=True).order_by("pk").first(), step_playbooks=playbooks_of_steps()
         )
+        support = seed_support(rng=rng, now=now, password=password, steps=steps_by_account())
 
         if options.get("verbosity", 1) >= 1:
             self.stdout.write(
@@ -217,6 +219,11 @@ class Command(BaseCommand):
                 )
             )
             self.stdout.write(self.style.SUCCESS(f"Help centre: {articles_added} articles added."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Support desk: {inquiries} inquiries and {attempts} ask attempts added.".format(**support)
+                )
+            )
             self.stdout.write(demo_logins_text())
 
 
@@ -225,6 +232,7 @@ def demo_logins_text() -> str:
     rows = [
         ("Admin", ADMIN[0]),
         ("CS manager", CSMS[0][0]),
+        ("Support agent", AGENTS[0][0]),
         ("Customer admin", f"admin@{first}.example"),
         ("Customer member", f"user1@{first}.example"),
     ]
