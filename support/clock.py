@@ -81,8 +81,9 @@ class Calendar:
             return timedelta(0)
         return sum((hi - lo for lo, hi in self.spans(start, end)), timedelta(0))
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The earliest moment by which ``duration`` of open time has passed since ``start``."""
+    def add(self, start: datetime, duration: timedelta) -> datetime | None:
+        """The earliest moment by which ``duration`` of open time has passed since ``start``; None when
+        the calendar is not open that long within ``HORIZON`` (a calendar open a few minutes a week)."""
         if duration <= timedelta(0):
             return start
         left = duration
@@ -90,7 +91,7 @@ class Calendar:
             if hi - lo >= left:
                 return (lo + left).astimezone(start.tzinfo)
             left -= hi - lo
-        raise ValueError("the calendar is not open long enough within the horizon")
+        return None
 
 
 def always_open(time_zone: tzinfo | None = None) -> Calendar:
@@ -145,7 +146,8 @@ def deadline(
 ) -> datetime | None:
     """When a clock that must not run longer than ``target`` of open time runs out: it ran in the
     ``running`` periods, in order, the last of which may still be running (``None`` as its end).
-    Paused now and not run out yet: ``None``; it may have run out in a period that ended."""
+    Paused now and not run out yet, or not running out within ``HORIZON``: ``None``; it may have run
+    out in a period that ended."""
     left = target
     for start, end in running:
         if end is None:

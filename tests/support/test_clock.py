@@ -165,6 +165,10 @@ def test_a_calendar_refuses_intervals_that_overlap_or_leave_the_day() -> None:
             Calendar(time_zone=UTC, hours=hours)
 
 
-def test_a_calendar_that_is_never_open_has_no_deadline() -> None:
-    with pytest.raises(ValueError, match="not open long enough"):
-        Calendar(time_zone=UTC, hours={}).add(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=1))
+def test_a_calendar_that_is_never_open_long_enough_has_no_deadline() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert Calendar(time_zone=UTC, hours={}).add(start, timedelta(minutes=1)) is None
+    one_minute_a_week = Calendar(time_zone=UTC, hours={6: ((0, 1),)})
+    assert one_minute_a_week.add(start, timedelta(minutes=3)) == datetime(2026, 1, 18, 0, 1, tzinfo=UTC)
+    assert one_minute_a_week.add(start, timedelta(hours=3)) is None  # 180 weeks: beyond the horizon
+    assert deadline(one_minute_a_week, timedelta(hours=3), [(start, None)]) is None
