@@ -353,6 +353,9 @@ class Message(models.Model):
     )
     body = models.TextField(_("message"), max_length=20000, help_text=_("Markdown."))
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+    emailed_at = models.DateTimeField(
+        _("e-mailed"), null=True, blank=True, help_text=_("When the other side was told by e-mail (never for notes).")
+    )
 
     class Meta:
         verbose_name = _("message")

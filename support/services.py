@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from faq.models import Article
+from portal import outbox
 from portal.models import Account, User
 from support.clock import Calendar
 from support.models import AskAttempt, Attachment, Category, Inquiry, InquiryChange, Message, Priority, ReplyTarget
+from support.notifications import MESSAGE_NOTIFY
 
 Files = list[tuple[UploadedFile, str]]  # each with the content type its bytes show
 
@@ -87,6 +89,7 @@ def inquiry_create(
         inquiry=inquiry, kind=Message.Kind.CUSTOMER, author=author, body=body, created_at=now
     )
     _attach(message, attachments)
+    outbox.enqueue(MESSAGE_NOTIFY, [message.pk])
     if attempt is not None and attempt.account_id == account.pk and not attempt.is_over:
         AskAttempt.objects.filter(pk=attempt.pk, inquiry=None, solved_at=None).update(inquiry=inquiry)
     return inquiry
@@ -123,6 +126,8 @@ def inquiry_reply(
         inquiry=inquiry, kind=kind, author=by, body=body, automatic=automatic, created_at=now
     )
     _attach(message, attachments)
+    if kind != Message.Kind.NOTE and not automatic:
+        outbox.enqueue(MESSAGE_NOTIFY, [message.pk])
     old_status = inquiry.status
     if from_customer:
         if inquiry.clock == Clock.NONE:
