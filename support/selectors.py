@@ -133,3 +133,12 @@ def urgency(inquiry: Inquiry, *, now: dt.datetime | None = None) -> Urgency:
     due = inquiry.fast_due_at or inquiry.due_at
     warned = [w for w in (inquiry.fast_warn_at, inquiry.warn_at) if w is not None]
     return Urgency("warning" if any(now >= w for w in warned) else "ok", due)
+
+
+def account_inquiries(*, account: Account, limit: int = 8) -> list[tuple[Inquiry, Urgency]]:
+    """The account's latest inquiries, those owed a reply first, with where each clock stands (one query)."""
+    inquiries = by_deadline(
+        Inquiry.objects.filter(account=account).exclude(status=Inquiry.Status.CLOSED).select_related("assignee")
+    )[:limit]
+    now = timezone.now()
+    return [(inquiry, urgency(inquiry, now=now)) for inquiry in inquiries]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
-from django.db.models import F, Max, QuerySet
+from django.db.models import Count, F, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from journeys.onboarding.models import Achievement, Journey, Milestone, StepEven
 from journeys.reports.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
 from portal.models import Account, MilestoneKind, User
 from portal.translated import localized
+from support.models import Inquiry
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -134,7 +135,7 @@ def rows_for(
     now: dt.datetime,
     curves: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[PortfolioRow]:
-    """One row per account (segment and CS manager loaded), in the accounts' order: eight queries.
+    """One row per account (segment and CS manager loaded), in the accounts' order: nine queries.
     ``curves``: per segment slug, the Kaplan-Meier curve of time to first value, for the expected time."""
     curves = curves or {}
     rows = {a.pk: PortfolioRow(account=a) for a in accounts}
@@ -224,6 +225,25 @@ def rows_for(
         else:
             row.risk = min(pending, key=RISK_ORDER.__getitem__) if pending else ("reached" if row.chips else "on_track")
 
+    # A support question past its reply target puts the account behind, whatever its journey says.
+    late_questions = (
+        Inquiry.objects.filter(account_id__in=rows, clock_running_since__isnull=False, due_at__lt=now)
+        .exclude(clock="")
+        .values("account_id")
+        .annotate(count=Count("pk"), since=Min("due_at"))
+    )
+    for late in late_questions:
+        row = rows[late["account_id"]]
+        if row.account.status == Account.Status.CHURNED:
+            continue
+        row.chips.append(
+            Chip(
+                key="support", name=str(_("Support")), kind="support", status="behind",
+                message=LATE_QUESTIONS, params=(("count", late["count"]), ("date", late["since"])),
+            )
+        )  # fmt: skip
+        row.risk = min([row.risk, "behind"], key=lambda status: RISK_ORDER.get(status, 9))
+
     for slug, members in waiting.items():
         curve = curves.get(slug)
         if not curve:
@@ -257,6 +277,11 @@ def _end_of(day: dt.date | None) -> dt.datetime | None:
 STUCK_SINCE = ngettext_lazy(
     "Nothing has moved since %(date)s: more than %(count)s day.",
     "Nothing has moved since %(date)s: more than %(count)s days.",
+    "count",
+)
+LATE_QUESTIONS = ngettext_lazy(
+    "%(count)s support question past its reply target since %(date)s.",
+    "%(count)s support questions past their reply target since %(date)s.",
     "count",
 )
 

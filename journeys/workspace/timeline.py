@@ -1,7 +1,7 @@
 """Everything that happened to an account, newest first, for its CS manager: step changes, milestones
 reached, re-timed or revoked, product usage summarised per day, value recorded, corrected or deleted,
-invitations, people joining, leaving and changing role, notes, and the e-mails sent about it. A fixed
-number of queries whatever the account's history."""
+invitations, people joining, leaving and changing role, notes, support questions and their first
+replies, and the e-mails sent about it. A fixed number of queries whatever the account's history."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from journeys.onboarding.models import (
 )
 from journeys.workspace.models import AccountNote
 from portal.models import Account, Invitation, MembershipEvent, User
+from support.models import Inquiry
 
 DEFAULT_DAYS = 90
 
@@ -34,7 +35,7 @@ DEFAULT_DAYS = 90
 @dataclass(frozen=True)
 class Entry:
     at: dt.datetime
-    kind: str  # step, milestone, usage, value, invitation, joined, team, note, journey, email
+    kind: str  # step, milestone, usage, value, invitation, joined, team, note, journey, email, support
     title: str
     detail: str = ""
     actor: str = ""
@@ -194,6 +195,28 @@ def account_timeline(*, account: Account, days: int = DEFAULT_DAYS, limit: int =
                 note=note,
             )
         )
+    for inquiry in Inquiry.objects.filter(account=account, created_at__gte=since).select_related("author"):
+        entries.append(
+            Entry(
+                at=inquiry.created_at, kind="support",
+                title=_("Asked support: %(subject)s") % {"subject": inquiry.subject},
+                detail=inquiry.get_status_display(), actor=_actor(inquiry.author, ""),
+            )
+        )  # fmt: skip
+        if inquiry.first_replied_at is not None:
+            outcome = (
+                _("within the hour")
+                if inquiry.first_reply_fast
+                else _("within the target")
+                if inquiry.first_reply_in_target
+                else _("past the target")
+            )
+            entries.append(
+                Entry(
+                    at=inquiry.first_replied_at, kind="support",
+                    title=_("Support replied: %(subject)s") % {"subject": inquiry.subject}, detail=outcome,
+                )
+            )  # fmt: skip
     for model in (Nudge, Notification):
         for email in model.objects.filter(account=account, sent_at__gte=since).select_related("recipient"):
             assert email.sent_at is not None  # filtered on it

@@ -34,6 +34,7 @@ from portal.models import Account, MilestoneKind, Segment, User
 from portal.tenancy import get_visible_account, scope_to_user
 from portal.views import PAGE_SIZE, invite_from_form
 from portal.web import query_text
+from support import selectors as support_selectors
 
 # The risk filter: worst first, as the rule orders them.
 PORTFOLIO_RISKS = [
@@ -142,6 +143,7 @@ def account_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         "goal_form": GoalForm(),
         "note_form": NoteForm(),
         "timeline_days": TIMELINE_DAYS,
+        "inquiries": support_selectors.account_inquiries(account=account),
     }
     if journey is not None:
         context.update(checklist_context(request, journey))
