@@ -13,6 +13,7 @@ from support.models import (
     BusinessHours,
     Category,
     ClosedDay,
+    Escalation,
     Inquiry,
     InquiryChange,
     Message,
@@ -103,3 +104,10 @@ class InquiryAdmin(ReadOnlyAdmin):
             },
         ),
     ]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["inquiry", "due_at", "recipient", "created_at", "sent_at"]
+    list_select_related = ["inquiry", "recipient"]
+    date_hierarchy = "created_at"

@@ -297,6 +297,9 @@ class Inquiry(models.Model):
     fast_warn_at = models.DateTimeField(_("fast reply warning"), null=True, blank=True)
     warn_at = models.DateTimeField(_("reply warning"), null=True, blank=True)
 
+    # The deadline the desk last escalated for (a breach is told once per deadline).
+    escalated_for = models.DateTimeField(_("escalated for the deadline"), null=True, blank=True)
+
     # The first reply, as it happened.
     first_replied_at = models.DateTimeField(_("first reply"), null=True, blank=True)
     first_reply_seconds = models.FloatField(_("time to first reply"), null=True, blank=True)
@@ -333,6 +336,32 @@ class Inquiry(models.Model):
 
     def business_clock(self) -> Calendar:
         return self.calendar.clock() if self.calendar is not None else default_business_clock()
+
+
+class Escalation(models.Model):
+    """An inquiry past its reply target, told to one person (its account's CS manager, an admin):
+    claimed once per deadline and person, then e-mailed once."""
+
+    inquiry = models.ForeignKey(
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    due_at = models.DateTimeField(_("deadline missed"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("told"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["inquiry", "due_at", "recipient"], name="escalation_once_per_deadline")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inquiry_id} {self.due_at:%Y-%m-%d %H:%M} → {self.recipient_id}"
 
 
 class Message(models.Model):

@@ -26,6 +26,7 @@ def ask(world: World, subject: str, *, ago: timedelta = timedelta(0), account=No
 def test_a_question_past_its_target_puts_the_account_behind_with_that_reason(world: World) -> None:
     ask(world, "Waiting two days", ago=timedelta(hours=48))
     ask(world, "Just asked", account=world.account_b, author=world.customer_b)
+
     def row_of(csm):
         (row,) = signed_in(csm, language="en").get("/portfolio/").context["page"].object_list
         return row
