@@ -203,22 +203,30 @@ def _sweep_batch(*, now: datetime, batch: int) -> tuple[int, int]:
 
 
 def _redeliver(*, now: datetime, batch: int) -> int:
-    """Publish again the rows published ``REDELIVER_AFTER`` ago that no worker marked done."""
-    with transaction.atomic():
-        messages = list(
-            OutboxMessage.objects.filter(
-                published_at__lte=now - REDELIVER_AFTER, done_at=None, deliveries__lt=MAX_DELIVERIES
+    """Publish again the rows published ``REDELIVER_AFTER`` ago that no worker marked done, in
+    batches until none is left, the broker refuses one, or the sweep's time is up."""
+    total = 0
+    started = timezone.now()
+    while timezone.now() - started < SWEEP_BUDGET:
+        with transaction.atomic():
+            messages = list(
+                OutboxMessage.objects.filter(
+                    published_at__lte=now - REDELIVER_AFTER, done_at=None, deliveries__lt=MAX_DELIVERIES
+                )
+                .order_by("published_at", "pk")
+                .select_for_update(skip_locked=True)[:batch]
             )
-            .order_by("published_at", "pk")
-            .select_for_update(skip_locked=True)[:batch]
-        )
-        done, failed, error = _publish_all(messages)
-        _published(done, timezone.now())
-        if done:
-            logger.warning("outbox: %s messages published again: no worker reported them done", len(done))
+            done, failed, error = _publish_all(messages)
+            _published(done, timezone.now())
+        total += len(done)
         if failed is not None:
             logger.warning("outbox: %s (message %s) could not be published again: %r", failed.task, failed.pk, error)
-        return len(done)
+            break
+        if len(messages) < batch:
+            break
+    if total:
+        logger.warning("outbox: %s messages published again: no worker reported them done", total)
+    return total
 
 
 def outbox_prune(*, before: datetime) -> int:

@@ -71,6 +71,10 @@ def escalations_scan(*, now: dt.datetime | None = None, batch: int = SCAN_BATCH)
                 return claimed
 
 
+class HeldElsewhere(Exception):
+    """The row to send is locked by another delivery of the same task: the task retries."""
+
+
 def escalation_send(*, escalation_id: int) -> bool:
     """E-mail one claimed escalation unless it went out already. Returns whether it was sent."""
     locking = connection.features.has_select_for_update_skip_locked
@@ -82,6 +86,10 @@ def escalation_send(*, escalation_id: int) -> bool:
             pending = pending.select_for_update(skip_locked=True, of=("self",))
         escalation = pending.first()
         if escalation is None:
+            if Escalation.objects.filter(pk=escalation_id, sent_at=None).exists():
+                # Another delivery holds it, or held it and died (its lock lasts until the database
+                # notices): try again later rather than take it as sent.
+                raise HeldElsewhere(f"escalation {escalation_id} is locked by another delivery")
             return False
         _email(escalation).send()
         Escalation.objects.filter(pk=escalation.pk, sent_at=None).update(sent_at=timezone.now())

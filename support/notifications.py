@@ -66,6 +66,10 @@ def _email(message: Message, recipient: User) -> EmailMultiAlternatives:
     return email
 
 
+class HeldElsewhere(Exception):
+    """The message to e-mail is locked by another delivery of the same task: the task retries."""
+
+
 def message_notify(*, message_id: int) -> int:
     """E-mail the people who should hear of this message, once. Returns how many e-mails went out.
 
@@ -80,6 +84,9 @@ def message_notify(*, message_id: int) -> int:
             pending = pending.select_for_update(skip_locked=True, of=("self",))
         message = pending.first()
         if message is None:
+            if Message.objects.filter(pk=message_id, emailed_at=None).exclude(kind=Message.Kind.NOTE).exists():
+                # Another delivery holds it, or held it and died: try again later.
+                raise HeldElsewhere(f"message {message_id} is locked by another delivery")
             return 0
         emails = [_email(message, recipient) for recipient in recipients(message)]
         for email in emails:

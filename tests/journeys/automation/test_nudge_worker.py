@@ -48,9 +48,9 @@ def services(transactional_db: None) -> None:
     db = settings.DATABASES["default"]["ENGINE"]
     broker = settings.CELERY_BROKER_URL
     if not db.endswith("postgresql"):
-        need_service("the nudge worker test needs PostgreSQL (DATABASE_URL=postgres://…)")
+        need_service("this worker test needs PostgreSQL (DATABASE_URL=postgres://…)")
     if not broker.startswith("redis://"):
-        need_service("the nudge worker test needs Redis (CELERY_BROKER_URL=redis://…)")
+        need_service("this worker test needs Redis (CELERY_BROKER_URL=redis://…)")
     if not broker_reachable(broker):
         need_service(f"broker {broker} is not reachable")
 
