@@ -72,7 +72,8 @@ def reply_promise(*, inquiry: Inquiry, now: dt.datetime | None = None) -> ReplyP
 
 def suggestions(*, text: str, user: User, language: str) -> list[Article]:
     """The articles that best answer what the customer typed (the help search's ranking), at most five."""
-    text = " ".join(text.split())[:SUGGEST_CHARS]
+    # What a refused form holds comes back here as typed: no NUL (PostgreSQL refuses it in a query).
+    text = " ".join(text.replace("\x00", " ").split())[:SUGGEST_CHARS]
     if not text:
         return []
     return list(search_results(text, user=user, language=language, limit=SUGGESTIONS).hits)

@@ -204,3 +204,12 @@ def test_a_customer_asks_about_a_step_from_their_checklist_and_staff_are_not_off
     assert 'href="/support/ask/?step=basics/connect&amp;q=Connect%20your%20data"' in checklist
     assert "Ask about this step" in checklist
     assert "Ask about this step" not in signed_in(world.csm_a, language="en").get("/accounts/alpha/").content.decode()
+
+
+def test_a_refused_question_with_a_nul_in_it_still_shows_the_form_and_suggestions(world: World) -> None:
+    client = signed_in(world.customer_a, language="en")
+    for data in ({"subject": "\x00"}, {"subject": "CSV\x00import", "body": "\x00"}):
+        page = client.post("/support/ask/", data)
+        assert page.status_code == 200, data
+        assert "Null characters are not allowed." in page.content.decode()
+    assert not Inquiry.objects.exists()
