@@ -11,6 +11,11 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     default = True
 
+    def ready(self) -> None:
+        # Every process registers the tasks, so what the outbox publishes runs in-process where the
+        # settings say so (tests) and is known by name everywhere else, as in the other apps.
+        from portal import tasks  # noqa: F401
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

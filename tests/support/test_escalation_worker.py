@@ -9,7 +9,7 @@ import re
 import signal
 import sys
 import time
-from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +22,7 @@ from support.escalations import ESCALATION_SEND, escalations_scan
 from support.models import Escalation
 from support.services import inquiry_create
 from tests.factories import AccountFactory, AdminFactory, MembershipFactory
-from tests.journeys.automation.test_nudge_worker import Workers
-from tests.journeys.automation.test_nudge_worker import services as services
+from tests.workers import WorkerPool, require_postgres_and_redis, worker_pool
 
 pytestmark = pytest.mark.services
 
@@ -34,39 +33,17 @@ HEADER = re.compile(r"^X-Kachi-Notification: (support-escalation-\d+)\s*$", re.M
 
 
 @pytest.fixture
-def workers(services: None, tmp_path: Path):
-    (tmp_path / "mail").mkdir()
-    (tmp_path / "logs").mkdir()
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    pool = Workers(tmp_path / "mail", tmp_path / "logs")
-    try:
+def workers(transactional_db: None, tmp_path: Path) -> Iterator[WorkerPool]:
+    require_postgres_and_redis()
+    with worker_pool("escalation", tmp_path) as pool:
         yield pool
-    finally:
-        pool.stop()
-        celery_app.control.purge()
-        celery_app.conf.task_always_eager = True
 
 
 def sent() -> int:
     return Escalation.objects.exclude(sent_at=None).count()
 
 
-def wait_for(condition, workers: Workers, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            left = list(Escalation.objects.filter(sent_at=None).values_list("pk", flat=True))
-            rows = [
-                (m.pk, m.args, m.published_at, m.deliveries, m.done_at)
-                for m in OutboxMessage.objects.filter(task=ESCALATION_SEND)
-                if m.done_at is None or (m.args and m.args[0] in left)
-            ][:10]
-            pytest.fail(f"timed out waiting for {what} ({sent()} sent); left {left}, outbox {rows}")
-        time.sleep(0.05)
-
-
-def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: Workers, capsys) -> None:
+def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: WorkerPool, capsys) -> None:
     AdminFactory(email="lead@kachi.example")
     account = AccountFactory(csm=None)
     author = MembershipFactory(account=account).user
@@ -80,7 +57,7 @@ def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: Worker
     assert claimed == QUESTIONS
 
     first = workers.start()
-    wait_for(lambda: sent() >= KILL_AFTER_SENT, workers, "the first sends")
+    workers.wait_for(lambda: sent() >= KILL_AFTER_SENT, "the first sends", seconds=DEADLINE_SECONDS)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     killed = 1
@@ -94,11 +71,11 @@ def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: Worker
     assert outbox.outbox_sweep(now=timezone.now() + outbox.REDELIVER_AFTER).redelivered > 0
     again = OutboxMessage.objects.filter(task=ESCALATION_SEND, deliveries__gte=2).count()
     assert again > 0
-    wait_for(lambda: sent() == QUESTIONS, workers, "every escalation to be sent")
+    workers.wait_for(lambda: sent() == QUESTIONS, "every escalation to be sent", seconds=DEADLINE_SECONDS)
     time.sleep(1)
     workers.stop()
 
-    references = mailed(workers.mail_dir)
+    references = workers.mailed(HEADER)
     duplicates = sum(references.values()) - len(references)
     with capsys.disabled():
         sys.stdout.write(
@@ -109,10 +86,3 @@ def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: Worker
     assert set(references) == {f"support-escalation-{pk}" for pk in Escalation.objects.values_list("pk", flat=True)}
     assert duplicates <= killed
     assert max(references.values()) <= 1 + killed
-
-
-def mailed(mail_dir: Path) -> Counter[str]:
-    found: Counter[str] = Counter()
-    for path in mail_dir.iterdir():
-        found.update(HEADER.findall(path.read_text()))
-    return found

@@ -4,27 +4,22 @@ it to the mail backend and recording it (at most once per killed worker)."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 import sys
 import time
-from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from journeys.automation.models import Nudge
 from journeys.automation.services.nudges import nudges_scan
 from journeys.onboarding.models import Step
 from journeys.onboarding.services.journeys import journey_start
-from portal import celery_app
 from portal.models import Membership
-from tests.conftest import need_service
 from tests.factories import (
     AccountFactory,
     AutomationSettingsFactory,
@@ -32,7 +27,7 @@ from tests.factories import (
     PublishedPlaybookFactory,
     StepFactory,
 )
-from tests.workers import broker_reachable, database_url_for_worker, worker_command
+from tests.workers import WorkerPool, require_postgres_and_redis, worker_pool
 
 pytestmark = pytest.mark.services
 
@@ -40,98 +35,20 @@ NUDGES = 1000
 KILL_AFTER_SENT = 150
 DEADLINE_SECONDS = 90
 HEADER = re.compile(r"^X-Kachi-Notification: (nudge-\d+)\s*$", re.MULTILINE)
-ROOT = Path(settings.BASE_DIR)
 
 
 @pytest.fixture
-def services(transactional_db: None) -> None:
-    db = settings.DATABASES["default"]["ENGINE"]
-    broker = settings.CELERY_BROKER_URL
-    if not db.endswith("postgresql"):
-        need_service("this worker test needs PostgreSQL (DATABASE_URL=postgres://…)")
-    if not broker.startswith("redis://"):
-        need_service("this worker test needs Redis (CELERY_BROKER_URL=redis://…)")
-    if not broker_reachable(broker):
-        need_service(f"broker {broker} is not reachable")
-
-
-class Workers:
-    """Real ``celery worker`` processes against the test database, writing e-mails to files."""
-
-    def __init__(self, mail_dir: Path, log_dir: Path) -> None:
-        self.mail_dir = mail_dir
-        self.log_dir = log_dir
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self) -> subprocess.Popen:
-        index = len(self.processes)
-        log = (self.log_dir / f"worker-{index}.log").open("w")
-        process = subprocess.Popen(
-            worker_command(f"nudge-{os.getpid()}-{index}"),
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "portal.test_settings",
-                "DATABASE_URL": database_url_for_worker(),
-                "KACHI_TEST_EMAIL_DIR": str(self.mail_dir),
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.processes.append(process)
-        return process
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.log_dir.glob("*.log")))
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture
-def workers(services: None, tmp_path: Path):
-    (tmp_path / "mail").mkdir()
-    (tmp_path / "logs").mkdir()
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()  # nothing left over from an earlier run
-    pool = Workers(tmp_path / "mail", tmp_path / "logs")
-    try:
+def workers(transactional_db: None, tmp_path: Path) -> Iterator[WorkerPool]:
+    require_postgres_and_redis()
+    with worker_pool("nudge", tmp_path) as pool:
         yield pool
-    finally:
-        pool.stop()
-        # The re-queued copies of nudges already sent are no-ops, but would delay the next test's worker.
-        celery_app.control.purge()
-        celery_app.conf.task_always_eager = True
 
 
 def sent_count() -> int:
     return Nudge.objects.exclude(sent_at=None).count()
 
 
-def wait_for(condition, workers: Workers, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what} ({sent_count()} sent); worker logs:\n{workers.logs()}")
-        time.sleep(0.05)
-
-
-def mailed_references(mail_dir: Path) -> Counter[str]:
-    found: Counter[str] = Counter()
-    for path in mail_dir.iterdir():
-        found.update(HEADER.findall(path.read_text()))
-    return found
-
-
-def test_every_nudge_is_sent_once_though_a_worker_is_killed(workers: Workers, capsys) -> None:
+def test_every_nudge_is_sent_once_though_a_worker_is_killed(workers: WorkerPool, capsys) -> None:
     AutomationSettingsFactory()
     account = AccountFactory()
     MembershipFactory(account=account, role=Membership.Role.ADMIN)
@@ -144,7 +61,7 @@ def test_every_nudge_is_sent_once_though_a_worker_is_killed(workers: Workers, ca
     assert len(ids) == NUDGES
 
     first = workers.start()
-    wait_for(lambda: sent_count() >= KILL_AFTER_SENT, workers, "the first sends")
+    workers.wait_for(lambda: sent_count() >= KILL_AFTER_SENT, "the first sends", seconds=DEADLINE_SECONDS)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     killed = 1
@@ -158,11 +75,11 @@ def test_every_nudge_is_sent_once_though_a_worker_is_killed(workers: Workers, ca
     workers.start()
     requeued = nudges_scan(requeue_after=timedelta(0))
     assert 0 < len(requeued) <= NUDGES - sent_when_killed
-    wait_for(lambda: sent_count() == NUDGES, workers, "every nudge to be sent")
+    workers.wait_for(lambda: sent_count() == NUDGES, "every nudge to be sent", seconds=DEADLINE_SECONDS)
     time.sleep(1)  # any message in flight lands in its file
     workers.stop()
 
-    references = mailed_references(workers.mail_dir)
+    references = workers.mailed(HEADER)
     duplicates = sum(references.values()) - len(references)
     with capsys.disabled():
         sys.stdout.write(
