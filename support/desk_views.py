@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import AuthenticatedHttpRequest
+from portal.models import User
 from portal.web import safe_next_url
 from support import selectors, services
 from support.forms import AssignForm, DeskReplyForm, DeskStatusForm, QueueFilterForm
@@ -41,8 +42,8 @@ def desk_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     return wrapped
 
 
-def _people() -> list[tuple[int, str]]:
-    return [(person.pk, person.get_full_name()) for person in selectors.desk_people()]
+def _people(people: list[User] | None = None) -> list[tuple[int, str]]:
+    return [(person.pk, person.get_full_name()) for person in people or selectors.desk_people()]
 
 
 def _filtered(request: AuthenticatedHttpRequest, form: QueueFilterForm) -> QuerySet[Inquiry]:
@@ -91,7 +92,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @desk_required
 def assign(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """Give the ticked inquiries to someone (or nobody), from the queue or a thread."""
-    form = AssignForm(request.POST, people=_people())
+    people = list(selectors.desk_people())
+    form = AssignForm(request.POST, people=_people(people))
     back = safe_next_url(request, request.POST.get("next"), "/support/desk/")
     if not form.is_valid():
         return render(request, "support/assign_refused.html", {"form": form, "back": back}, status=400)
@@ -99,7 +101,7 @@ def assign(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if len(inquiries) != len(form.cleaned_data["inquiries"]):
         form.add_error("inquiries", _("Choose inquiries from the queue."))
         return render(request, "support/assign_refused.html", {"form": form, "back": back}, status=400)
-    assignee = next((p for p in selectors.desk_people() if p.pk == form.cleaned_data["assignee"]), None)
+    assignee = next((p for p in people if p.pk == form.cleaned_data["assignee"]), None)
     try:
         services.inquiry_assign(inquiries=inquiries, assignee=assignee, by=request.user)
     except ValidationError as error:

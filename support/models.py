@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import holidays
 from django.conf import settings
@@ -26,6 +26,14 @@ from support.clock import MINUTES_A_DAY, Calendar, japan_business_hours
 
 # Japanese public holidays are known this far around today (the ``holidays`` package computes them).
 HOLIDAY_YEARS_AROUND = 3
+
+
+@lru_cache(maxsize=8)
+def japanese_holidays_around(year: int) -> frozenset[dt.date]:
+    """Japanese public holidays (substitute ones included) of the years around ``year``: worked out
+    once per process and year, not on every page that shows a deadline."""
+    years = range(year - HOLIDAY_YEARS_AROUND, year + HOLIDAY_YEARS_AROUND + 1)
+    return frozenset(holidays.country_holidays("JP", years=years))
 
 
 def validate_time_zone(value: str) -> None:
@@ -69,8 +77,7 @@ class BusinessCalendar(models.Model):
             hours.setdefault(interval.weekday, []).append((interval.opens_minute, interval.closes_minute))
         closed = {day.day for day in self.closed_days.all()}
         if self.japanese_holidays:
-            years = range(around.year - HOLIDAY_YEARS_AROUND, around.year + HOLIDAY_YEARS_AROUND + 1)
-            closed |= set(holidays.country_holidays("JP", years=years))
+            closed |= japanese_holidays_around(around.year)
         return Calendar(
             time_zone=zoneinfo.ZoneInfo(self.time_zone),
             hours={weekday: tuple(sorted(intervals)) for weekday, intervals in hours.items()},
@@ -205,8 +212,7 @@ def default_business_clock(*, around: dt.date | None = None) -> Calendar:
     """Business hours where no calendar is set: 09:00-18:00 Tokyo time on weekdays, Japanese public
     holidays closed."""
     around = around or timezone.localdate()
-    years = range(around.year - HOLIDAY_YEARS_AROUND, around.year + HOLIDAY_YEARS_AROUND + 1)
-    return japan_business_hours(closed=frozenset(holidays.country_holidays("JP", years=years)))
+    return japan_business_hours(closed=japanese_holidays_around(around.year))
 
 
 class Category(models.Model):
