@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from journeys.reports import measurement
 from journeys.reports.models import ReportSnapshot
 from portal.models import MilestoneKind
+from portal.survival import Estimate
 
 OVERVIEW_KEY = "overview"
 COHORTS_KEY = "cohorts"
@@ -41,9 +42,9 @@ class Overview:
     start_from: date
     start_to: date
     business_days: bool
-    current: dict[str, measurement.Estimate]  # kind → all accounts
-    previous: dict[str, measurement.Estimate]  # kind → the period before
-    by_segment: dict[str, list[tuple[str, str, measurement.Estimate]]]  # kind → (key, label, estimate)
+    current: dict[str, Estimate]  # kind → all accounts
+    previous: dict[str, Estimate]  # kind → the period before
+    by_segment: dict[str, list[tuple[str, str, Estimate]]]  # kind → (key, label, estimate)
     cached: bool = False
     seconds: float = 0.0
 
@@ -65,7 +66,7 @@ def overview_compute(
     kinds = MilestoneKind.values
     current = {kind: measurement.ttv_report(kind=kind, **period).total.estimate for kind in kinds}
     before = {kind: measurement.ttv_report(kind=kind, **previous).total.estimate for kind in kinds}
-    by_segment: dict[str, list[tuple[str, str, measurement.Estimate]]] = {}
+    by_segment: dict[str, list[tuple[str, str, Estimate]]] = {}
     for kind in segment_kinds if segment_kinds is not None else kinds:
         report = measurement.ttv_report(kind=kind, group_by="segment", **period)
         by_segment[kind] = [(g.key, g.label, g.estimate) for g in report.groups]
@@ -81,8 +82,8 @@ def overview_compute(
     )
 
 
-def _estimate(data: dict[str, Any]) -> measurement.Estimate:
-    return measurement.Estimate(
+def _estimate(data: dict[str, Any]) -> Estimate:
+    return Estimate(
         **{**data, "median_ci": tuple(data["median_ci"]), "curve": [tuple(point) for point in data["curve"]]}
     )
 

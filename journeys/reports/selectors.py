@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from journeys.events.rules import day_bounds
 from journeys.onboarding.models import Achievement, Journey, Playbook, StepState
-from journeys.reports.measurement import kaplan_meier
 from portal.models import Account
+from portal.survival import kaplan_meier
 from portal.translated import localized
 
 

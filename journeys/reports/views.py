@@ -30,6 +30,7 @@ from journeys.reports.help import StalledReading, stalled_reading
 from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.exports import csv_response
 from portal.models import MilestoneKind, Segment
+from portal.survival import Estimate
 from portal.translated import localized
 from portal.web import safe_next_url
 
@@ -55,8 +56,8 @@ def _filters(request: HttpRequest) -> tuple[ReportFilterForm, Mapping[str, Any]]
 class KindSummary:
     kind: str
     label: StrOrPromise
-    current: measurement.Estimate
-    previous: measurement.Estimate
+    current: Estimate
+    previous: Estimate
 
     @property
     def trend_days(self) -> float | None:
