@@ -23,10 +23,11 @@ from faq.analytics import ContentAnalytics, content_analytics
 from faq.selectors import SearchGap, search_gaps, step_tutorials
 from journeys import queue
 from journeys.onboarding.models import Playbook
-from journeys.reports import charts, measurement, risk, rollup, selectors
+from journeys.reports import measurement, risk, rollup, selectors
 from journeys.reports.api import rows_csv_response
 from journeys.reports.forms import ReportFilterForm
 from journeys.reports.help import StalledReading, stalled_reading
+from portal import charts
 from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.exports import csv_response
 from portal.models import MilestoneKind, Segment

@@ -6,7 +6,7 @@ import re
 
 from django.utils import translation
 
-from journeys.reports.charts import bar_chart, km_curves_chart, step_points, trend_chart
+from portal.charts import bar_chart, km_curves_chart, step_points, trend_chart
 
 
 def assert_inert(svg: str) -> None:

@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts (pygal) for the TTV reports.
+"""Server-rendered SVG charts (pygal) for every report page (TTV, the support desk).
 
 pygal writes a small inline <script> even with ``js=[]``; it is removed, so a
 chart runs no code and loads nothing. Its <style> gets the page's CSP nonce,
@@ -100,10 +100,13 @@ def km_curves_chart(
     bands: Sequence[tuple[str, float, float]] = (),
     x_max: float,
     title: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
     nonce: str = "",
 ) -> SafeString:
-    """Share of accounts that reached value by day N: one step curve per group, reference bands shaded
-    in the colour of their group's curve (``bands`` name groups of ``curves``). Empty without curves."""
+    """Share of accounts that reached value by day N (or of inquiries answered by hour N: ``x_title``):
+    one step curve per group, reference bands shaded in the colour of their group's curve (``bands``
+    name groups of ``curves``). Empty without curves."""
     if not curves:
         return mark_safe("")
     color_of = {label: PALETTE[i % len(PALETTE)] for i, (label, _curve) in enumerate(curves)}
@@ -111,8 +114,8 @@ def km_curves_chart(
         **_config(
             colors=[*color_of.values(), *(color_of.get(label, PALETTE[-1]) for label, _low, _high in bands)],
             title=title,
-            x_title=_("Days since start"),
-            y_title=_("Share reached"),
+            x_title=x_title or _("Days since start"),
+            y_title=y_title or _("Share reached"),
             range=(0, 1),
             xrange=(0, x_max),
             value_formatter=lambda y: f"{y:.0%}",
