@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.utils import timezone
+
 from faq.search import search_articles
 from portal.models import Account, Membership, Segment, User
 from support.models import BusinessCalendar, BusinessHours, Category, ClosedDay, Inquiry, ReplyTarget
@@ -126,6 +128,19 @@ def _calendar(now: datetime) -> BusinessCalendar:
     return calendar
 
 
+def _asked(rng: random.Random, now: datetime, *, recent: bool) -> datetime:
+    """When a demo question came in: the newest within the last hours; the others over 90 days, most
+    on weekdays between 9:00 and 19:00 Tokyo time, some in the evening or at the weekend."""
+    if recent:
+        return now - timedelta(days=rng.uniform(0.02, 0.5))
+    moment = timezone.localtime(now - timedelta(days=rng.uniform(1, 90)))
+    if rng.random() < 0.8:
+        while moment.weekday() >= 5:
+            moment -= timedelta(days=1)
+        moment = moment.replace(hour=rng.randrange(9, 19), minute=rng.randrange(60))
+    return moment
+
+
 def seed_support(
     *, rng: random.Random, now: datetime, password: str, steps: dict[int, list[tuple[str, str]]]
 ) -> dict[str, int]:
@@ -141,6 +156,7 @@ def seed_support(
     if Inquiry.objects.exists():
         return {"inquiries": 0, "attempts": 0}
     calendar = _calendar(now)
+    business = calendar.clock(around=timezone.localdate(now))
     ReplyTarget.objects.get_or_create(segment=None, plan="", priority="", defaults={"calendar": calendar})
     enterprise = Segment.objects.filter(slug="enterprise").first()
     if enterprise is not None:
@@ -163,11 +179,10 @@ def seed_support(
         subject, body, category, step_key = QUESTIONS[n % len(QUESTIONS)]
         keys = dict((s, p) for p, s in steps.get(account.pk, []))
         playbook_key = keys.get(step_key, "")
-        # Over the last 90 days, at any hour (questions come in the evening too).
-        asked = now - timedelta(days=rng.uniform(0.05, 90) if n >= 6 else rng.uniform(0.02, 0.5))
+        asked = _asked(rng, now, recent=n < 6)
         attempt = attempt_start(
             account=account, user=author, query=subject, playbook_key=playbook_key,
-            step_key=step_key if playbook_key else "", category=categories[category],
+            step_key=step_key if playbook_key else "", category=categories[category], at=asked,
         )  # fmt: skip
         suggested = list(search_articles(subject, user=author, language="ja")[:5])
         if suggested:
@@ -186,11 +201,14 @@ def seed_support(
         staff = rng.choice([*agents, *([account.csm] if account.csm else []), *([admin] if admin else [])])
         english = subject.isascii()
         # Most answered within the hour, some within the day, some late; the newest still waiting for us.
+        # (within the hour: of the desk's business hours, so a question asked at night is answered
+        # soon after opening).
         roll = rng.random()
-        delay = timedelta(minutes=rng.uniform(5, 55)) if roll < 0.6 else (
-            timedelta(hours=rng.uniform(2, 20)) if roll < 0.85 else timedelta(hours=rng.uniform(26, 60))
-        )  # fmt: skip
-        replied = asked + delay
+        if roll < 0.6:
+            replied = business.add(asked, timedelta(minutes=rng.uniform(5, 55))) or asked
+        else:
+            replied = asked + timedelta(hours=rng.uniform(2, 20) if roll < 0.85 else rng.uniform(26, 60))
+        delay = replied - asked
         if replied >= now:
             continue
         if rng.random() < 0.3:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from support.attachments import checked_attachments
@@ -139,3 +142,41 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", _("Nobody")), *people]  # type: ignore[attr-defined]
+
+
+REPORT_DAYS = 90
+
+
+class SupportReportForm(forms.Form):
+    """The period of the desk's reports (inquiries asked on those days) and the grouping."""
+
+    GROUPS = [
+        ("week", _("Week")),
+        ("agent", _("Agent")),
+        ("account", _("Account")),
+        ("segment", _("Segment")),
+        ("category", _("Category")),
+    ]
+
+    start_from = forms.DateField(
+        label=_("Asked from"),
+        required=False,
+        validators=[MinValueValidator(dt.date(1900, 1, 1))],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    start_to = forms.DateField(
+        label=_("Asked until"),
+        required=False,
+        validators=[MaxValueValidator(dt.date(2999, 12, 31))],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    group_by = forms.ChoiceField(label=_("Per"), choices=GROUPS, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["start_to"] = data.get("start_to") or timezone.localdate()
+        data["start_from"] = data.get("start_from") or data["start_to"] - dt.timedelta(days=REPORT_DAYS)
+        if data["start_from"] > data["start_to"]:
+            self.add_error("start_to", _("The end of the range is before its start."))
+        data["group_by"] = data.get("group_by") or "week"
+        return data

@@ -191,12 +191,13 @@ def _attach(message: Message, attachments: Files | None) -> None:
 
 def attempt_start(
     *, account: Account, user: User, query: str = "", playbook_key: str = "", step_key: str = "",
-    category: Category | None = None,
+    category: Category | None = None, at: dt.datetime | None = None,
 ) -> AskAttempt:  # fmt: skip
     """A customer opened the form to ask (one of the forms started that deflection is counted over)."""
     return AskAttempt.objects.create(
-        account=account, user=user, query=query[:200], playbook_key=playbook_key, step_key=step_key, category=category
-    )
+        account=account, user=user, query=query[:200], playbook_key=playbook_key, step_key=step_key, category=category,
+        started_at=at or timezone.now(),
+    )  # fmt: skip
 
 
 def _add_ids(current: list[int], ids: list[int]) -> list[int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from support import desk_views, views
+from support import desk_views, report_views, views
 
 app_name = "support"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("desk/assign/", desk_views.assign, name="assign"),
     path("desk/<int:pk>/", desk_views.inquiry, name="desk_inquiry"),
     path("desk/<int:pk>/status/", desk_views.status, name="desk_status"),
+    # The desk's reports
+    path("reports/", report_views.overview, name="reports"),
+    path("reports/first-replies.csv", report_views.export_first_replies, name="report_export_first_replies"),
+    path("reports/deflection.csv", report_views.export_deflection, name="report_export_deflection"),
 ]
