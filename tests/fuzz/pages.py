@@ -37,7 +37,15 @@ from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, Invitati
 from portal.models import Account, MilestoneKind, User
 from portal.preference_views import NotificationPreferencesForm
 from portal.preferences import categories_for, preferences_get
-from support.forms import AskForm, DeskReplyForm, DeskStatusForm, QueueFilterForm, ReplyForm, SolvedForm
+from support.forms import (
+    AskForm,
+    DeskReplyForm,
+    DeskStatusForm,
+    QueueFilterForm,
+    ReplyForm,
+    SolvedForm,
+    SupportReportForm,
+)
 from tests.fuzz.harness import CUSTOMERS, ROLES, SIGNED_IN, STAFF
 from tests.fuzz.strategies import fields_of, hostile
 
@@ -158,6 +166,9 @@ PAGES: dict[str, Page] = {
     "support:attachment": Page(SIGNED_IN),
     "support:queue": Page(STAFF, {**fields_of(QueueFilterForm), "page": PAGE}),
     "support:desk_inquiry": Page(STAFF),
+    "support:reports": Page(STAFF, fields_of(SupportReportForm)),
+    "support:report_export_first_replies": Page(STAFF, fields_of(SupportReportForm)),
+    "support:report_export_deflection": Page(STAFF, fields_of(SupportReportForm)),
 }
 
 FORMS: dict[str, Form] = {

@@ -144,6 +144,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "support:desk_inquiry": row(302, 403, 403, 403, 200, 404, 200),  # customer A's question
     "support:desk_status": same(405),
     "support:assign": same(405),
+    "support:reports": row(302, 403, 403, 403, 200, 200, 200),
+    "support:report_export_first_replies": row(302, 403, 403, 403, 200, 200, 200),
+    "support:report_export_deflection": row(302, 403, 403, 403, 200, 200, 200),
 }
 
 # POST-only URLs are also posted to (with an empty form) by every role: 404 is
