@@ -13,4 +13,5 @@ urlpatterns = [
     path("reports/bottlenecks/", reports.BottlenecksView.as_view(), name="api_report_bottlenecks"),
     path("reports/at-risk/", reports.AtRiskView.as_view(), name="api_report_at_risk"),
     path("reports/distribution/", reports.DistributionView.as_view(), name="api_report_distribution"),
+    path("reports/ttv/support/", reports.SupportTTVView.as_view(), name="api_report_support_ttv"),
 ]

@@ -30,6 +30,8 @@ from journeys.reports.forms import PERIOD_REVERSED, PERIOD_VALIDATORS, period_re
 from portal.exports import csv_response
 from portal.models import MilestoneKind
 from portal.tenancy import visible_accounts
+from support import reports as support_reports
+from support.report_api import DeflectingArticleSerializer
 
 ROW_FIELDS = [
     "account_slug",
@@ -366,6 +368,9 @@ class BottleneckSerializer(serializers.Serializer):
     ttv_share = serializers.FloatField(help_text="Its part of all the time spent on the playbook's steps.")
     worst = serializers.BooleanField()
     tutorials = TutorialSerializer(many=True)
+    inquiries = serializers.IntegerField(help_text="Support questions asked about the step in the period.")
+    ask_forms = serializers.IntegerField(help_text="Forms to ask about the step that customers started.")
+    deflected = serializers.IntegerField(help_text="Of those, the ones a suggested article answered before sending.")
 
 
 class BottlenecksSerializer(serializers.Serializer):
@@ -396,6 +401,13 @@ class BottlenecksView(APIView):
         tutorials = step_tutorials(
             user=request.user, playbook_key=q["playbook"], step_keys=[s.key for s in steps], language=get_language()
         )
+        asked = support_reports.per_step(
+            playbook_key=q["playbook"],
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            accounts=visible_accounts(user=request.user),
+        )
+        none = support_reports.StepSupport()
         return Response(
             {
                 "playbook": q["playbook"],
@@ -418,6 +430,9 @@ class BottlenecksView(APIView):
                             {"title": a.title, "url": request.build_absolute_uri(a.get_absolute_url())}
                             for a in tutorials.get(s.key, [])
                         ],
+                        "inquiries": asked.get(s.key, none).inquiries,
+                        "ask_forms": asked.get(s.key, none).started,
+                        "deflected": asked.get(s.key, none).solved,
                     }
                     for s in steps
                 ],
@@ -510,5 +525,60 @@ class DistributionView(APIView):
                 "reached": len(reached),
                 "open": still_open,
                 "bins": [{"low": b.low, "high": b.high, "count": b.count} for b in bins],
+            }
+        )
+
+
+class SupportTTVQuery(PeriodQuery):
+    kind = serializers.ChoiceField(
+        choices=MilestoneKind.choices, required=False, help_text="The milestone kind measured; first value without it."
+    )
+    business_days = serializers.BooleanField(
+        required=False, default=False, help_text="Durations in business days (weekends and JP holidays out)."
+    )
+
+
+class SupportTTVSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    business_days = serializers.BooleanField()
+    start_from = serializers.DateField(allow_null=True)
+    start_to = serializers.DateField(allow_null=True)
+    groups = GroupSerializer(
+        many=True,
+        help_text="`asked`: journeys whose account wrote to support between the start and the milestone (or now); "
+        "`not_asked`: the others.",
+    )
+    articles = DeflectingArticleSerializer(many=True, help_text="The articles that answered most questions first.")
+
+
+class SupportTTVView(APIView):
+    """Time to value of the accounts that asked support on the way against those that did not, and the
+    articles that answered most questions before they were asked."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(parameters=[SupportTTVQuery], responses=SupportTTVSerializer)
+    def get(self, request: Request) -> Response:
+        q = _valid(SupportTTVQuery, request)
+        kind = q.get("kind") or MilestoneKind.FIRST_VALUE
+        accounts = visible_accounts(user=request.user)
+        groups = selectors.ttv_by_asking(
+            kind=kind,
+            start_from=q.get("start_from"),
+            start_to=q.get("start_to"),
+            business_days=q.get("business_days", False),
+            accounts=accounts,
+        )
+        attempts = support_reports.attempts_between(q.get("start_from"), q.get("start_to"))
+        if accounts is not None:
+            attempts = attempts.filter(account__in=accounts)
+        return Response(
+            {
+                "kind": kind,
+                "business_days": q.get("business_days", False),
+                "start_from": q.get("start_from"),
+                "start_to": q.get("start_to"),
+                "groups": [group.as_dict() for group in groups],
+                "articles": [article.as_dict() for article in support_reports.top_deflecting(attempts)],
             }
         )

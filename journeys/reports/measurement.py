@@ -458,10 +458,10 @@ def _report_from_rows(
     for row in rows:
         grouped.setdefault(row.group_key, []).append(row)
     groups = [
-        _group(key, members[0].group_label, members, business_days=business_days)
+        rows_group(key, members[0].group_label, members, business_days=business_days)
         for key, members in sorted(grouped.items(), key=lambda item: order[item[0]])
     ]
-    total = groups[0] if group_by is None and groups else _group("all", _("All"), rows, business_days=business_days)
+    total = groups[0] if group_by is None and groups else rows_group("all", _("All"), rows, business_days=business_days)
     return groups, total
 
 
@@ -566,7 +566,8 @@ def _db_labels(
     return labels
 
 
-def _group(key: str, label: str, rows: list[Row], *, business_days: bool) -> Group:
+def rows_group(key: str, label: str, rows: list[Row], *, business_days: bool) -> Group:
+    """The Kaplan-Meier estimate of these rows (each against its own target), as a report group."""
     estimate = _estimate(
         [row.duration_days for row in rows],
         [not row.censored for row in rows],

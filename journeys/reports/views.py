@@ -34,6 +34,7 @@ from portal.models import MilestoneKind, Segment
 from portal.survival import Estimate
 from portal.translated import localized
 from portal.web import safe_next_url
+from support import reports as support_reports
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -195,8 +196,26 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         start_to=f["start_to"],
         business_days=f["business_days"],
     )
-    lines = []
-    for group in [*report.groups, report.total]:
+    lines = _group_lines([*report.groups, report.total])
+    return csv_response(filename=f"kachi-ttv-{f['kind']}-by-{group_by}.csv", header=GROUP_COLUMNS, rows=lines)
+
+
+@admin_required
+def export_rows(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """Per-account rows of a report as CSV: account, segment, cohort, start, achieved_at, duration, censored."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    rows = measurement.ttv_rows(
+        kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
+    )
+    return rows_csv_response(rows, f"kachi-ttv-{f['kind']}-rows.csv")
+
+
+def _group_lines(groups: list[measurement.Group]) -> list[list[object]]:
+    """The lines of a groups table (``GROUP_COLUMNS``), one per group."""
+    lines: list[list[object]] = []
+    for group in groups:
         e = group.estimate
         lines.append(
             [
@@ -213,19 +232,7 @@ def export_table(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                 _number(e.target_max_days),
             ]
         )
-    return csv_response(filename=f"kachi-ttv-{f['kind']}-by-{group_by}.csv", header=GROUP_COLUMNS, rows=lines)
-
-
-@admin_required
-def export_rows(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    """Per-account rows of a report as CSV: account, segment, cohort, start, achieved_at, duration, censored."""
-    f = _download_filters(request)
-    if isinstance(f, HttpResponse):
-        return f
-    rows = measurement.ttv_rows(
-        kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
-    )
-    return rows_csv_response(rows, f"kachi-ttv-{f['kind']}-rows.csv")
+    return lines
 
 
 def _number(value: float | None) -> str:
@@ -467,16 +474,18 @@ class Bottlenecks:
     journeys: int
     steps: list[selectors.StepBottleneck]
     tutorials: dict[str, list[Article]]  # per key of a worst step, the tutorials the reader may read
+    asked: dict[str, support_reports.StepSupport]  # per step key, what customers asked support about it
 
     @property
-    def rows(self) -> list[tuple[selectors.StepBottleneck, list[Article]]]:
-        return [(step, self.tutorials.get(step.key, [])) for step in self.steps]
+    def rows(self) -> list[tuple[selectors.StepBottleneck, list[Article], support_reports.StepSupport]]:
+        none = support_reports.StepSupport()
+        return [(step, self.tutorials.get(step.key, []), self.asked.get(step.key, none)) for step in self.steps]
 
 
 def _bottlenecks(request: AuthenticatedHttpRequest, f: Mapping[str, Any]) -> Bottlenecks:
     playbooks, playbook_key = _chosen_playbook(request)
     if not playbook_key:
-        return Bottlenecks(playbooks=playbooks, playbook_key=None, journeys=0, steps=[], tutorials={})
+        return Bottlenecks(playbooks=playbooks, playbook_key=None, journeys=0, steps=[], tutorials={}, asked={})
     journeys, steps = selectors.step_bottlenecks(
         playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"]
     )
@@ -486,9 +495,11 @@ def _bottlenecks(request: AuthenticatedHttpRequest, f: Mapping[str, Any]) -> Bot
     )
     worst = {s.key for s in steps if s.worst}
     tutorials = {key: articles for key, articles in tutorials.items() if key in worst}
+    asked = support_reports.per_step(playbook_key=playbook_key, start_from=f["start_from"], start_to=f["start_to"])
     return Bottlenecks(
-        playbooks=playbooks, playbook_key=playbook_key, journeys=journeys, steps=steps, tutorials=tutorials
-    )
+        playbooks=playbooks, playbook_key=playbook_key, journeys=journeys, steps=steps, tutorials=tutorials,
+        asked=asked,
+    )  # fmt: skip
 
 
 @admin_required
@@ -543,7 +554,8 @@ def export_bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     header = [
         _("Step"), _("Reached it"), _("Done"), _("Journeys"), _("Median days on the step"),
         _("Fewer than half done: at least (days)"), _("Stalled now"), _("Share stalled now"), _("Share of the time"),
-        _("Bottleneck"), _("Tutorials"),
+        _("Bottleneck"), _("Tutorials"), _("Support questions"), _("Forms to ask started"),
+        _("Answered by an article first"),
     ]  # fmt: skip
     lines = [
         [
@@ -558,8 +570,11 @@ def export_bottlenecks(request: AuthenticatedHttpRequest) -> HttpResponseBase:
             _share(step.ttv_share),
             _flag(step.worst),
             "; ".join(article.title for article in tutorials),
+            asked.inquiries,
+            asked.started,
+            asked.solved,
         ]
-        for step, tutorials in figures.rows
+        for step, tutorials, asked in figures.rows
     ]
     return csv_response(filename=f"kachi-bottlenecks-{figures.playbook_key or 'none'}.csv", header=header, rows=lines)
 
@@ -647,3 +662,63 @@ def export_help_analytics(request: AuthenticatedHttpRequest, table: str) -> Http
         raise Http404("No such table.")
     header, lines = HELP_TABLES[table](_help_analytics())
     return csv_response(filename=f"kachi-help-{table}.csv", header=header, rows=lines)
+
+
+@dataclass(frozen=True)
+class SupportAndTTV:
+    groups: list[measurement.Group]
+    articles: list[support_reports.Deflecting]
+
+
+def _support_and_ttv(f: Mapping[str, Any]) -> SupportAndTTV:
+    return SupportAndTTV(
+        groups=selectors.ttv_by_asking(
+            kind=f["kind"], start_from=f["start_from"], start_to=f["start_to"], business_days=f["business_days"]
+        ),
+        articles=support_reports.top_deflecting(support_reports.attempts_between(f["start_from"], f["start_to"])),
+    )
+
+
+@admin_required
+def support(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Time to Value of the accounts that asked support on the way against those that did not, and the
+    articles that answered customers' questions before they were asked."""
+    form, f = _filters(request)
+    figures = _support_and_ttv(f)
+    kind_label = MilestoneKind(f["kind"]).label
+    curves = [(group.label, group.estimate.curve) for group in figures.groups if group.estimate.n]
+    groups = figures.groups if curves else []  # no journey at all: the table's empty state
+    ends = [t for _label, curve in curves for t, _share in curve]
+    chart = charts.km_curves_chart(
+        curves=curves,
+        x_max=max([30.0, *ends]) * 1.05,
+        title=_("Share of accounts that reached %(kind)s by day N") % {"kind": kind_label},
+        nonce=str(request.csp_nonce),
+    )
+    return render(
+        request,
+        "journeys/reports/support.html",
+        {
+            "form": form,
+            "filters": f,
+            "groups": groups,
+            "articles": figures.articles,
+            "kind_label": kind_label,
+            "chart": chart,
+            "any_journeys": bool(curves),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@admin_required
+def export_support(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """Time to Value of the accounts that asked support against those that did not, as CSV (the
+    groups table's columns)."""
+    f = _download_filters(request)
+    if isinstance(f, HttpResponse):
+        return f
+    figures = _support_and_ttv(f)
+    return csv_response(
+        filename=f"kachi-ttv-{f['kind']}-by-support.csv", header=GROUP_COLUMNS, rows=_group_lines(figures.groups)
+    )
