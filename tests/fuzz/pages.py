@@ -144,6 +144,8 @@ PAGES: dict[str, Page] = {
     "report_export_at_risk": Page(("admin",), REPORT_FILTERS),
     "report_export_bottlenecks": Page(("admin",), {**REPORT_FILTERS, "playbook": PLAYBOOK}),
     "report_export_distribution": Page(("admin",), REPORT_FILTERS),
+    "report_support": Page(("admin",), REPORT_FILTERS),
+    "report_export_support": Page(("admin",), REPORT_FILTERS),
     "help_analytics_export": Page(("admin",)),
     "account_note_edit": Page(("csm",)),
     "value_record": Page(("customer_admin",)),

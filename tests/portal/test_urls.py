@@ -100,6 +100,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "report_export_at_risk": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_bottlenecks": row(302, 403, 403, 403, 403, 403, 200),
     "report_export_distribution": row(302, 403, 403, 403, 403, 403, 200),
+    "report_support": row(302, 403, 403, 403, 403, 403, 200),
+    "report_export_support": row(302, 403, 403, 403, 403, 403, 200),
     # In the API, 401 is "who are you?" (no session) and 403 "not your role".
     "api_me": signed_in(401, 200),
     "api_account_list": signed_in(401, 200),
@@ -113,6 +115,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_report_bottlenecks": row(401, 403, 403, 403, 400, 400, 400),
     "api_report_at_risk": row(401, 403, 403, 403, 200, 200, 200),
     "api_report_distribution": row(401, 403, 403, 403, 200, 200, 200),
+    "api_report_support_ttv": row(401, 403, 403, 403, 200, 200, 200),
+    "api_report_support_first_replies": row(401, 403, 403, 403, 200, 200, 200),
+    "api_report_support_deflection": row(401, 403, 403, 403, 200, 200, 200),
     # The help centre's API answers anyone, with what they may read; the article is customers-only.
     "api_article_list": same(200),
     "api_article_detail": signed_in(404, 200),

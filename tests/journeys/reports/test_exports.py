@@ -148,9 +148,10 @@ def test_bottlenecks_lists_each_step_longest_first_with_its_tutorials(world: Wor
     # B: 4, 6, 10 done, 18 and 18 still on it: Kaplan-Meier S(10) = 4/5 * 3/4 * 2/3 = 2/5, the median.
     assert lines(response) == [
         ["Step", "Reached it", "Done", "Journeys", "Median days on the step", "Fewer than half done: at least (days)",
-         "Stalled now", "Share stalled now", "Share of the time", "Bottleneck", "Tutorials"],
-        ["Step B", "5", "3", "5", "10.0", "", "2", "0.400", "0.862", "1", "Finishing step B"],
-        ["Step A", "5", "5", "5", "2.0", "", "0", "0.000", "0.138", "1", ""],
+         "Stalled now", "Share stalled now", "Share of the time", "Bottleneck", "Tutorials", "Support questions",
+         "Forms to ask started", "Answered by an article first"],
+        ["Step B", "5", "3", "5", "10.0", "", "2", "0.400", "0.862", "1", "Finishing step B", "0", "0", "0"],
+        ["Step A", "5", "5", "5", "2.0", "", "0", "0.000", "0.138", "1", "", "0", "0", "0"],
     ]  # fmt: skip
     page = signed_in(world.admin).get("/reports/bottlenecks/", {"playbook": "flow"})
     assert [(s.title, s.median_days, s.stalled) for s in page.context["steps"]] == [
