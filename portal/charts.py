@@ -121,6 +121,7 @@ def km_curves_chart(
             value_formatter=lambda y: f"{y:.0%}",
             y_labels=[0, 0.25, 0.5, 0.75, 1],
             stroke_style={"width": 2.5},
+            margin_bottom=40,  # pygal places the legend below the axis title: room for it in the picture
         )
     )
     for label, curve in curves:

@@ -67,10 +67,10 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     trend = ""
     if f["group_by"] == "week" and len(replies.groups) > 1:
         trend = charts.trend_chart(
-            labels=[group.label for group in replies.groups],
+            labels=[group.label[5:].replace("-", "/") for group in replies.groups],  # "09/07": the week's Monday
             series=[
-                (_("Within 1 business hour (%)"), [_percent(g.within_hour_share) for g in replies.groups]),
-                (_("Within 24 hours (%)"), [_percent(g.within_day_share) for g in replies.groups]),
+                (_("Within 1 business hour"), [_percent(g.within_hour_share) for g in replies.groups]),
+                (_("Within 24 hours"), [_percent(g.within_day_share) for g in replies.groups]),
             ],
             title=_("First replies in time, week by week"),
             y_title=_("Share of inquiries (%)"),
