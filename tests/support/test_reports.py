@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from lifelines import KaplanMeierFitter
 
 from support import reports
@@ -118,7 +118,8 @@ def test_per_agent_counts_who_gave_the_first_reply_and_the_assignee_while_none_w
     waiting.save()
     ask(world, WEDNESDAY)
 
-    groups = {g.label: g for g in reports.first_reply_report(group_by="agent", now=NOW).groups}
+    with translation.override("en"):
+        groups = {g.label: g for g in reports.first_reply_report(group_by="agent", now=NOW).groups}
 
     assert {label: (g.n, g.answered) for label, g in groups.items()} == {
         "Aoi Tanaka": (1, 1), "Ben Lee": (1, 0), "Nobody yet": (1, 0)
