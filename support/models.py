@@ -324,6 +324,11 @@ class Inquiry(models.Model):
             models.Index(fields=["account", "-created_at"]),
             models.Index(fields=["clock", "due_at"]),
             models.Index(fields=["playbook_key", "step_key"]),
+            # The warnings' scan reads only running clocks, not every inquiry there ever was.
+            models.Index(
+                fields=["fast_warn_at"], condition=Q(fast_warn_at__isnull=False), name="inquiry_fast_warn_running"
+            ),
+            models.Index(fields=["warn_at"], condition=Q(warn_at__isnull=False), name="inquiry_warn_running"),
         ]
         constraints = [
             models.CheckConstraint(
