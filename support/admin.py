@@ -108,6 +108,7 @@ class InquiryAdmin(ReadOnlyAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
-    list_display = ["inquiry", "due_at", "recipient", "created_at", "sent_at"]
+    list_display = ["inquiry", "kind", "due_at", "recipient", "created_at", "sent_at"]
+    list_filter = ["kind"]
     list_select_related = ["inquiry", "recipient"]
     date_hierarchy = "created_at"

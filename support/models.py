@@ -303,8 +303,11 @@ class Inquiry(models.Model):
     fast_warn_at = models.DateTimeField(_("fast reply warning"), null=True, blank=True)
     warn_at = models.DateTimeField(_("reply warning"), null=True, blank=True)
 
-    # The deadline the desk last escalated for (a breach is told once per deadline).
+    # The deadline the desk last escalated for (a breach is told once per deadline), and those it
+    # last warned of (each warning is told once per deadline).
     escalated_for = models.DateTimeField(_("escalated for the deadline"), null=True, blank=True)
+    fast_warned_for = models.DateTimeField(_("warned for the fast reply"), null=True, blank=True)
+    warned_for = models.DateTimeField(_("warned for the deadline"), null=True, blank=True)
 
     # The first reply, as it happened.
     first_replied_at = models.DateTimeField(_("first reply"), null=True, blank=True)
@@ -321,6 +324,11 @@ class Inquiry(models.Model):
             models.Index(fields=["account", "-created_at"]),
             models.Index(fields=["clock", "due_at"]),
             models.Index(fields=["playbook_key", "step_key"]),
+            # The warnings' scan reads only running clocks, not every inquiry there ever was.
+            models.Index(
+                fields=["fast_warn_at"], condition=Q(fast_warn_at__isnull=False), name="inquiry_fast_warn_running"
+            ),
+            models.Index(fields=["warn_at"], condition=Q(warn_at__isnull=False), name="inquiry_warn_running"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -345,13 +353,20 @@ class Inquiry(models.Model):
 
 
 class Escalation(models.Model):
-    """An inquiry past its reply target, told to one person (its account's CS manager, an admin):
-    claimed once per deadline and person, then e-mailed once."""
+    """An inquiry's reply deadline told to one person: a *warning* to whoever answers it once three
+    quarters of the target are used up (its assignee; else the support agents), a *breach* to its
+    account's CS manager and the admins once the target passed. Claimed once per kind, deadline and
+    person, then e-mailed once."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("Deadline near")
+        BREACH = "breach", _("Deadline missed")
 
     inquiry = models.ForeignKey(
         Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="escalations"
     )
-    due_at = models.DateTimeField(_("deadline missed"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.BREACH)
+    due_at = models.DateTimeField(_("deadline"))
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("told"), on_delete=models.CASCADE, related_name="+"
     )
@@ -363,11 +378,13 @@ class Escalation(models.Model):
         verbose_name_plural = _("escalations")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["inquiry", "due_at", "recipient"], name="escalation_once_per_deadline")
+            models.UniqueConstraint(
+                fields=["inquiry", "kind", "due_at", "recipient"], name="escalation_once_per_kind_and_deadline"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.inquiry_id} {self.due_at:%Y-%m-%d %H:%M} → {self.recipient_id}"
+        return f"{self.inquiry_id} {self.kind} {self.due_at:%Y-%m-%d %H:%M} → {self.recipient_id}"
 
 
 class Message(models.Model):

@@ -15,7 +15,8 @@ def message_notify(message_id: int) -> int:
 
 @shared_task(name=escalations.ESCALATIONS_SCAN, **RETRY_POLICY)
 def escalations_scan() -> int:
-    return escalations.escalations_scan()
+    """The deadlines near (warnings), then those missed (breaches)."""
+    return escalations.warnings_scan() + escalations.escalations_scan()
 
 
 @shared_task(name=escalations.ESCALATION_SEND, acks_late=True, **RETRY_POLICY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -278,17 +279,25 @@ class StepRef:
     title: str
 
 
-def steps_named(*, keys: list[tuple[str, str]]) -> list[StepRef]:
-    """The steps of these (playbook key, step key) pairs, named as in the newest playbook version; a
-    step shared by several playbooks once. Pairs that name no step are left out."""
-    if not keys:
-        return []
+def step_titles(*, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The titles of the steps of these (playbook key, step key) pairs in the reader's language, as
+    the newest playbook version has them, in one query however many; pairs that name no step are
+    left out."""
     query = Q()
-    for playbook_key, step_key in keys:
+    for playbook_key, step_key in set(keys):
         query |= Q(playbook__key=playbook_key, key=step_key)
+    if not query:
+        return {}
     titles: dict[tuple[str, str], str] = {}
     for step in Step.objects.filter(query).select_related("playbook").order_by("-playbook__version"):
         titles.setdefault((step.playbook.key, step.key), step.display_title)
+    return titles
+
+
+def steps_named(*, keys: list[tuple[str, str]]) -> list[StepRef]:
+    """The steps of these (playbook key, step key) pairs, named as in the newest playbook version; a
+    step shared by several playbooks once. Pairs that name no step are left out."""
+    titles = step_titles(keys=keys)
     refs: dict[str, StepRef] = {}
     for playbook_key, step_key in keys:
         title = titles.get((playbook_key, step_key))

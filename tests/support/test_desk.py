@@ -12,7 +12,7 @@ from django.utils import timezone
 from support.models import Inquiry, InquiryChange
 from support.services import inquiry_create, inquiry_reply, inquiry_set_status
 from tests.conftest import World, signed_in
-from tests.factories import AgentFactory, ReplyTargetFactory
+from tests.factories import AgentFactory, PublishedPlaybookFactory, ReplyTargetFactory, StepFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -113,15 +113,35 @@ def test_assigning_many_from_the_queue_keeps_each_change(world: World) -> None:
     assert set(Inquiry.objects.values_list("assignee", flat=True)) == {agent.pk}
 
 
+def test_the_queue_and_the_thread_name_the_step_asked_about_in_the_readers_language(world: World) -> None:
+    playbook = PublishedPlaybookFactory(key="basics", step_count=0)
+    StepFactory(playbook=playbook, key="connect", title="データ連携", title_en="Connect your data")
+    inquiry = ask(world, "Import fails", playbook_key="basics", step_key="connect")
+    ask(world, "Old question", playbook_key="basics", step_key="retired")
+
+    english = signed_in(world.admin, language="en").get("/support/desk/").content.decode()
+    assert '<span class="badge brand" title="Onboarding step">Connect your data</span>' in english
+    assert '<span class="badge brand" title="Onboarding step">retired</span>' in english  # no step has it now
+    japanese = signed_in(AgentFactory(), language="ja").get("/support/desk/").content.decode()
+    assert '<span class="badge brand" title="オンボーディングのステップ">データ連携</span>' in japanese
+    thread = signed_in(world.admin, language="en").get(f"/support/desk/{inquiry.pk}/").content.decode()
+    assert "About the step “Connect your data”" in thread
+
+
 def test_the_queue_takes_the_same_queries_for_one_and_many(world: World) -> None:
     client = signed_in(world.admin)
-    ask(world, "First")
+    for playbook_key in ("basics", "advanced"):
+        playbook = PublishedPlaybookFactory(key=playbook_key, step_count=0)
+        for n in range(3):
+            StepFactory(playbook=playbook, key=f"step-{n}", title=f"{playbook_key} {n}")
+    ask(world, "First", playbook_key="basics", step_key="step-0")
     with capture_queries() as few:
         assert client.get("/support/desk/").status_code == 200
     agent = AgentFactory()
     for n in range(12):
         inquiry = ask(world, f"More {n}", account=world.account_b if n % 2 else world.account_a,
-                      author=world.customer_b if n % 2 else world.customer_a)  # fmt: skip
+                      author=world.customer_b if n % 2 else world.customer_a,
+                      playbook_key="advanced" if n % 2 else "basics", step_key=f"step-{n % 4}")  # fmt: skip
         inquiry.assignee = agent
         inquiry.save()
         inquiry_reply(inquiry=inquiry, by=world.customer_b if n % 2 else world.customer_a, body="More detail")

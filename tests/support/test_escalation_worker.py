@@ -1,5 +1,6 @@
-"""1,000 breaching questions escalated through real Celery workers on Redis and PostgreSQL, one
-worker killed with SIGKILL mid-run: every escalation is sent (what the killed worker held comes back
+"""1,000 questions escalated through real Celery workers on Redis and PostgreSQL (800 past their
+reply target, 200 three quarters through it), one worker killed with SIGKILL mid-run: every
+escalation, breach or warning, is sent (what the killed worker held comes back
 through the outbox, published again), and one goes out twice only if a worker died between handing
 it to the mail backend and recording it (at most once per killed worker)."""
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from portal import celery_app, outbox
 from portal.models import OutboxMessage
-from support.escalations import ESCALATION_SEND, escalations_scan
+from support.escalations import ESCALATION_SEND, escalations_scan, warnings_scan
 from support.models import Escalation
 from support.services import inquiry_create
 from tests.factories import AccountFactory, AdminFactory, MembershipFactory
@@ -27,9 +28,10 @@ from tests.workers import WorkerPool, require_postgres_and_redis, worker_pool
 pytestmark = pytest.mark.services
 
 QUESTIONS = 1000
+NEAR = 200  # of them, warned of; the others past their target
 KILL_AFTER_SENT = 150
 DEADLINE_SECONDS = 120
-HEADER = re.compile(r"^X-Kachi-Notification: (support-escalation-\d+)\s*$", re.MULTILINE)
+HEADER = re.compile(r"^X-Kachi-Notification: (support-(?:escalation|warning)-\d+)\s*$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -47,14 +49,16 @@ def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: Worker
     AdminFactory(email="lead@kachi.example")
     account = AccountFactory(csm=None)
     author = MembershipFactory(account=account).user
-    asked = timezone.now() - timedelta(days=3)
+    late, near = timezone.now() - timedelta(days=3), timezone.now() - timedelta(hours=19)
     for n in range(QUESTIONS):
+        asked = near if n < NEAR else late
         inquiry_create(account=account, author=author, subject=f"Question {n}", body="Help", at=asked)
     celery_app.control.purge()  # the notices of the questions themselves: not what this measures
 
     started = time.monotonic()
-    claimed = escalations_scan()  # commits, then publishes one message per escalation to Redis
-    assert claimed == QUESTIONS
+    # Each commits, then publishes one message per escalation to Redis.
+    assert warnings_scan() == NEAR  # to the admin: there are no agents
+    assert escalations_scan() == QUESTIONS - NEAR
 
     first = workers.start()
     workers.wait_for(lambda: sent() >= KILL_AFTER_SENT, "the first sends", seconds=DEADLINE_SECONDS)
@@ -83,6 +87,7 @@ def test_every_escalation_is_sent_once_though_a_worker_is_killed(workers: Worker
             f"{again} of them published again, {sum(references.values())} e-mails, {duplicates} duplicates, "
             f"{time.monotonic() - started:.1f} s from the scan\n"
         )
-    assert set(references) == {f"support-escalation-{pk}" for pk in Escalation.objects.values_list("pk", flat=True)}
+    kinds = {"warning": "support-warning", "breach": "support-escalation"}
+    assert set(references) == {f"{kinds[kind]}-{pk}" for pk, kind in Escalation.objects.values_list("pk", "kind")}
     assert duplicates <= killed
     assert max(references.values()) <= 1 + killed

@@ -71,6 +71,7 @@ def test_asking_from_a_step_suggests_articles_first_and_sends_the_question_with_
     assert (attachment.name, attachment.content_type, attachment.size) == ("shot.png", "image/png", len(PNG))
     thread = client.get(sent["Location"]).content.decode()
     assert "Row 2 is refused." in thread and "We reply by" in thread and "shot.png" in thread
+    assert "About the step “Connect your data”" in thread
 
 
 def test_this_solved_it_ends_the_attempt_without_a_question(world: World) -> None:
