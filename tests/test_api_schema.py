@@ -34,8 +34,16 @@ from journeys.events.services.api_keys import api_key_create, api_key_revoke
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from portal.models import MilestoneKind
+from support.services import inquiry_create, inquiry_reply
 from tests.conftest import World
-from tests.factories import ArticleFactory, CategoryFactory, MilestoneFactory, PlaybookFactory, StepFactory
+from tests.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    InquiryCategoryFactory,
+    MilestoneFactory,
+    PlaybookFactory,
+    StepFactory,
+)
 from tests.tally import tally
 
 EXAMPLES = int(os.environ.get("KACHI_API_FUZZ_EXAMPLES", "25"))
@@ -73,7 +81,8 @@ def connections_kept_open() -> Iterator[None]:
 
 @pytest.fixture
 def api_world(world: World) -> World:
-    """A published playbook running for both accounts (A has reached first value), help articles."""
+    """A published playbook running for both accounts (A has reached first value), help articles,
+    and a question of A's with a reply and an internal note."""
     playbook = PlaybookFactory(key="pb", name="Onboarding", status="published")
     step = StepFactory(playbook=playbook, key="send", title='=HYPERLINK("x")')
     milestone = MilestoneFactory(playbook=playbook, key="fv", kind=MilestoneKind.FIRST_VALUE, target_days=21)
@@ -87,6 +96,12 @@ def api_world(world: World) -> World:
     category = CategoryFactory(slug="start")
     ArticleFactory(category=category, visibility="public", title="はじめに")
     ArticleFactory(category=category, visibility="customers", title="Members")
+    inquiry = inquiry_create(
+        account=world.account_a, author=world.customer_a, subject="Import", body="It fails.",
+        category=InquiryCategoryFactory(slug="data"), playbook_key="pb", step_key="send",
+    )  # fmt: skip
+    inquiry_reply(inquiry=inquiry, by=world.csm_a, body="Checking.", internal=True)
+    inquiry_reply(inquiry=inquiry, by=world.csm_a, body="Fixed.")
     return world
 
 
