@@ -180,7 +180,6 @@ class CustomerThread:
 
 class CustomerInquiryDetailSerializer(CustomerInquirySerializer):
     # Built from a ``CustomerThread``, never from the inquiry's own messages: they hold the notes.
-
     messages = PublicMessageSerializer(many=True, help_text="The thread, oldest first.")
     reply_promise = ReplyPromiseSerializer()
 
@@ -270,7 +269,6 @@ class DeskThread:
 
 class DeskInquiryDetailSerializer(DeskInquirySerializer):
     # Built from a ``DeskThread``.
-
     messages = DeskMessageSerializer(many=True, help_text="The thread with its internal notes, oldest first.")
     changes = ChangeSerializer(many=True, help_text="Status, assignee and priority changes, oldest first.")
 
