@@ -308,6 +308,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another app's get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "InquiryStatusEnum": "support.models.Inquiry.Status",
+        "MessageKindEnum": "support.models.Message.Kind",
+        "ArticleKindEnum": "faq.models.Article.Kind",
+    },
 }
 
 # --- Security -------------------------------------------------------------

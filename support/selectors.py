@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.utils import timezone
@@ -134,6 +134,30 @@ def urgency(inquiry: Inquiry, *, now: dt.datetime | None = None) -> Urgency:
     due = inquiry.fast_due_at or inquiry.due_at
     warned = [w for w in (inquiry.fast_warn_at, inquiry.warn_at) if w is not None]
     return Urgency("warning" if any(now >= w for w in warned) else "ok", due)
+
+
+URGENCY_STATES = ("late", "fast_missed", "warning", "ok", "none")
+
+
+def with_urgency(inquiries: QuerySet[Inquiry], *, state: str, now: dt.datetime) -> QuerySet[Inquiry]:
+    """The inquiries whose clock stands at ``state`` at ``now``: the rule of ``urgency``, in the database."""
+    running = ~Q(clock="") & Q(clock_running_since__isnull=False, due_at__isnull=False)
+    if state == "none":
+        return inquiries.exclude(running)
+    inquiries = inquiries.filter(running)
+    if state == "late":
+        return inquiries.filter(due_at__lte=now)
+    inquiries = inquiries.filter(due_at__gt=now)
+    fast_missed = Q(fast_due_at__lte=now)
+    if state == "fast_missed":
+        return inquiries.filter(fast_missed)
+    inquiries = inquiries.exclude(fast_missed)
+    warned = Q(fast_warn_at__lte=now) | Q(warn_at__lte=now)
+    if state == "warning":
+        return inquiries.filter(warned)
+    if state == "ok":
+        return inquiries.exclude(warned)
+    raise ValueError(f"no such urgency: {state}")
 
 
 def account_inquiries(*, account: Account, limit: int = 8) -> list[tuple[Inquiry, Urgency]]:

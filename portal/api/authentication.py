@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 
@@ -15,3 +15,14 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Session realm="Kachi"'
+
+    def enforce_csrf(self, request: Request) -> None:
+        """A write with the session needs the CSRF token (the ``csrftoken`` cookie's value in the
+        ``X-CSRFToken`` header): refused with the same code as Django's own check, ``csrf_failed``."""
+        # Imported here: DRF's views import this module (through its settings) before the handler's.
+        from portal.api.exceptions import CsrfFailed
+
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as error:
+            raise CsrfFailed() from error

@@ -5,7 +5,8 @@ gives (``portal.api.exceptions``), from what the view is:
 
 - 400 with field errors, when the operation reads query parameters or a body;
 - 401 when the caller must authenticate (no or wrong credentials);
-- 403 when, authenticated, the caller's role may still be refused (a permission beyond "signed in");
+- 403 when, authenticated, the caller's role may still be refused (a permission beyond "signed in"),
+  and for a write with the session (its CSRF check);
 - 404 when the path names an object (another tenant's answers like a missing one) or the list is
   paginated (a page past the end);
 - 413 and 415 when the operation takes a body (larger than the server accepts; not JSON);
@@ -20,7 +21,8 @@ from typing import Any
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import permissions, serializers
+from rest_framework import authentication, permissions, serializers
+from rest_framework.permissions import SAFE_METHODS
 
 SIGNED_IN_ONLY = (permissions.IsAuthenticated, permissions.AllowAny)
 
@@ -50,6 +52,17 @@ RESPONSES: dict[str, OpenApiResponse] = {
     ),
     "401": OpenApiResponse(ErrorSerializer, description="No credentials, or wrong ones."),
     "403": OpenApiResponse(ErrorSerializer, description="Authenticated, but the caller's role may not do this."),
+    "403-csrf": OpenApiResponse(
+        ErrorSerializer,
+        description="Signed in with the session, the CSRF check failed (`csrf_failed`): send the `csrftoken` "
+        "cookie's value in the `X-CSRFToken` header.",
+    ),
+    "403-role-csrf": OpenApiResponse(
+        ErrorSerializer,
+        description="Authenticated, but the caller's role may not do this (`permission_denied`); or, signed in "
+        "with the session, the CSRF check failed (`csrf_failed`): send the `csrftoken` cookie's value in the "
+        "`X-CSRFToken` header.",
+    ),
     "404": OpenApiResponse(
         ErrorSerializer, description="No such object (or one the caller may not see), or no such page."
     ),
@@ -75,30 +88,39 @@ class KachiAutoSchema(AutoSchema):
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        for code in self._error_codes():
+        for code, documented in self._error_codes():
             if code not in responses or not responses[code].get("content"):
-                description = responses.get(code, {}).get("description") or RESPONSES[code].description
-                responses[code] = self._get_response_for_code(RESPONSES[code], code, direction=direction)
+                description = responses.get(code, {}).get("description") or RESPONSES[documented].description
+                responses[code] = self._get_response_for_code(RESPONSES[documented], code, direction=direction)
                 responses[code]["description"] = description
         responses["503"].setdefault("headers", RETRY_AFTER)
         return dict(sorted(responses.items()))
 
-    def _error_codes(self) -> list[str]:
+    def _error_codes(self) -> list[tuple[str, str]]:
+        """Each error status the operation may answer, with the key of its entry in ``RESPONSES``."""
         codes = []
         has_body = self.method in ("POST", "PUT", "PATCH")
         has_query = any(p.get("in") == "query" for p in self._get_parameters())
         if has_body or has_query:
             codes.append("400")
         view_permissions = self.view.get_permissions()
+        refused = ""
         if not all(isinstance(p, permissions.AllowAny) for p in view_permissions):
             codes.append("401")
-            if any(refuses_roles(p) for p in view_permissions):
-                codes.append("403")
+            refused = "403" if any(refuses_roles(p) for p in view_permissions) else ""
+        # DRF checks the CSRF token of a write only for a caller signed in with the session.
+        csrf = self.method not in SAFE_METHODS and any(
+            isinstance(a, authentication.SessionAuthentication) for a in self.view.get_authenticators()
+        )
+        if csrf:
+            refused = "403-role-csrf" if refused else "403-csrf"
+        if refused:
+            codes.append(refused)
         if "{" in self.path or self._is_paginated():
             codes.append("404")
         if has_body:
             codes += ["413", "415"]
-        return [*codes, "500", "503"]
+        return [(code.split("-")[0], code) for code in [*codes, "500", "503"]]
 
     def _is_paginated(self) -> bool:
         return getattr(self.view, "pagination_class", None) is not None and self._is_list_view()

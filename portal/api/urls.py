@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("journeys.api_urls")),
     path("", include("faq.api.urls")),
     path("reports/support/", include("support.report_api_urls")),
+    path("", include("support.api_urls")),
     path("me/", views.MeView.as_view(), name="api_me"),
     path("accounts/", views.AccountListView.as_view(), name="api_account_list"),
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),

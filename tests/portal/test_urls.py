@@ -122,6 +122,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_article_list": same(200),
     "api_article_detail": signed_in(404, 200),
     "api_category_list": same(200),
+    # The support desk's API: customers on one side, the desk (agents, CS managers, admins) on the
+    # other; the inquiry is customer A's. Replies are POST-only: 405 once past the role check.
+    "api_inquiry_list": row(401, 200, 200, 200, 403, 403, 403),
+    "api_inquiry_detail": row(401, 200, 200, 404, 403, 403, 403),
+    "api_inquiry_replies": row(401, 405, 405, 405, 403, 403, 403),
+    "api_desk_inquiry_list": row(401, 403, 403, 403, 200, 200, 200),
+    "api_desk_inquiry_detail": row(401, 403, 403, 403, 200, 404, 200),
+    "api_desk_inquiry_replies": row(401, 403, 403, 403, 405, 405, 405),
     "api_schema": same(200),
     "api_docs": same(200),
     # Help centre: a public category and article "alpha"; the short link and QR code are of a
@@ -275,6 +283,10 @@ def test_role_url_matrix(world: World, journey_a) -> None:
         "faq:qr": customers_only.pk,
         "api_article_detail": customers_only.pk,
         "support:inquiry": inquiry.pk,
+        **dict.fromkeys(
+            ["api_inquiry_detail", "api_inquiry_replies", "api_desk_inquiry_detail", "api_desk_inquiry_replies"],
+            inquiry.pk,
+        ),
         "support:desk_inquiry": inquiry.pk,
         "support:desk_status": inquiry.pk,
         "support:attachment": inquiry.messages.get().attachments.get().pk,

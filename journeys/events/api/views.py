@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import IO, Any
-
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
-from rest_framework.parsers import JSONParser
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,20 +15,8 @@ from journeys.events.api.auth import ApiKeyAuthentication, HasApiKey
 from journeys.events.models import ApiKey
 from journeys.events.services.ingest import events_ingest
 from portal.api.exceptions import PayloadTooLarge
+from portal.api.parsers import JSONParser
 from portal.api.schema import ErrorSerializer
-
-
-class BatchJSONParser(JSONParser):
-    """DRF's JSON parser, plus a 400 (not a 500) for JSON nested too deeply to parse."""
-
-    # Any, not the dict of the stubs: a JSON body may be any JSON value (a batch is a list).
-    def parse(
-        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
-    ) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError("JSON parse error - nested too deeply") from exc
 
 
 class BatchTooLarge(PayloadTooLarge):
@@ -83,7 +67,7 @@ class IngestResultSerializer(serializers.Serializer):
 class EventIngestView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
-    parser_classes = [BatchJSONParser]
+    parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
