@@ -9,7 +9,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +37,14 @@ def _accounts(request: Request) -> QuerySet[Account] | None:
     return None if user.is_agent or user.is_admin else Account.objects.filter(csm=user)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$",
+        "description": "YYYY-MM-DD, a day of the years 1900 to 2999 (the day an inquiry was asked, Asia/Tokyo).",
+    }
+)
 class DayField(serializers.DateField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)], **kwargs)
