@@ -321,6 +321,9 @@ class Inquiry(models.Model):
             models.Index(fields=["account", "-created_at"]),
             models.Index(fields=["clock", "due_at"]),
             models.Index(fields=["playbook_key", "step_key"]),
+            # The queue counts its filter's inquiries (owed, waiting, done) from this index alone. Its
+            # order (nearest deadline first) has an index of its own on PostgreSQL: migration 0007.
+            models.Index(fields=["status"], name="support_inquiry_status"),
         ]
         constraints = [
             models.CheckConstraint(

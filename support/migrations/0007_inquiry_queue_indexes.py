@@ -1,0 +1,43 @@
+"""The agents' queue, read in its own order from indexes.
+
+``support_inquiry_queue_order`` (PostgreSQL): the queue's order — the nearest deadline first
+(``LEAST(COALESCE(fast_due_at, due_at), due_at)``, nothing owed last), then the latest update — as
+``support.selectors.by_deadline`` writes it, so a page reads its 50 rows in order and stops, instead
+of joining and sorting every inquiry of its filter: the "solved or closed" page of 50,000 inquiries
+went from 128 ms to 2 ms (bench/support_queue.py). SQLite cannot say NULLS LAST in an index; it
+sorts, as it did.
+
+``support_inquiry_status``: the count of the queue's filter (owed, waiting, done) from the index
+alone, not a scan of the table.
+"""
+
+from django.db import migrations, models
+
+QUEUE_ORDER = (
+    "CREATE INDEX IF NOT EXISTS support_inquiry_queue_order ON support_inquiry "
+    "((LEAST(COALESCE(fast_due_at, due_at), due_at)) ASC NULLS LAST, updated_at DESC, id DESC)"
+)
+
+
+def create_queue_order(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(QUEUE_ORDER)
+
+
+def drop_queue_order(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS support_inquiry_queue_order")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("support", "0006_escalation_schedule"),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="inquiry",
+            index=models.Index(fields=["status"], name="support_inquiry_status"),
+        ),
+        migrations.RunPython(create_queue_order, drop_queue_order, elidable=False),
+    ]
