@@ -434,6 +434,22 @@ class InquiryChange(models.Model):
     def __str__(self) -> str:
         return f"{self.inquiry_id} {self.field}: {self.old} → {self.new}"
 
+    def _shown(self, value: str) -> str:
+        """A status or priority as its label in the reader's language; anything else as kept."""
+        if self.field == self.Field.STATUS:
+            return str(dict(Inquiry.Status.choices).get(value, value))
+        if self.field == self.Field.PRIORITY:
+            return str(dict(Priority.choices).get(value, value))
+        return value
+
+    @property
+    def old_shown(self) -> str:
+        return self._shown(self.old)
+
+    @property
+    def new_shown(self) -> str:
+        return self._shown(self.new)
+
 
 def _support_storage() -> Storage:
     return storages["support"]

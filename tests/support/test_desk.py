@@ -94,6 +94,18 @@ def test_an_agent_replies_from_the_thread_and_the_customer_reads_it(world: World
     assert b"Save it as UTF-8." in customer and b"Shift_JIS" not in customer
 
 
+def test_the_history_of_a_thread_names_statuses_in_the_readers_language(world: World) -> None:
+    inquiry = ask(world, "Import fails")
+    agent = AgentFactory()
+    inquiry_set_status(inquiry=inquiry, status="waiting", by=agent)
+
+    english = signed_in(agent, language="en").get(f"/support/desk/{inquiry.pk}/").content.decode()
+    japanese = signed_in(agent, language="ja").get(f"/support/desk/{inquiry.pk}/").content.decode()
+
+    assert "Status: New → Waiting on the customer" in english
+    assert "ステータス: 新規 → お客様の返答待ち" in japanese
+
+
 def test_assigning_many_from_the_queue_keeps_each_change(world: World) -> None:
     first, second = ask(world, "One"), ask(world, "Two")
     agent = AgentFactory()
