@@ -78,6 +78,24 @@ def test_each_sees_the_inquiries_they_answer(world: World) -> None:
     assert agent.get("/").headers["Location"] == "/support/desk/"
 
 
+def test_the_text_filter_finds_a_subject_or_an_account_name_within_what_one_answers(world: World) -> None:
+    ask(world, "CSVインポートが止まる")
+    ask(world, "請求書の宛名")
+    ask(world, "Bounces", account=world.account_b, author=world.customer_b)
+    agent = signed_in(AgentFactory())
+    csm = signed_in(world.csm_a)
+
+    def found(client: Client, words: str) -> set[str]:
+        page = client.get("/support/desk/", {"show": "all", "q": words})
+        return {inquiry.subject for inquiry, _urgency in page.context["rows"]}
+
+    assert found(agent, "csvインポート") == {"CSVインポートが止まる"}
+    assert found(agent, "beta") == {"Bounces"}
+    assert found(agent, "KK") == {"CSVインポートが止まる", "請求書の宛名", "Bounces"}
+    assert found(csm, "KK") == {"CSVインポートが止まる", "請求書の宛名"}
+    assert found(csm, "Beta") == set()
+
+
 def test_an_agent_replies_from_the_thread_and_the_customer_reads_it(world: World) -> None:
     inquiry = ask(world, "Import fails", ago=timedelta(minutes=30))
     agent = signed_in(AgentFactory(name="Aoi Agent"), language="en")
