@@ -59,3 +59,9 @@ def setup_django(url: str, *, static: bool = False) -> None:
     call_command("migrate", verbosity=0)
     if static:
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def load_average() -> str:
+    """The machine's load over 1, 5 and 15 minutes, to read a timing by: above the number of cores,
+    other work shares them."""
+    return f"{', '.join(f'{load:.2f}' for load in os.getloadavg())} on {os.cpu_count()} cores"

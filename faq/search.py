@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, reduce
-from operator import add, and_, or_
+from operator import add, and_
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
@@ -32,6 +32,7 @@ from django.db.models import (
     Count,
     Expression,
     ExpressionWrapper,
+    F,
     FloatField,
     IntegerField,
     Q,
@@ -41,7 +42,9 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Ln
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Ln, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -108,7 +111,17 @@ def _found(term: str) -> Q:
     return _has(term, "search_title") | _has(term, "search_body")
 
 
-def _points(condition: Q, points: int) -> Expression:
+def _holds(term: str, field: str) -> Expression:
+    """``_has`` where no index can serve it (ranking the articles found): a plain substring search,
+    which PostgreSQL runs in half the time of a ``LIKE`` on a long text."""
+    return GreaterThan(StrIndex(field, Value(f" {term} ")), 0)
+
+
+def _holds_anywhere(term: str) -> Q:
+    return Q(_holds(term, "search_title")) | Q(_holds(term, "search_body"))
+
+
+def _points(condition: Q | Expression, points: int) -> Expression:
     return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
 
 
@@ -119,27 +132,39 @@ def _score(query: Query, *, rarity: bool) -> Expression:
     found = Window(Count("pk"))
     parts: list[Expression] = []
     for term in query.terms:
-        title = _has(term, "search_title")
+        title = _holds(term, "search_title")
         if term in query.weak:
             parts.append(_points(title, WEAK_TITLE_WEIGHT))
             continue
         if not rarity:  # every article found holds the word: only where it does counts
             parts.append(_points(title, TITLE_WEIGHT))
             continue
-        points = _points(title, TITLE_WEIGHT) + _points(_found(term), BODY_WEIGHT)
-        holding = Window(Sum(_points(_found(term), 1)))
+        points = _points(title, TITLE_WEIGHT) + _points(_holds_anywhere(term), BODY_WEIGHT)
+        holding = Window(Sum(_points(_holds_anywhere(term), 1)))
         parts.append(points * Ln(Value(1.0) + (found + Value(1.0)) / (holding + Value(0.5))))
     for phrase in query.phrases:
         words = " ".join(phrase)
         parts.append(
             Case(
-                When(_has(words, "search_title"), then=Value(PHRASE_TITLE_WEIGHT)),
-                When(_has(words, "search_body"), then=Value(PHRASE_WEIGHT)),
+                When(_holds(words, "search_title"), then=Value(PHRASE_TITLE_WEIGHT)),
+                When(_holds(words, "search_body"), then=Value(PHRASE_WEIGHT)),
                 default=Value(0),
                 output_field=IntegerField(),
             )
         )
     return ExpressionWrapper(reduce(add, parts), output_field=FloatField())
+
+
+def _holding(terms: list[str], *, at_least: int) -> RawSQL:
+    """The ids of the articles that hold at least ``at_least`` of ``terms``: each word looked up on
+    its own (its index scans, then one comparison per column for each article they return), and the
+    words found counted per article. Counting them in the ranking query instead compares every word
+    with every article that holds any one of them: on 10,000 articles, a question of five words
+    (「CSVインポートで一部の行がエラーに」) made 100,000 comparisons of long texts for 300 hits."""
+    branches = [Article.objects.filter(_found(term)).order_by().values(hit=F("pk")) for term in terms]
+    sql, params = branches[0].union(*branches[1:], all=True).query.sql_with_params()
+    counted = f"SELECT hit FROM ({sql}) holding GROUP BY hit HAVING COUNT(*) >= %s"  # noqa: S608 (Django's SQL, parameters apart)
+    return RawSQL(counted, (*params, at_least))  # noqa: S611
 
 
 def search_articles(query: str, *, user: User | AnonymousUser, language: str) -> QuerySet[Article]:
@@ -154,9 +179,7 @@ def search_articles(query: str, *, user: User | AnonymousUser, language: str) ->
     if every:
         articles = articles.filter(reduce(and_, [_found(term) for term in strong]))
     else:
-        matched = reduce(add, [_points(_found(term), 1) for term in strong])
-        articles = articles.filter(reduce(or_, [_found(term) for term in strong])).alias(matched=matched)
-        articles = articles.filter(matched__gte=analysed.required)
+        articles = articles.filter(pk__in=_holding(strong, at_least=analysed.required))
     return (
         articles.select_related("category__parent")
         .defer("search_title", "search_body")  # read by the database only

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import AuthenticatedHttpRequest
-from portal.models import User
+from portal.models import Account, User
 from portal.web import safe_next_url
 from support import selectors, services
 from support.forms import AssignForm, DeskReplyForm, DeskStatusForm, QueueFilterForm
 from support.models import Inquiry
 
 QUEUE_PAGE = 50
+ACCOUNTS_FOUND = 500  # accounts a text filter matches by name, at most
 Status = Inquiry.Status
 
 
@@ -66,7 +67,10 @@ def _filtered(request: AuthenticatedHttpRequest, form: QueueFilterForm) -> Query
         inquiries = inquiries.filter(category=f["category"])
     if f.get("q"):
         words = f["q"].strip()
-        inquiries = inquiries.filter(Q(subject__icontains=words) | Q(account__name__icontains=words))
+        # The accounts first, by id: the subject's trigram index and the account index then serve
+        # the filter and its count (one pass of each), instead of a join compared row by row.
+        accounts = list(Account.objects.filter(name__icontains=words).values_list("pk", flat=True)[:ACCOUNTS_FOUND])
+        inquiries = inquiries.filter(Q(subject__icontains=words) | Q(account_id__in=accounts))
     return selectors.by_deadline(inquiries)
 
 

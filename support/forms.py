@@ -54,7 +54,8 @@ class AskForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].label_from_instance = lambda category: category.display_name  # type: ignore[attr-defined]
-        self.fields["subject"].widget.attrs.update({"autocomplete": "off"})
+        # The subject is typed outside the form's element (see support/ask.html), and sent with it.
+        self.fields["subject"].widget.attrs.update({"autocomplete": "off", "form": "ask-form"})
 
 
 class ReplyForm(forms.Form):

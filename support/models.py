@@ -329,6 +329,9 @@ class Inquiry(models.Model):
                 fields=["fast_warn_at"], condition=Q(fast_warn_at__isnull=False), name="inquiry_fast_warn_running"
             ),
             models.Index(fields=["warn_at"], condition=Q(warn_at__isnull=False), name="inquiry_warn_running"),
+            # The queue counts its filter's inquiries (owed, waiting, done) from this index alone. Its
+            # order (nearest deadline first) has an index of its own on PostgreSQL: migration 0008.
+            models.Index(fields=["status"], name="support_inquiry_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -447,6 +450,22 @@ class InquiryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inquiry_id} {self.field}: {self.old} → {self.new}"
+
+    def _shown(self, value: str) -> str:
+        """A status or priority as its label in the reader's language; anything else as kept."""
+        if self.field == self.Field.STATUS:
+            return str(dict(Inquiry.Status.choices).get(value, value))
+        if self.field == self.Field.PRIORITY:
+            return str(dict(Priority.choices).get(value, value))
+        return value
+
+    @property
+    def old_shown(self) -> str:
+        return self._shown(self.old)
+
+    @property
+    def new_shown(self) -> str:
+        return self._shown(self.new)
 
 
 def _support_storage() -> Storage:

@@ -103,6 +103,7 @@ def desk_inquiry(*, user: User, pk: int) -> Inquiry:
 
 def by_deadline(inquiries: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
     """The nearest deadline first (the fast reply's, else the target's); nothing owed last."""
+    # PostgreSQL reads this order from the index of migration support.0007: change both together.
     nearest = Least(Coalesce("fast_due_at", "due_at"), "due_at")
     return inquiries.annotate(nearest_due=nearest).order_by(F("nearest_due").asc(nulls_last=True), "-updated_at", "-id")
 

@@ -78,6 +78,24 @@ def test_each_sees_the_inquiries_they_answer(world: World) -> None:
     assert agent.get("/").headers["Location"] == "/support/desk/"
 
 
+def test_the_text_filter_finds_a_subject_or_an_account_name_within_what_one_answers(world: World) -> None:
+    ask(world, "CSVインポートが止まる")
+    ask(world, "請求書の宛名")
+    ask(world, "Bounces", account=world.account_b, author=world.customer_b)
+    agent = signed_in(AgentFactory())
+    csm = signed_in(world.csm_a)
+
+    def found(client: Client, words: str) -> set[str]:
+        page = client.get("/support/desk/", {"show": "all", "q": words})
+        return {inquiry.subject for inquiry, _urgency in page.context["rows"]}
+
+    assert found(agent, "csvインポート") == {"CSVインポートが止まる"}
+    assert found(agent, "beta") == {"Bounces"}
+    assert found(agent, "KK") == {"CSVインポートが止まる", "請求書の宛名", "Bounces"}
+    assert found(csm, "KK") == {"CSVインポートが止まる", "請求書の宛名"}
+    assert found(csm, "Beta") == set()
+
+
 def test_an_agent_replies_from_the_thread_and_the_customer_reads_it(world: World) -> None:
     inquiry = ask(world, "Import fails", ago=timedelta(minutes=30))
     agent = signed_in(AgentFactory(name="Aoi Agent"), language="en")
@@ -92,6 +110,18 @@ def test_an_agent_replies_from_the_thread_and_the_customer_reads_it(world: World
     assert "Looks like Shift_JIS" in thread and "Internal note" in thread
     customer = signed_in(world.customer_a).get(f"/support/{inquiry.pk}/").content
     assert b"Save it as UTF-8." in customer and b"Shift_JIS" not in customer
+
+
+def test_the_history_of_a_thread_names_statuses_in_the_readers_language(world: World) -> None:
+    inquiry = ask(world, "Import fails")
+    agent = AgentFactory()
+    inquiry_set_status(inquiry=inquiry, status="waiting", by=agent)
+
+    english = signed_in(agent, language="en").get(f"/support/desk/{inquiry.pk}/").content.decode()
+    japanese = signed_in(agent, language="ja").get(f"/support/desk/{inquiry.pk}/").content.decode()
+
+    assert "Status: New → Waiting on the customer" in english
+    assert "ステータス: 新規 → お客様の返答待ち" in japanese
 
 
 def test_assigning_many_from_the_queue_keeps_each_change(world: World) -> None:
