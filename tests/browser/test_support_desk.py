@@ -105,6 +105,11 @@ def test_a_question_from_a_step_is_answered_from_the_queue_without_showing_notes
     agent_page.get_by_label("メッセージ").fill(REPLY)
     agent_page.get_by_role("button", name="送信").click()
     expect(agent_page.locator("li.thread-reply")).to_contain_text(REPLY)
+    # The first-reply report counts the reply, within the hour: the agent's three answers, all fast.
+    agent_page.goto(f"{desk.url}/support/reports/?group_by=agent")
+    row = agent_page.locator("table.figures tbody tr", has_text="サポート 担当")
+    expect(row.locator("td").nth(2)).to_have_text("3")
+    expect(row.locator("td").nth(3)).to_have_text("100%")
     agent_context.close()
 
     page.reload()
