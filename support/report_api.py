@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.models import Account, User
+from portal.api.permissions import TokenScopes
+from portal.models import Account, ApiScope, User
 from support import reports
 
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
@@ -98,7 +99,8 @@ class FirstRepliesView(APIView):
     """First-reply times: Kaplan-Meier median and p90 in business and calendar hours, and the shares
     answered within 1 business hour and 24 hours, in total and per group."""
 
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[FirstReplyQuery], responses=FirstReplyReportSerializer)
     def get(self, request: Request) -> Response:
@@ -143,7 +145,8 @@ class DeflectionView(APIView):
     """Deflection: forms to ask started, solved by a suggested article and sent, in total and per
     category, with the articles that answered most."""
 
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[PeriodQuery], responses=DeflectionReportSerializer)
     def get(self, request: Request) -> Response:
