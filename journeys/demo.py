@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils import timezone
 
-from journeys.events.models import ApiKey, UsageEvent
+from journeys.events.models import UsageEvent
 from journeys.events.rules import local_zone
 from journeys.events.services.api_keys import api_key_create
 from journeys.events.services.ingest import events_ingest
@@ -33,7 +33,7 @@ from journeys.onboarding.services.evaluation import accounts_evaluate
 from journeys.onboarding.services.journeys import journey_start, value_record_create
 from journeys.onboarding.services.playbooks import playbook_new_version, playbook_publish
 from journeys.onboarding.services.steps import step_set_status
-from portal.models import Account, Membership, MilestoneKind, Segment, User
+from portal.models import Account, ApiToken, Membership, MilestoneKind, Segment, User
 
 DEMO_API_KEY_NAME = "Demo product events"
 EVENT_BATCH = 1000
@@ -684,7 +684,7 @@ def _value(history: History, rng: random.Random) -> list[tuple[Decimal, date, st
 def _post_events(events: list[dict], *, by: User | None) -> None:
     if not events:
         return
-    api_key = ApiKey.objects.filter(name=DEMO_API_KEY_NAME, account=None, revoked_at=None).first()
+    api_key = ApiToken.objects.filter(name=DEMO_API_KEY_NAME, account=None, revoked_at=None).first()
     if api_key is None:
         api_key, _raw = api_key_create(name=DEMO_API_KEY_NAME, account=None, by=by)
     for first in range(0, len(events), EVENT_BATCH):

@@ -2,7 +2,7 @@
 (``journeys.<concept>.models``), and code imports it from there, never from here."""
 
 from journeys.automation.models import AccountRisk, AutomationSettings, EmailRecord, FailedTask, Notification, Nudge
-from journeys.events.models import ApiKey, DailyEventCount, EventCriterion, UsageEvent
+from journeys.events.models import DailyEventCount, EventCriterion, UsageEvent
 from journeys.onboarding.models import (
     Achievement,
     AchievementChange,
@@ -26,7 +26,6 @@ __all__ = [
     "AccountRisk",
     "Achievement",
     "AchievementChange",
-    "ApiKey",
     "AutomationSettings",
     "DailyEventCount",
     "EmailRecord",

@@ -1,16 +1,32 @@
+from typing import Any
+
 from axes import admin as axes_admin
 from axes.models import AccessAttempt
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from portal import tokens
 from portal.admin_tools import ReadOnlyAdmin
-from portal.models import Account, Invitation, Membership, MembershipEvent, NotificationPreferences, Segment, User
+from portal.models import (
+    Account,
+    ApiScope,
+    ApiToken,
+    Invitation,
+    Membership,
+    MembershipEvent,
+    NotificationPreferences,
+    Segment,
+    User,
+)
 
 
 class KachiUserChangeForm(UserChangeForm):
@@ -174,3 +190,110 @@ for _model, _model_admin in (
     if admin.site.is_registered(_model):  # axes registers nothing when AXES_ENABLE_ADMIN is off
         admin.site.unregister(_model)
         admin.site.register(_model, _model_admin)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+    days = forms.IntegerField(
+        label=_("valid for (days)"), min_value=1, max_value=tokens.MAX_DAYS, initial=tokens.DEFAULT_DAYS
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "owner", "scopes", "account"]
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("active", _("Active")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued here (shown once) and revoked, never deleted: the usage events a token
+    posted would go with it."""
+
+    list_display = ["name", "owner", "account", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [TokenStateFilter, ("account", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["name", "prefix", "owner__email", "account__name", "account__slug"]
+    list_select_related = ["owner", "account"]
+    autocomplete_fields = ["owner", "account"]
+    actions = ["revoke"]
+    readonly_fields = [
+        "owner", "scopes", "account", "prefix", "created_at", "created_by", "expires_at", "last_used_at", "revoked_at"
+    ]  # fmt: skip
+
+    def get_form(
+        self, request: HttpRequest, obj: ApiToken | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
+        if obj is None:
+            return ["name", "owner", "scopes", "account", "days"]
+        return ["name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+        # What a token may do is fixed once issued; only its name may change.
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        assert isinstance(request.user, User)  # the admin site lets only staff in
+        token, raw = tokens.token_create(
+            owner=data["owner"], name=data["name"], scopes=data["scopes"], account=data["account"],
+            days=data["days"], by=request.user,
+        )  # fmt: skip
+        # The admin goes on with `obj` (history entry, redirect): make it the token just issued.
+        for name in ("id", "prefix", "key_hash", "created_at", "created_by_id", "expires_at", "scopes"):
+            setattr(obj, name, getattr(token, name))
+        obj._state.adding = False
+        obj._state.db = token._state.db
+        request._issued_token = raw  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None) -> HttpResponse:
+        response = super().response_add(request, obj, post_url_continue)
+        raw = getattr(request, "_issued_token", None)
+        if raw:
+            messages.success(
+                request,
+                _("The new API token is %(key)s — copy it now: it is stored only as a hash and cannot be shown again.")
+                % {"key": raw},
+            )
+        return response
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        assert isinstance(request.user, User)
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            tokens.token_revoke(token=token, by=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked) % {"count": revoked},
+            messages.SUCCESS,
+        )

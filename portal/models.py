@@ -449,3 +449,75 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk}"
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may do, as ``resource:action``. A token's rights are these scopes within what
+    its owner's role allows: a customer's token with ``reports:read`` still reads no report."""
+
+    ACCOUNTS_READ = "accounts:read", _("Read accounts")
+    ACCOUNTS_WRITE = "accounts:write", _("Create and update accounts")
+    EVENTS_WRITE = "events:write", _("Post usage events")
+    REPORTS_READ = "reports:read", _("Read reports")
+    HELP_READ = "help:read", _("Read the help centre")
+    INQUIRIES_READ = "inquiries:read", _("Read support questions")
+    INQUIRIES_WRITE = "inquiries:write", _("Ask and answer support questions")
+    PROFILE_READ = "profile:read", _("Read who the token belongs to")
+    WEBHOOKS_MANAGE = "webhooks:manage", _("Manage webhooks")
+
+
+class ApiToken(models.Model):
+    """A token for calling the API as its owner, limited to its scopes (and to one account, if set).
+    Only its prefix (to recognise it in lists; raw tokens start ``kachi_`` so leaked ones can be
+    scanned for) and its SHA-256 hash are kept: the token itself is shown once, when issued."""
+
+    name = models.CharField(_("name"), max_length=120)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text=_("The token acts as this person, within its scopes."),
+    )
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("only for the account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        help_text=_("Empty: every account its owner may see."),
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False, db_index=True)
+    key_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        # The table of the usage-event API keys that tokens replaced: their hashes, and the events
+        # posted with them (idempotent per key), carried over unchanged.
+        db_table = "journeys_apikey"
+
+    def __str__(self) -> str:
+        return f"{self.name} (kachi_{self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -19,10 +19,19 @@ from portal.models import Account, User
 M = TypeVar("M", bound=Model)
 
 
+def token_account_id(user: User | AnonymousUser) -> int | None:
+    """The one account the API token a request came with is restricted to, if it is (the token
+    authentication hangs the token on the user it acts as; a signed-in session has none)."""
+    token = getattr(user, "api_token", None)
+    return getattr(token, "account_id", None)
+
+
 def visible_accounts(*, user: User | AnonymousUser) -> QuerySet[Account]:
     accounts = Account.objects.all()
     if not user.is_authenticated or not user.is_active:
         return accounts.none()
+    if (only := token_account_id(user)) is not None:
+        accounts = accounts.filter(pk=only)
     if user.is_admin:
         return accounts
     if user.is_csm:
@@ -34,6 +43,8 @@ def scope_to_user(queryset: QuerySet[M], *, user: User | AnonymousUser, account_
     """Restrict any queryset with a path to ``Account`` to what ``user`` may see."""
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
+    if (only := token_account_id(user)) is not None:
+        queryset = queryset.filter(**{f"{account_field}_id": only})
     if user.is_admin:
         return queryset
     if user.is_csm:

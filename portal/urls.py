@@ -8,7 +8,7 @@ from faq.sitemaps import PublicArticleSitemap
 from journeys.onboarding import views as journey_views
 from journeys.reports import views as report_views
 from journeys.workspace import views as workspace_views
-from portal import preference_views, views
+from portal import preference_views, token_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("profile/", views.profile, name="profile"),
     path("settings/notifications/", preference_views.notification_settings, name="notification_settings"),
+    path("settings/tokens/", token_views.token_list, name="token_list"),
+    path("settings/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("unsubscribe/<str:token>/", preference_views.unsubscribe_link, name="unsubscribe"),
     path("language/", views.set_language, name="set_language"),
     # Customers

@@ -27,7 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.parsers import JSONParser
-from portal.models import Account, User
+from portal.api.permissions import TokenScopes
+from portal.models import Account, ApiScope, User
 from portal.tenancy import customer_account
 from support import selectors, services
 from support.forms import KEY
@@ -363,7 +364,8 @@ class InquiryListView(APIView):
     """The caller's inquiries (a customer admin: every one of the account), the latest activity first;
     and asking a new one."""
 
-    permission_classes = [IsCustomer]
+    permission_classes = [TokenScopes, IsCustomer]
+    scopes = {"GET": ApiScope.INQUIRIES_READ, "POST": ApiScope.INQUIRIES_WRITE}
     parser_classes = [JSONParser]
     pagination_class = InquiryPagination
 
@@ -399,7 +401,8 @@ def _customer_thread(request: Request, inquiry: Inquiry) -> dict[str, Any]:
 
 
 class InquiryDetailView(APIView):
-    permission_classes = [IsCustomer]
+    permission_classes = [TokenScopes, IsCustomer]
+    scopes = {"GET": ApiScope.INQUIRIES_READ, "POST": ApiScope.INQUIRIES_WRITE}
 
     @extend_schema(responses={200: CustomerInquiryDetailSerializer, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
@@ -410,7 +413,8 @@ class InquiryDetailView(APIView):
 
 
 class InquiryReplyView(APIView):
-    permission_classes = [IsCustomer]
+    permission_classes = [TokenScopes, IsCustomer]
+    scopes = {"GET": ApiScope.INQUIRIES_READ, "POST": ApiScope.INQUIRIES_WRITE}
     parser_classes = [JSONParser]
 
     @extend_schema(request=CustomerReplySerializer, responses={201: PublicMessageSerializer, 404: NOT_FOUND})
@@ -453,7 +457,8 @@ class DeskInquiryListView(APIView):
     """The queue: the inquiries the caller answers (agents and admins, every account's; a CS manager,
     their accounts'), the nearest deadline first and nothing owed last, each with its urgency."""
 
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.INQUIRIES_READ, "POST": ApiScope.INQUIRIES_WRITE, "PATCH": ApiScope.INQUIRIES_WRITE}
     pagination_class = InquiryPagination
 
     @extend_schema(parameters=[DeskInquiryQuery], responses=DeskInquirySerializer(many=True))
@@ -479,7 +484,8 @@ def _desk_thread(request: Request, inquiry: Inquiry) -> dict[str, Any]:
 
 
 class DeskInquiryDetailView(APIView):
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.INQUIRIES_READ, "POST": ApiScope.INQUIRIES_WRITE, "PATCH": ApiScope.INQUIRIES_WRITE}
     parser_classes = [JSONParser]
 
     @extend_schema(responses={200: DeskInquiryDetailSerializer, 404: NOT_FOUND})
@@ -515,7 +521,8 @@ def _assignee(user: User, chosen: str) -> User | None:
 
 
 class DeskReplyView(APIView):
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.INQUIRIES_READ, "POST": ApiScope.INQUIRIES_WRITE, "PATCH": ApiScope.INQUIRIES_WRITE}
     parser_classes = [JSONParser]
 
     @extend_schema(request=DeskReplySerializer, responses={201: DeskMessageSerializer, 404: NOT_FOUND})

@@ -10,23 +10,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.models import Account, User
+from portal.api.permissions import TokenScopes
+from portal.models import Account, ApiScope, User
 from support import reports
+from support.api import IsDesk
 
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-
-
-class IsDesk(permissions.BasePermission):
-    """Support agents, CS managers and admins."""
-
-    def has_permission(self, request: Request, view: object) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_agent or user.is_csm or user.is_admin))
 
 
 def _accounts(request: Request) -> QuerySet[Account] | None:
@@ -98,7 +92,8 @@ class FirstRepliesView(APIView):
     """First-reply times: Kaplan-Meier median and p90 in business and calendar hours, and the shares
     answered within 1 business hour and 24 hours, in total and per group."""
 
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[FirstReplyQuery], responses=FirstReplyReportSerializer)
     def get(self, request: Request) -> Response:
@@ -143,7 +138,8 @@ class DeflectionView(APIView):
     """Deflection: forms to ask started, solved by a suggested article and sent, in total and per
     category, with the articles that answered most."""
 
-    permission_classes = [IsDesk]
+    permission_classes = [TokenScopes, IsDesk]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[PeriodQuery], responses=DeflectionReportSerializer)
     def get(self, request: Request) -> Response:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from faq.models import Article
 from faq.search import search_results
 from portal.models import Account, Membership, User
+from portal.tenancy import token_account_id
 from support.clock import Calendar
 from support.models import Attachment, Inquiry, Message
 
@@ -85,6 +86,8 @@ def suggestions(*, text: str, user: User, language: str) -> list[Article]:
 def desk_inquiries(*, user: User) -> QuerySet[Inquiry]:
     """The inquiries ``user`` answers: every one for agents and admins, their accounts' for a CS manager."""
     inquiries = Inquiry.objects.all()
+    if (only := token_account_id(user)) is not None:  # an API token for one account
+        inquiries = inquiries.filter(account_id=only)
     if user.is_agent or user.is_admin:
         pass
     elif user.is_csm:

@@ -17,13 +17,14 @@ from factory.django import DjangoModelFactory
 
 from faq.models import Article, ArticleStep, ArticleVote, Category, SearchLog, Synonym, Tag
 from journeys.automation.models import AutomationSettings
-from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
+from journeys.events.models import DailyEventCount, UsageEvent
 from journeys.onboarding.models import Achievement, Journey, Milestone, Playbook, Source, Step, StepState
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from journeys.workspace.models import AccountNote, SuccessGoal
 from portal.models import (
     Account,
+    ApiToken,
     Invitation,
     Membership,
     MembershipEvent,
@@ -340,16 +341,19 @@ class PublishedPlaybookFactory(PlaybookFactory):
 # --- Usage events, achievements, success plans ------------------------------------------------------
 
 
-class ApiKeyFactory(DjangoModelFactory[ApiKey]):
-    """A key row for events written directly (the raw key is of no use to these tests)."""
+class ApiKeyFactory(DjangoModelFactory[ApiToken]):
+    """A token row for events written directly (the raw token is of no use to these tests)."""
 
     class Meta:
-        model = ApiKey
+        model = ApiToken
         django_get_or_create = ["key_hash"]
 
     name = "test"
+    owner = factory.SubFactory("tests.factories.AdminFactory")
+    scopes = ["events:write"]
     prefix = "test"
     key_hash = "0" * 64
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=90))
 
 
 class UsageEventFactory(DjangoModelFactory[UsageEvent]):

@@ -40,10 +40,10 @@ from schemathesis import checks
 from schemathesis.core.transport import Response
 from schemathesis.filters import HasAPIOperation
 
-from journeys.events.services.api_keys import api_key_create, api_key_revoke
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
-from portal.models import MilestoneKind
+from portal.models import ApiScope, MilestoneKind
+from portal.tokens import token_create, token_revoke
 from support.services import inquiry_create, inquiry_reply
 from tests.conftest import World
 from tests.factories import (
@@ -162,9 +162,12 @@ def _caller(name: str, world: World, *, csrf: bool = False) -> Caller:
         return Caller(name, {"X-CSRFToken": token}, {**cookies, settings.CSRF_COOKIE_NAME: token})
     if name == "anonymous":
         return Caller(name)
-    api_key, raw = api_key_create(name=name, account=world.account_a if name == "account_key" else None, by=None)
+    # Tokens of an admin with every scope: for account A only, for every account, and a revoked one.
+    token, raw = token_create(
+        owner=world.admin, name=name, scopes=ApiScope.values, account=world.account_a if name == "account_key" else None
+    )
     if name == "revoked_key":
-        api_key_revoke(api_key=api_key, by=None)
+        token_revoke(token=token, by=None)
     return Caller(name, {"Authorization": f"Bearer {raw}"})
 
 

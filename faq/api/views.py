@@ -28,6 +28,8 @@ from faq.markdown import render_article
 from faq.models import SearchLog
 from faq.search import annotate_highlights, highlight_terms, search_articles
 from faq.services import search_log_record
+from portal.api.permissions import TokenScopes
+from portal.models import ApiScope
 
 NOT_FOUND = OpenApiResponse(description="No such article, or one the caller may not read.")
 
@@ -50,7 +52,8 @@ class ArticleListView(APIView):
     """Search the help centre (``q``), or list the articles the caller may read, newest first.
     Every search is logged (normalised words, result count, language, caller)."""
 
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [TokenScopes, permissions.AllowAny]
+    scopes = {"GET": ApiScope.HELP_READ}
     pagination_class = ArticlePagination
 
     def get(self, request: Request) -> Response:
@@ -83,7 +86,8 @@ class ArticleListView(APIView):
 
 
 class ArticleDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [TokenScopes, permissions.AllowAny]
+    scopes = {"GET": ApiScope.HELP_READ}
 
     @extend_schema(responses={200: ArticleDetailSerializer, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
@@ -95,7 +99,8 @@ class ArticleDetailView(APIView):
 
 
 class CategoryTreeView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [TokenScopes, permissions.AllowAny]
+    scopes = {"GET": ApiScope.HELP_READ}
     pagination_class = None
 
     @extend_schema(parameters=[LanguageQuery], responses=CategoryNodeSerializer(many=True))

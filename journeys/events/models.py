@@ -1,16 +1,15 @@
-"""Usage events in: the API keys products post with, raw events (kept for the retention period),
+"""Usage events in: raw events (kept for the retention period),
 their counts per account, name, property filter and day, and the event criterion rules share."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Account
+from portal.models import Account, ApiToken
 
 
 class EventCriterion(models.Model):
@@ -46,50 +45,10 @@ class EventCriterion(models.Model):
         return bool(self.event_name)
 
 
-class ApiKey(models.Model):
-    """A key for posting usage events: for one account, or global (any account). Only its hash is kept."""
-
-    name = models.CharField(_("name"), max_length=120)
-    account = models.ForeignKey(
-        Account,
-        verbose_name=_("account"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="api_keys",
-        help_text=_("Empty for a global key that may post for any account."),
-    )
-    prefix = models.CharField(_("prefix"), max_length=16, editable=False, db_index=True)
-    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("API key")
-        verbose_name_plural = _("API keys")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-
 class UsageEvent(models.Model):
     """A raw product event, kept for the retention period. Idempotent on (key, external id)."""
 
-    api_key = models.ForeignKey(ApiKey, verbose_name=_("API key"), on_delete=models.CASCADE, related_name="events")
+    api_key = models.ForeignKey(ApiToken, verbose_name=_("API token"), on_delete=models.CASCADE, related_name="events")
     external_id = models.CharField(_("event id"), max_length=200)
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="usage_events"

@@ -27,8 +27,9 @@ from faq.selectors import step_tutorials
 from journeys.onboarding.models import Playbook
 from journeys.reports import measurement, risk, selectors
 from journeys.reports.forms import PERIOD_REVERSED, PERIOD_VALIDATORS, period_reversed
+from portal.api.permissions import TokenScopes
 from portal.exports import csv_response
-from portal.models import MilestoneKind
+from portal.models import ApiScope, MilestoneKind
 from portal.tenancy import visible_accounts
 from support import reports as support_reports
 from support.report_api import DeflectingArticleSerializer
@@ -171,7 +172,8 @@ def _query(request: Request) -> ReportQuery:
 class TTVReportView(APIView):
     """Time to value per group: Kaplan-Meier median (with 95% CI), p75, p90, share within target."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[ReportQuery], responses=ReportSerializer)
     def get(self, request: Request) -> Response:
@@ -235,7 +237,8 @@ class RowsPagination(PageNumberPagination):
 class TTVRowsView(APIView):
     """One row per journey and milestone: start, achievement (or censoring), duration. ``?format=csv`` streams all."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = RowsPagination
 
@@ -314,7 +317,8 @@ class FunnelSerializer(serializers.Serializer):
 class FunnelView(APIView):
     """Share of journeys on a playbook reaching each of its milestones, in the playbook's order."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[PlaybookQuery], responses={200: FunnelSerializer, 404: NO_PLAYBOOK})
     def get(self, request: Request) -> Response:
@@ -387,7 +391,8 @@ class BottlenecksSerializer(serializers.Serializer):
 class BottlenecksView(APIView):
     """Where journeys on a playbook lose time, step by step, the longest first, with the steps' tutorials."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[PlaybookQuery], responses={200: BottlenecksSerializer, 404: NO_PLAYBOOK})
     def get(self, request: Request) -> Response:
@@ -458,7 +463,8 @@ class AtRiskSerializer(serializers.Serializer):
 class AtRiskView(APIView):
     """Accounts past a milestone's target without reaching it, or expected to miss it; paginated."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
     pagination_class = RowsPagination
 
     @extend_schema(parameters=[AtRiskQuery], responses=AtRiskSerializer(many=True))
@@ -505,7 +511,8 @@ class DistributionSerializer(serializers.Serializer):
 class DistributionView(APIView):
     """Histogram of the time to a milestone among the journeys that reached it."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[KindQuery], responses=DistributionSerializer)
     def get(self, request: Request) -> Response:
@@ -555,7 +562,8 @@ class SupportTTVView(APIView):
     """Time to value of the accounts that asked support on the way against those that did not, and the
     articles that answered most questions before they were asked."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
 
     @extend_schema(parameters=[SupportTTVQuery], responses=SupportTTVSerializer)
     def get(self, request: Request) -> Response:

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from portal import selectors
 from portal.api.serializers import AccountQuery, AccountSerializer, MeSerializer
+from portal.models import ApiScope
 from portal.tenancy import get_visible_account
 
 
@@ -16,6 +17,7 @@ class AccountListView(generics.ListAPIView):
     """The accounts the caller may see: their own (customer), assigned (CS manager) or all (admin)."""
 
     serializer_class = AccountSerializer
+    scopes = {"GET": ApiScope.ACCOUNTS_READ}
 
     def get_queryset(self):
         query = AccountQuery(data=self.request.query_params)
@@ -30,12 +32,16 @@ class AccountListView(generics.ListAPIView):
 
 
 class AccountDetailView(APIView):
+    scopes = {"GET": ApiScope.ACCOUNTS_READ}
+
     @extend_schema(responses=AccountSerializer)
     def get(self, request: Request, slug: str) -> Response:
         return Response(AccountSerializer(get_visible_account(user=request.user, slug=slug)).data)
 
 
 class MeView(APIView):
+    scopes = {"GET": ApiScope.PROFILE_READ}
+
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)

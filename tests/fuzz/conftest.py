@@ -15,6 +15,7 @@ from journeys.onboarding.models import Journey
 from journeys.onboarding.services.journeys import feedback_give, journey_start, value_record_create
 from journeys.workspace.services import note_add
 from portal.preferences import unsubscribe_token
+from portal.tokens import token_create
 from support.services import attempt_start, inquiry_create
 from tests.conftest import World
 from tests.factories import (
@@ -66,6 +67,7 @@ def site(world: World, journey_a: Journey) -> Site:
         attachments=[(SimpleUploadedFile("log.txt", b"row 2: bad date"), "text/plain")],
     )  # fmt: skip
     attempt = attempt_start(account=account, user=world.customer_a, query="import")
+    token = token_create(owner=world.customer_a, name="Customer A's tool", scopes=["profile:read"])[0]
     connect = journey_a.step_states.get(step_key="connect")
     launch = journey_a.step_states.get(step_key="launch")
     article = {"language": "ja", "slug": public.slug}
@@ -86,6 +88,7 @@ def site(world: World, journey_a: Journey) -> Site:
             "success_goal_status": {"pk": goal.pk},
             "invitation_accept": {"token": INVITE_TOKEN},
             "invitation_revoke": {"pk": revocable.pk},
+            "token_revoke": {"pk": token.pk},
             "invitation_resend": {"pk": revocable.pk},
             "account_note_edit": {"pk": note.pk},
             "value_record": {"pk": record.pk},

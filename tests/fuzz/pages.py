@@ -37,6 +37,7 @@ from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, Invitati
 from portal.models import Account, MilestoneKind, User
 from portal.preference_views import NotificationPreferencesForm
 from portal.preferences import categories_for, preferences_get
+from portal.token_views import TokenForm
 from support.forms import (
     AskForm,
     DeskReplyForm,
@@ -101,6 +102,7 @@ PAGES: dict[str, Page] = {
     "invitation_accept": Page(("anon",)),
     "profile": Page(SIGNED_IN),
     "notification_settings": Page(("customer", "csm")),
+    "token_list": Page(SIGNED_IN),
     "unsubscribe": Page(("anon",)),
     "customer_home": Page(CUSTOMERS),
     "team": Page(CUSTOMERS),
@@ -200,6 +202,13 @@ FORMS: dict[str, Form] = {
             data, instance=preferences_get(user=user), categories=categories_for(user=user)
         ),
     ),
+    "token_list": Form(
+        ("customer", "csm", "admin"),
+        fields_of(TokenForm),
+        bind=lambda data, user: TokenForm(data, user=user),
+        statuses=frozenset({200, 201, 400}),
+    ),
+    "token_revoke": Form(SIGNED_IN, {}, statuses=frozenset({302, 404})),
     "unsubscribe": Form(("anon",), {}, statuses=frozenset({200})),
     "set_language": Form(("anon", "customer"), {"language": one_of_or_hostile("ja", "en"), "next": NEXT}),
     "team": Form(("customer_admin",), fields_of(InvitationForm), bind=lambda data, user: InvitationForm(data)),

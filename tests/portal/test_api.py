@@ -88,6 +88,7 @@ def test_the_schema_documents_pages_and_errors(client: Client) -> None:
     }
     assert set(at_risk) == {"200", "400", "401", "403", "404", "500", "503"}
     me = schema["paths"]["/api/v1/me/"]["get"]["responses"]
-    assert set(me) == {"200", "401", "500", "503"}  # anyone signed in may: never 403
+    # Anyone signed in may; 403 only for a token without profile:read.
+    assert set(me) == {"200", "401", "403", "500", "503"}
     assert me["503"]["headers"]["Retry-After"]["required"] is True
     assert me["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from journeys.onboarding.services.journeys import value_record_create
+from portal.tokens import token_create
 from support.services import attempt_start, inquiry_create
 from tests.conftest import World
 from tests.factories import (
@@ -62,6 +63,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "invitation_resend": same(405),
     "profile": signed_in(302, 200),
     "notification_settings": signed_in(302, 200),
+    "token_list": signed_in(302, 200),
+    "token_revoke": same(405),
     "unsubscribe": same(404),  # the sample token is not a signed one: answered like a missing page
     "set_language": same(405),
     "customer_home": row(302, 200, 200, 200, 403, 403, 403),
@@ -166,6 +169,7 @@ EXPECTED: dict[str, dict[str, int]] = {
 # "not yours", 400 or a redirect means the request got past the scoping.
 POST_EXPECTED: dict[str, dict[str, int]] = {
     "logout": same(302),
+    "token_revoke": row(302, 302, 404, 404, 404, 404, 404),  # customer A's token
     "set_language": same(302),
     "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
     "support:solved": row(302, 400, 404, 404, 403, 403, 403),  # customer A's attempt, no article chosen
@@ -265,7 +269,9 @@ def test_role_url_matrix(world: World, journey_a) -> None:
         attachments=[(SimpleUploadedFile("log.txt", b"log"), "text/plain")],
     )  # fmt: skip
     attempt = attempt_start(account=world.account_a, user=world.customer_a)
+    token = token_create(owner=world.customer_a, name="Customer A's tool", scopes=["profile:read"])[0]
     pk_of = {
+        "token_revoke": token.pk,
         **dict.fromkeys(
             ["value_record", "value_record_delete", "account_value_record", "account_value_record_delete"], record.pk
         ),

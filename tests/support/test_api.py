@@ -12,7 +12,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from journeys.events.services.api_keys import api_key_create, api_key_revoke
+from journeys.events.services.api_keys import api_key_create
+from portal.tokens import token_revoke
 from support.models import Inquiry, InquiryChange, Message
 from support.services import inquiry_assign, inquiry_create, inquiry_reply, inquiry_set_status
 from tests.conftest import World, signed_in
@@ -317,14 +318,14 @@ ENDPOINTS = [
 ]
 
 
-def test_customers_and_the_desk_keep_to_their_own_side_and_api_keys_reach_neither(world: World) -> None:
+def test_customers_and_the_desk_keep_to_their_own_side_and_event_tokens_reach_neither(world: World) -> None:
     inquiry = ask(world)
     sides = {"customer": signed_in(world.customer_a), "desk": signed_in(AgentFactory())}
     keys = {}
     for name in ("account", "global", "revoked"):
         api_key, raw = api_key_create(name=name, account=world.account_a if name == "account" else None, by=None)
         if name == "revoked":
-            api_key_revoke(api_key=api_key, by=None)
+            token_revoke(token=api_key, by=None)
         keys[name] = raw
 
     for method, route in ENDPOINTS:
@@ -335,9 +336,12 @@ def test_customers_and_the_desk_keep_to_their_own_side_and_api_keys_reach_neithe
         assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied"), (method, url)
         anonymous = post(Client(), url, {"body": "x"}, method=method)
         assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not_authenticated"), (method, url)
+        # Usage-event tokens (events:write only) are refused for their scope; a revoked one is no one.
+        expected = {"account": (403, "insufficient_scope"), "global": (403, "insufficient_scope"),
+                    "revoked": (401, "authentication_failed")}  # fmt: skip
         for name, raw in keys.items():
             keyed = post(Client(), url, {"body": "x"}, method=method, HTTP_AUTHORIZATION=f"Bearer {raw}")
-            assert (keyed.status_code, keyed.json()["code"]) == (401, "not_authenticated"), (name, method, url)
+            assert (keyed.status_code, keyed.json()["code"]) == expected[name], (name, method, url)
     assert inquiry.messages.count() == 1
 
 

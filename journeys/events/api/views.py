@@ -11,12 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys.events.api.auth import ApiKeyAuthentication, HasApiKey
-from journeys.events.models import ApiKey
 from journeys.events.services.ingest import events_ingest
+from portal.api.authentication import TokenAuthentication
 from portal.api.exceptions import PayloadTooLarge
 from portal.api.parsers import JSONParser
+from portal.api.permissions import HasToken, TokenScopes
 from portal.api.schema import ErrorSerializer
+from portal.models import ApiScope, ApiToken
 
 
 class BatchTooLarge(PayloadTooLarge):
@@ -65,8 +66,9 @@ class IngestResultSerializer(serializers.Serializer):
 
 
 class EventIngestView(APIView):
-    authentication_classes = [ApiKeyAuthentication]
-    permission_classes = [HasApiKey]
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [HasToken, TokenScopes]
+    scopes = {"POST": ApiScope.EVENTS_WRITE}
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
 
@@ -126,6 +128,6 @@ class EventIngestView(APIView):
         except RequestDataTooBig as exc:  # DATA_UPLOAD_MAX_MEMORY_SIZE; Django alone would answer an HTML 400
             raise BatchTooLarge() from exc
         api_key = request.auth
-        assert isinstance(api_key, ApiKey)  # HasApiKey let the request in
+        assert isinstance(api_key, ApiToken)  # HasToken let the request in
         result = events_ingest(api_key=api_key, items=items)
         return Response({"accepted": result.accepted, "duplicates": result.duplicates, "errors": result.errors})

@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from journeys import queue
 from journeys.events import rules
-from journeys.events.models import ApiKey, DailyEventCount, UsageEvent
+from journeys.events.models import DailyEventCount, UsageEvent
 from journeys.events.services.marks import usage_received
-from portal.models import Account
+from portal.models import ApiToken
+from portal.tenancy import visible_accounts
 
 
 def _max_length(field_name: str) -> int:
@@ -80,7 +81,7 @@ class _DayTotal:
     last_at: datetime
 
 
-def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
+def events_ingest(*, api_key: ApiToken, items: object) -> IngestResult:
     """Store a batch of usage events posted with ``api_key``.
 
     ``items`` is the parsed request body: a list of event objects or ``{"events": [...]}``.
@@ -93,7 +94,10 @@ def events_ingest(*, api_key: ApiKey, items: object) -> IngestResult:
     mark counts the batch, so its evaluation is caught up whatever happens to that task.
     """
     if not api_key.is_active:
-        raise PermissionDenied(_("This API key has been revoked."))
+        raise PermissionDenied(_("This API token has expired or been revoked."))
+    restricted_to = api_key.account_id
+    if restricted_to is not None and not visible_accounts(user=api_key.owner).filter(pk=restricted_to).exists():
+        raise PermissionDenied(_("This token's owner can no longer see its account."))
     batch = _batch(items)
     result = IngestResult()
     events = _validate(api_key=api_key, batch=batch, errors=result.errors)
@@ -152,13 +156,15 @@ def _text_error(value: str, max_length: int) -> str | None:
     return None
 
 
-def _validate(*, api_key: ApiKey, batch: list[object], errors: list[dict[str, Any]]) -> list[_Event]:
+def _validate(*, api_key: ApiToken, batch: list[object], errors: list[dict[str, Any]]) -> list[_Event]:
     """The valid items as events; the errors of the others appended to ``errors``."""
     own_account = api_key.account if api_key.account_id else None
     if own_account is None:
         slugs = {slug for item in batch if isinstance(item, dict) and isinstance(slug := item.get("account"), str)}
         wanted = [slug for slug in slugs if _SLUG.fullmatch(slug)]
-        account_ids = dict(Account.objects.filter(slug__in=wanted).values_list("slug", "pk")) if wanted else {}
+        # Only the accounts the token's owner may see (an admin: every one); any other is unknown.
+        visible = visible_accounts(user=api_key.owner)
+        account_ids = dict(visible.filter(slug__in=wanted).values_list("slug", "pk")) if wanted else {}
     future_limit = timezone.now() + FUTURE_TOLERANCE
     events: list[_Event] = []
     for index, item in enumerate(batch):
@@ -284,7 +290,7 @@ def _properties_json(properties: dict[str, Any]) -> tuple[str, str | None]:
     return text, None
 
 
-def _insert_events(*, api_key: ApiKey, events: dict[str, _Event]) -> list[str]:
+def _insert_events(*, api_key: ApiToken, events: dict[str, _Event]) -> list[str]:
     """Insert what is new in one statement; the ids actually inserted."""
     qn = connection.ops.quote_name
     received_at = timezone.now()

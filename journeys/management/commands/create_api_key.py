@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from journeys.events.services.api_keys import api_key_create
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             if account is None:
                 raise CommandError(f"No account with the slug {slug!r}.")
         name = options["name"] or (f"{account.name} integration" if account else "Global integration")
-        api_key, raw = api_key_create(name=name, account=account, by=None)
+        try:
+            api_key, raw = api_key_create(name=name, account=account, by=None)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         scope = f"account {account.slug}" if account else "any account (global)"
         self.stdout.write(
             f"Created API key “{api_key.name}” (prefix {api_key.prefix}) for {scope}. "

@@ -16,12 +16,13 @@ from django.utils import timezone
 from journeys import queue
 from journeys.events.models import DailyEventCount, UsageEvent, UsageMark
 from journeys.events.rules import filter_key
-from journeys.events.services.api_keys import api_key_create, api_key_revoke
+from journeys.events.services.api_keys import api_key_create
 from journeys.events.services.ingest import events_ingest, events_prune
 from journeys.events.tasks import journeys_prune_events
 from journeys.onboarding.models import Achievement, Milestone
 from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind, OutboxMessage
+from portal.tokens import token_revoke
 from tests.conftest import World
 from tests.factories import MilestoneFactory, PublishedPlaybookFactory
 from tests.queries import assert_same_queries, capture_queries, statements
@@ -248,7 +249,7 @@ def test_an_empty_batch_stores_nothing(client: Client, key_a: str) -> None:
 
 def test_without_a_valid_key_the_answer_is_401_with_a_json_error(client: Client, world: World, key_a: str) -> None:
     revoked_key = api_key_create(name="Old", account=world.account_a, by=None)
-    api_key_revoke(api_key=revoked_key[0], by=None)
+    token_revoke(token=revoked_key[0], by=None)
     client.force_login(world.admin)  # a session is not an API key
 
     for raw, code in [
@@ -341,7 +342,7 @@ def test_daily_counts_total_the_stored_events_per_day_and_property_filter(
 
 def test_a_revoked_key_cannot_ingest_even_through_the_service(world: World) -> None:
     api_key = api_key_create(name="Old", account=world.account_a, by=None)[0]
-    api_key_revoke(api_key=api_key, by=None)
+    token_revoke(token=api_key, by=None)
 
     with pytest.raises(PermissionDenied):
         events_ingest(api_key=api_key, items=[item(1)])
@@ -442,9 +443,10 @@ def test_the_schema_documents_the_endpoint_with_bearer_auth(client: Client) -> N
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
     operation = schema["paths"][URL]["post"]
-    assert operation["security"] == [{"apiKeyAuth": []}]
-    assert schema["components"]["securitySchemes"]["apiKeyAuth"]["scheme"] == "bearer"
-    assert set(operation["responses"]) == {"200", "400", "401", "413", "415", "500", "503"}
+    assert operation["security"] == [{"tokenAuth": []}]
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
+    # 403: a token without the events:write scope.
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "413", "415", "500", "503"}
     request = operation["requestBody"]["content"]["application/json"]["schema"]
     assert request["type"] == "array"
 

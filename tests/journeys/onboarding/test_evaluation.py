@@ -24,7 +24,7 @@ from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from portal.models import MilestoneKind
 from tests.conftest import World
-from tests.factories import AccountFactory, ApiKeyFactory, MilestoneFactory, PlaybookFactory, StepFactory
+from tests.factories import AccountFactory, AdminFactory, ApiKeyFactory, MilestoneFactory, PlaybookFactory, StepFactory
 from tests.journeys.onboarding.test_services import record_events
 from tests.queries import assert_queries
 
@@ -70,7 +70,7 @@ def new_journey(playbook: Playbook, start: datetime) -> tuple[Journey, str]:
     n = next(_accounts)
     account = AccountFactory(slug=f"late-{n}", name=f"Late {n}", contract_start=start)
     journey = journey_start(account=account, playbook=playbook)
-    _key, raw = api_key_create(name="product", account=account, by=None)
+    _key, raw = api_key_create(name="product", account=account, by=AdminFactory())
     return journey, raw
 
 

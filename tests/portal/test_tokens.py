@@ -14,8 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from journeys.events import admin as events_admin  # noqa: F401 - registers the admin pages tested below
-from journeys.events.models import ApiKey
-from journeys.events.services.api_keys import api_key_authenticate, api_key_create, api_key_revoke
+from journeys.events.services.api_keys import api_key_create
+from portal.models import ApiToken
+from portal.tokens import token_authenticate, token_revoke
 from tests.conftest import World
 from tests.queries import assert_queries
 
@@ -28,12 +29,12 @@ def test_a_key_is_shown_once_and_only_its_hash_is_stored(world: World) -> None:
     api_key, raw = api_key_create(name="Product", account=world.account_a, by=world.admin)
 
     prefix, _secret = RAW_KEY.fullmatch(raw).groups()
-    stored = ApiKey.objects.get(pk=api_key.pk)
+    stored = ApiToken.objects.get(pk=api_key.pk)
     assert stored.prefix == prefix
     assert stored.key_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert stored.created_by == world.admin
     assert stored.account == world.account_a
-    assert raw not in {getattr(stored, f.attname) for f in ApiKey._meta.concrete_fields}
+    assert raw not in [getattr(stored, f.attname) for f in ApiToken._meta.concrete_fields]
 
 
 def test_two_keys_differ(world: World) -> None:
@@ -44,51 +45,51 @@ def test_two_keys_differ(world: World) -> None:
 
 def test_authenticate_finds_the_active_key_with_its_account(world: World) -> None:
     api_key, raw = api_key_create(name="Product", account=world.account_a, by=None)
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    ApiToken.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
 
     with assert_queries(1):
-        found = api_key_authenticate(raw)
+        found = token_authenticate(raw)
         assert found.account.slug == "alpha"
     assert found == api_key
 
 
 def test_authenticate_refuses_wrong_malformed_and_revoked_keys(world: World) -> None:
     api_key, raw = api_key_create(name="Product", account=world.account_a, by=None)
-    assert api_key_authenticate(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
-    assert api_key_authenticate("") is None
-    assert api_key_authenticate("x" * 10_000) is None
-    assert api_key_authenticate(api_key.key_hash) is None
+    assert token_authenticate(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
+    assert token_authenticate("") is None
+    assert token_authenticate("x" * 10_000) is None
+    assert token_authenticate(api_key.key_hash) is None
 
-    api_key_revoke(api_key=api_key, by=world.admin)
+    token_revoke(token=api_key, by=world.admin)
 
-    assert api_key_authenticate(raw) is None
-    assert ApiKey.objects.get(pk=api_key.pk).revoked_at is not None
+    assert token_authenticate(raw) is None
+    assert ApiToken.objects.get(pk=api_key.pk).revoked_at is not None
 
 
 def test_revoking_twice_keeps_the_first_date(world: World) -> None:
     api_key, _raw = api_key_create(name="Product", account=None, by=None)
-    api_key_revoke(api_key=api_key, by=None)
-    first = ApiKey.objects.get(pk=api_key.pk).revoked_at
+    token_revoke(token=api_key, by=None)
+    first = ApiToken.objects.get(pk=api_key.pk).revoked_at
 
-    api_key_revoke(api_key=ApiKey.objects.get(pk=api_key.pk), by=None)
+    token_revoke(token=ApiToken.objects.get(pk=api_key.pk), by=None)
 
-    assert ApiKey.objects.get(pk=api_key.pk).revoked_at == first
+    assert ApiToken.objects.get(pk=api_key.pk).revoked_at == first
 
 
 def test_last_used_is_written_at_most_once_a_minute(world: World) -> None:
     api_key, raw = api_key_create(name="Product", account=None, by=None)
 
     with assert_queries(2):  # find it, then note the first use
-        api_key_authenticate(raw)
-    first_use = ApiKey.objects.get(pk=api_key.pk).last_used_at
+        token_authenticate(raw)
+    first_use = ApiToken.objects.get(pk=api_key.pk).last_used_at
     assert first_use is not None
     with assert_queries(1):  # used again within the minute: no write
-        api_key_authenticate(raw)
-    assert ApiKey.objects.get(pk=api_key.pk).last_used_at == first_use
+        token_authenticate(raw)
+    assert ApiToken.objects.get(pk=api_key.pk).last_used_at == first_use
 
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=first_use - timedelta(minutes=2))
-    api_key_authenticate(raw)
-    assert ApiKey.objects.get(pk=api_key.pk).last_used_at > first_use - timedelta(minutes=1)
+    ApiToken.objects.filter(pk=api_key.pk).update(last_used_at=first_use - timedelta(minutes=2))
+    token_authenticate(raw)
+    assert ApiToken.objects.get(pk=api_key.pk).last_used_at > first_use - timedelta(minutes=1)
 
 
 def test_command_prints_the_key_alone_on_its_last_line(world: World) -> None:
@@ -97,7 +98,7 @@ def test_command_prints_the_key_alone_on_its_last_line(world: World) -> None:
 
     raw = out.getvalue().rstrip("\n").splitlines()[-1]
     assert RAW_KEY.fullmatch(raw)
-    api_key = api_key_authenticate(raw)
+    api_key = token_authenticate(raw)
     assert api_key.name == "Product events"
     assert api_key.account == world.account_a
 
@@ -106,14 +107,14 @@ def test_command_issues_a_global_key(world: World) -> None:
     out = StringIO()
     call_command("create_api_key", "--global", stdout=out)
 
-    api_key = api_key_authenticate(out.getvalue().splitlines()[-1])
+    api_key = token_authenticate(out.getvalue().splitlines()[-1])
     assert api_key.account is None
 
 
 def test_command_refuses_an_unknown_account(world: World) -> None:
     with pytest.raises(CommandError, match="No account with the slug 'nope'"):
         call_command("create_api_key", "--account", "nope", stdout=StringIO())
-    assert not ApiKey.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_command_needs_an_account_or_global(world: World) -> None:
@@ -125,15 +126,19 @@ def test_admin_issues_a_key_through_the_service_and_shows_it_once(world: World) 
     client = Client()
     client.force_login(world.admin)
 
-    response = client.post("/admin/journeys/apikey/add/", {"name": "From the admin", "account": world.account_a.pk})
+    response = client.post(
+        "/admin/portal/apitoken/add/",
+        {"name": "From the admin", "owner": world.admin.pk, "scopes": ["events:write"], "account": world.account_a.pk,
+         "days": 90},
+    )  # fmt: skip
 
     assert response.status_code == 302, response.content.decode()[:2000]
     shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
     raw = re.search(r"kachi_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", shown).group()
-    api_key = api_key_authenticate(raw)
+    api_key = token_authenticate(raw)
     assert api_key.name == "From the admin"
     assert api_key.created_by == world.admin
-    assert ApiKey.objects.count() == 1
+    assert ApiToken.objects.count() == 1
     page = client.get(response.url).content.decode()  # the message is consumed by the page it is shown on
     assert raw in page
     assert raw not in client.get(response.url).content.decode()
@@ -148,13 +153,13 @@ def test_admin_action_revokes_selected_keys(world: World) -> None:
     client.force_login(world.admin)
 
     response = client.post(
-        "/admin/journeys/apikey/", {"action": "revoke", "_selected_action": [first.pk, second.pk]}, follow=True
+        "/admin/portal/apitoken/", {"action": "revoke", "_selected_action": [first.pk, second.pk]}, follow=True
     )
 
     assert response.status_code == 200
-    assert "2 keys revoked." in response.content.decode()
-    assert api_key_authenticate(raw_1) is None
-    assert api_key_authenticate(raw_2) is None
+    assert "2 tokens revoked." in response.content.decode()
+    assert token_authenticate(raw_1) is None
+    assert token_authenticate(raw_2) is None
 
 
 def test_admin_lists_keys_and_events_with_filters_and_search(world: World) -> None:
@@ -163,14 +168,14 @@ def test_admin_lists_keys_and_events_with_filters_and_search(world: World) -> No
     client.force_login(world.admin)
 
     for url in (
-        "/admin/journeys/apikey/",
-        "/admin/journeys/apikey/?q=alpha",
-        "/admin/journeys/apikey/?status=revoked",
-        "/admin/journeys/apikey/add/",
-        f"/admin/journeys/apikey/{api_key.pk}/change/",
+        "/admin/portal/apitoken/",
+        "/admin/portal/apitoken/?q=alpha",
+        "/admin/portal/apitoken/?status=revoked",
+        "/admin/portal/apitoken/add/",
+        f"/admin/portal/apitoken/{api_key.pk}/change/",
         "/admin/journeys/usageevent/",
         "/admin/journeys/usageevent/?q=alpha",
     ):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/journeys/usageevent/add/").status_code == 403
-    assert client.get(f"/admin/journeys/apikey/{api_key.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/portal/apitoken/{api_key.pk}/delete/").status_code == 403
