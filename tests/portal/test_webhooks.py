@@ -227,7 +227,7 @@ def test_gone_turns_the_endpoint_off_and_tells_the_admins_in_their_language(
     subjects = {m.to[0]: m.subject for m in mailoutbox}
     assert subjects["admin-en@kachi.example"] == f"Webhook endpoint turned off: {endpoint}"
     assert subjects["admin-ja@kachi.example"] != subjects["admin-en@kachi.example"]
-    assert "Webhook" not in subjects["admin-ja@kachi.example"]
+    assert subjects["admin-ja@kachi.example"] == f"Webhook エンドポイントを無効化しました: {endpoint}"
     # Off, it gets no new events.
     assert webhooks.event_emit(WebhookEvent.ACCOUNT_UPDATED, {}) == []
 
