@@ -24,10 +24,11 @@ from standardwebhooks import Webhook
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
-from portal import webhooks
+from portal import services, webhooks
 from portal.models import MilestoneKind, OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.conftest import World, signed_in
 from tests.factories import (
+    AccountFactory,
     AdminFactory,
     MilestoneFactory,
     PlaybookFactory,
@@ -533,3 +534,24 @@ def test_an_account_saved_in_the_admin_is_told_to_the_webhooks(world: World) -> 
     (delivery,) = WebhookDelivery.objects.filter(event_type="account.updated")
     assert "plan" in delivery.payload["data"]["changed"]
     assert delivery.payload["data"]["account"]["plan"] == "growth"
+
+
+def test_an_account_created_is_told_to_the_webhooks(world: World) -> None:
+    _endpoint("https://a.example.com/", "account.created")
+    account = services.account_create(
+        account=AccountFactory.build(slug="gamma", segment=world.account_a.segment, csm=world.csm_a)
+    )
+    (delivery,) = WebhookDelivery.objects.filter(event_type="account.created")
+    assert delivery.payload["data"]["account"]["id"] == account.pk
+    assert delivery.payload["data"]["account"]["slug"] == "gamma"
+
+
+def test_the_endpoint_list_runs_the_same_queries_for_one_row_and_many(world: World) -> None:
+    client = _admin(world)
+    _endpoint("https://a.example.com/")
+    with capture_queries() as few:
+        assert client.get("/admin/portal/webhookendpoint/").status_code == 200
+    WebhookEndpointFactory.create_batch(15)
+    with capture_queries() as many:
+        client.get("/admin/portal/webhookendpoint/")
+    assert_same_queries(few, many)
