@@ -381,7 +381,9 @@ def _ms(started: float) -> int:
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    """Take the attempt that is due, if nobody has: under a row lock, leased until the next try."""
+    """Take the attempt that is due, if nobody has: under a row lock where the database has them,
+    and by a conditional update everywhere (the attempt count it read must still be the row's);
+    leased until the next try."""
     with transaction.atomic():
         due = WebhookDelivery.objects.select_related("endpoint").filter(
             pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
@@ -391,10 +393,14 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
         delivery = due.first()
         if delivery is None:
             return None
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        delivery.next_attempt_at = now + max(_wait(delivery.attempts), ATTEMPT_LEASE)
-        delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at"])
+        attempts = delivery.attempts + 1
+        lease = now + max(_wait(attempts), ATTEMPT_LEASE)
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts, next_attempt_at__lte=now
+        ).update(attempts=attempts, last_attempt_at=now, next_attempt_at=lease)
+        if not claimed:
+            return None
+        delivery.attempts, delivery.last_attempt_at, delivery.next_attempt_at = attempts, now, lease
         return delivery
 
 

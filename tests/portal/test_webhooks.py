@@ -555,3 +555,29 @@ def test_the_endpoint_list_runs_the_same_queries_for_one_row_and_many(world: Wor
     with capture_queries() as many:
         client.get("/admin/portal/webhookendpoint/")
     assert_same_queries(few, many)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_make_one_attempt(receiver: Receiver, loopback: None) -> None:
+    receiver.delay = 0.3
+    # Written directly: emitted outside a transaction, its first attempt would run at once.
+    delivery = WebhookDeliveryFactory(endpoint=_endpoint(receiver.url))
+    results: list[str | None] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        from django.db import connection
+
+        start.wait()
+        try:
+            results.append(webhooks.delivery_attempt(delivery_id=delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results, key=str) == sorted([Status.DELIVERED, None], key=str)
+    assert len(receiver.received) == 1
