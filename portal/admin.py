@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -14,8 +15,8 @@ from django.utils.translation import ngettext
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from portal import tokens
-from portal.admin_tools import ReadOnlyAdmin
+from portal import services, tokens, webhooks
+from portal.admin_tools import ReadOnlyAdmin, admin_user
 from portal.models import (
     Account,
     ApiScope,
@@ -26,6 +27,9 @@ from portal.models import (
     NotificationPreferences,
     Segment,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
 )
 
 
@@ -108,6 +112,12 @@ class AccountAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["csm"]
     inlines = [MembershipInline]
+
+    def save_model(self, request: HttpRequest, obj: Account, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            services.account_update(account=obj, changed=list(form.changed_data))
+        else:
+            services.account_create(account=obj)
 
 
 @admin.register(Membership)
@@ -295,5 +305,129 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked) % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        label=_("events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "event_types", "enabled"]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            webhooks.url_check(url)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["url"]) from error
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Endpoints are made here (their secret shown once), changed, tested and their secret rotated."""
+
+    form = WebhookEndpointForm
+    list_display = ["url", "description", "enabled", "disabled_reason", "failing_since", "created_at"]
+    list_filter = ["enabled", "disabled_reason"]
+    search_fields = ["url", "description"]
+    actions = ["send_test_event", "rotate_secret"]
+    readonly_fields = ["disabled_reason", "disabled_at", "failing_since", "previous_secret_expires_at", "created_at",
+                       "created_by"]  # fmt: skip
+
+    def get_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None) -> Any:
+        if obj is None:
+            return ["url", "description", "event_types"]
+        return ["url", "description", "event_types", "enabled", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = webhooks.endpoint_update(
+                endpoint=WebhookEndpoint.objects.get(pk=obj.pk), url=data["url"], event_types=data["event_types"],
+                description=data["description"], enabled=data["enabled"],
+            )  # fmt: skip
+        else:
+            saved = webhooks.endpoint_create(
+                url=data["url"], event_types=data["event_types"], description=data["description"],
+                by=admin_user(request),
+            )  # fmt: skip
+            request._webhook_secret = saved.secret  # type: ignore[attr-defined]
+        # The admin goes on with `obj` (history entry, redirect): make it the endpoint saved.
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def response_add(
+        self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        response = super().response_add(request, obj, post_url_continue)
+        secret = getattr(request, "_webhook_secret", None)
+        if secret:
+            messages.success(
+                request,
+                _("The signing secret is %(secret)s — copy it now to the receiver: it is not shown again.")
+                % {"secret": secret},
+            )
+        return response
+
+    @admin.action(description=_("Send a test event"), permissions=["change"])
+    def send_test_event(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        sent = 0
+        for endpoint in queryset:
+            webhooks.test_event_send(endpoint=endpoint)
+            sent += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d test event queued.", "%(count)d test events queued.", sent) % {"count": sent},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Rotate the signing secret"), permissions=["change"])
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        for endpoint in queryset:
+            secret = webhooks.endpoint_rotate_secret(endpoint=endpoint)
+            self.message_user(
+                request,
+                _(
+                    "New signing secret of %(endpoint)s: %(secret)s — copy it now, it is not shown again. "
+                    "The previous one keeps signing for 24 hours."
+                )
+                % {"endpoint": endpoint, "secret": secret},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """The log of webhook deliveries (kept 30 days), written only by the delivery service."""
+
+    list_display = ["created_at", "endpoint", "event_type", "status", "attempts", "last_status_code",
+                    "last_duration_ms", "next_attempt_at", "delivered_at"]  # fmt: skip
+    list_filter = ["status", "endpoint", "event_type", "created_at"]
+    search_fields = ["msg_id", "endpoint__url"]
+    list_select_related = ["endpoint"]
+    date_hierarchy = "created_at"
+    actions = ["redeliver"]
+    readonly_fields = ["endpoint", "event_type", "msg_id", "payload", "status", "attempts", "next_attempt_at",
+                       "last_attempt_at", "last_status_code", "last_response_headers", "last_response_body",
+                       "last_duration_ms", "last_error", "created_at", "delivered_at"]  # fmt: skip
+
+    def has_redeliver_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("portal.change_webhookendpoint")
+
+    @admin.action(description=_("Redeliver (same message id)"), permissions=["redeliver"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = webhooks.delivery_redeliver(deliveries=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)
+            % {"count": count},
             messages.SUCCESS,
         )

@@ -521,3 +521,98 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class WebhookEvent(models.TextChoices):
+    """What an endpoint may subscribe to: ``<entity>.<what happened>``."""
+
+    ACCOUNT_CREATED = "account.created", _("Account created")
+    ACCOUNT_UPDATED = "account.updated", _("Account updated")
+    JOURNEY_STARTED = "journey.started", _("Journey started")
+    STEP_COMPLETED = "step.completed", _("Step completed")
+    MILESTONE_REACHED = "milestone.reached", _("Milestone reached")
+    ACCOUNT_RISK_CHANGED = "account.risk_changed", _("Account risk changed")
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives the events it subscribed to, signed with its secret (the Standard Webhooks
+    scheme). After a rotation the previous secret signs too, until ``previous_secret_expires_at``, so
+    the receiver can switch without losing a message."""
+
+    class DisabledReason(models.TextChoices):
+        BY_ADMIN = "by_admin", _("Turned off by an admin")
+        GONE = "gone", _("The receiver answered 410 Gone")
+        FAILING = "failing", _("Every delivery failed for five days")
+
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    event_types = models.JSONField(_("events"), default=list, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    previous_secret = models.CharField(_("previous signing secret"), max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(_("previous secret valid until"), null=True, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    disabled_reason = models.CharField(_("why it is off"), max_length=16, choices=DisabledReason.choices, blank=True)
+    disabled_at = models.DateTimeField(_("turned off"), null=True, blank=True)
+    failing_since = models.DateTimeField(
+        _("failing since"), null=True, blank=True, help_text=_("The first failure after its last success.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["url", "pk"]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: its message id (``webhook-id``, the same on every attempt), its
+    payload, and how the last attempt went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        GAVE_UP = "gave_up", _("Gave up")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(_("event"), max_length=40)
+    msg_id = models.CharField(_("message id"), max_length=40, unique=True)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(_("last response status"), null=True, blank=True)
+    last_response_headers = models.JSONField(_("last response headers"), default=dict, blank=True)
+    last_response_body = models.TextField(_("last response body"), blank=True)
+    last_duration_ms = models.PositiveIntegerField(_("last duration (ms)"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # What the retry sweep reads: pending deliveries by their next attempt.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due"),
+            models.Index(fields=["created_at"], name="webhook_delivery_created"),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.msg_id}"

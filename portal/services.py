@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from portal import outbox
-from portal.models import Account, Invitation, Membership, MembershipEvent, User
+from portal import outbox, webhooks
+from portal.models import Account, Invitation, Membership, MembershipEvent, User, WebhookEvent
 from portal.tenancy import is_account_admin
 
 # The task that e-mails an invitation (``portal/tasks.py`` declares it with this name).
@@ -272,3 +272,52 @@ def user_set_language(*, user: User, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+# --- Accounts -----------------------------------------------------------------
+
+ACCOUNT_FIELDS = [
+    "name",
+    "slug",
+    "segment",
+    "plan",
+    "contract_start",
+    "investment_amount",
+    "csm",
+    "status",
+    "churned_at",
+]
+
+
+def account_data(account: Account) -> dict[str, object]:
+    """An account as webhook receivers get it."""
+    return {
+        "id": account.pk,
+        "slug": account.slug,
+        "name": account.name,
+        "segment_id": account.segment_id,
+        "plan": account.plan,
+        "status": account.status,
+        "contract_start": account.contract_start.isoformat() if account.contract_start else None,
+        "investment_amount": str(account.investment_amount),
+        "csm_id": account.csm_id,
+        "churned_at": account.churned_at.isoformat() if account.churned_at else None,
+    }
+
+
+@transaction.atomic
+def account_create(*, account: Account) -> Account:
+    """Save a new account (validated by its form) and tell the webhooks."""
+    account.save()
+    webhooks.event_emit(WebhookEvent.ACCOUNT_CREATED, {"account": account_data(account)})
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, changed: list[str]) -> Account:
+    """Save the changes of an account (validated by its form); the webhooks hear which fields changed."""
+    account.save()
+    fields = sorted({name for name in changed if name in ACCOUNT_FIELDS})
+    if fields:
+        webhooks.event_emit(WebhookEvent.ACCOUNT_UPDATED, {"account": account_data(account), "changed": fields})
+    return account

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal import outbox
+from portal import outbox, webhooks
 from portal.celery import RETRY_POLICY
 from portal.models import Invitation
 from portal.services import INVITATION_SEND_EMAIL
@@ -80,3 +80,22 @@ def outbox_sweep() -> dict[str, int]:
     and forget old published ones."""
     result = outbox.outbox_sweep()
     return {"published": result.published, "failed": result.failed, "pruned": result.pruned}
+
+
+@shared_task(name=webhooks.WEBHOOK_DELIVER)
+def webhook_deliver(delivery_id: int) -> str | None:
+    """Make the attempt of a webhook delivery that is due. Its retries are the delivery's own (its
+    schedule, in the row), not Celery's: ``webhooks_deliver_due`` makes them."""
+    return webhooks.delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(**RETRY_POLICY)
+def webhooks_deliver_due() -> int:
+    """Every minute: the webhook attempts that are due."""
+    return webhooks.deliveries_due()
+
+
+@shared_task(**RETRY_POLICY)
+def webhooks_prune() -> int:
+    """Nightly: forget webhook deliveries older than 30 days."""
+    return webhooks.deliveries_prune()

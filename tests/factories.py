@@ -32,8 +32,12 @@ from portal.models import (
     NotificationPreferences,
     Segment,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
 )
 from portal.services import token_hash
+from portal.webhooks import secret_generate
 from support.models import BusinessCalendar, BusinessHours, ClosedDay, ReplyTarget
 from support.models import Category as InquiryCategory
 
@@ -537,3 +541,29 @@ def overdue_journey(world: World, *, days_overdue: int = 10) -> Overdue:
         other_customer_step=done,
         csm_step=journey.step_states.get(step_key="kickoff"),
     )
+
+
+# --- Webhooks ---------------------------------------------------------------------------------------
+
+
+class WebhookEndpointFactory(DjangoModelFactory[WebhookEndpoint]):
+    class Meta:
+        model = WebhookEndpoint
+
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/kachi")
+    description = factory.Sequence(lambda n: f"Receiver {n}")
+    event_types = factory.LazyFunction(lambda: list(WebhookEvent.values))
+    secret = factory.LazyFunction(secret_generate)
+
+
+class WebhookDeliveryFactory(DjangoModelFactory[WebhookDelivery]):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event_type = WebhookEvent.ACCOUNT_UPDATED
+    msg_id = factory.Sequence(lambda n: f"msg_test{n}")
+    payload = factory.LazyAttribute(
+        lambda d: {"type": d.event_type, "timestamp": "2026-01-01T00:00:00+00:00", "data": {}}
+    )
+    next_attempt_at = factory.LazyFunction(timezone.now)

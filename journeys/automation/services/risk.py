@@ -17,7 +17,8 @@ from journeys.automation.models import AccountRisk
 from journeys.automation.selectors import risk_rules
 from journeys.automation.services.notifications import risk_alerts_claim
 from journeys.reports.risk import RISK_ORDER, PortfolioRow, rows_for
-from portal.models import Account
+from portal import webhooks
+from portal.models import Account, WebhookEvent
 
 CHUNK = 2000
 WORRYING = {AccountRisk.Risk.BEHIND, AccountRisk.Risk.STUCK}
@@ -46,6 +47,7 @@ def risk_evaluate(
         with transaction.atomic():
             kept = {r.account_id: r for r in AccountRisk.objects.select_for_update().filter(account_id__in=ids)}
             created, changed = [], []
+            moved: list[tuple[Account, str | None, str]] = []  # the account, its risk before and now
             for row in rows:
                 risk, reason = row.risk, _reason(row)
                 summary.counts[risk] = summary.counts.get(risk, 0) + 1
@@ -54,10 +56,12 @@ def risk_evaluate(
                     created.append(
                         AccountRisk(account=row.account, risk=risk, reason=reason, since=now, evaluated_at=now)
                     )
+                    moved.append((row.account, None, risk))
                     if risk in WORRYING:
                         summary.turned.append(row.account.pk)
                 elif current.risk != risk or current.reason != reason:
                     if current.risk != risk:
+                        moved.append((row.account, current.risk, risk))
                         current.since = now
                         if risk in WORRYING and RISK_ORDER[risk] < RISK_ORDER.get(current.risk, 99):
                             summary.turned.append(row.account.pk)
@@ -66,11 +70,24 @@ def risk_evaluate(
             AccountRisk.objects.bulk_create(created, batch_size=1000)
             AccountRisk.objects.bulk_update(changed, ["risk", "reason", "since"], batch_size=500)
             AccountRisk.objects.filter(account_id__in=ids).update(evaluated_at=now)
+            webhooks.events_emit([_risk_event(account, before, after, now) for account, before, after in moved])
         summary.evaluated += len(rows)
         summary.changed += len(created) + len(changed)
     if alert and summary.turned:
         risk_alerts_claim(account_ids=summary.turned, today=timezone.localdate(now))
     return summary
+
+
+def _risk_event(account: Account, before: str | None, after: str, now: dt.datetime) -> webhooks.Event:
+    return webhooks.Event(
+        WebhookEvent.ACCOUNT_RISK_CHANGED,
+        {
+            "account": {"id": account.pk, "slug": account.slug, "name": account.name},
+            "risk": after,
+            "previous_risk": before,
+            "since": now.astimezone(dt.UTC).isoformat(),
+        },
+    )
 
 
 def _chunks(account_ids: list[int] | None, size: int) -> Iterator[list[int]]:

@@ -33,12 +33,14 @@ from journeys.onboarding.models import (
     StepState,
     ValueRecord,
 )
+from journeys.onboarding.services import webhooks as outgoing
 from journeys.onboarding.services.history import (
     achievement_history_append,
     achievement_history_entry,
     step_completion_retime,
     step_status_record,
 )
+from portal import webhooks
 from portal.models import Account, User
 
 Status = StepState.Status
@@ -254,6 +256,16 @@ def journey_evaluate(
             )
         )
     achievement_history_append(history)
+    by_key = {m.key: m for m in milestones}
+    webhooks.events_emit(
+        [
+            *(outgoing.step_completed(state, journey=journey) for state in result.completed_steps),
+            *(
+                outgoing.milestone_reached(a, milestone=by_key[a.milestone_key], journey=journey)
+                for a in result.achievements
+            ),
+        ]
+    )
     for achievement in result.achievements:
         # Claimed once per achievement and person: one reached again after a revocation is not told twice.
         queue.achievement_notify(achievement.pk)

@@ -26,8 +26,10 @@ from journeys.onboarding.models import (
     ValueRecord,
     ValueRecordChange,
 )
+from journeys.onboarding.services import webhooks as outgoing
 from journeys.onboarding.services.evaluation import Correction, journey_evaluate
 from journeys.onboarding.services.history import step_history_append, step_history_entry
+from portal import webhooks
 from portal.models import Account, User
 from portal.tenancy import is_account_admin
 
@@ -79,6 +81,7 @@ def journey_start(
         )
         for state in states
     )
+    webhooks.events_emit([outgoing.journey_started(journey)])
     # Events or value recorded before the journey existed may already satisfy rules: a change its
     # account's usage mark counts, so it is evaluated whatever happens to the task.
     usage_received(account_ids=[account.pk])

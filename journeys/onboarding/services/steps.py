@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.onboarding.models import Journey, Milestone, Source, Step, StepEvent, StepState
+from journeys.onboarding.services import webhooks as outgoing
 from journeys.onboarding.services.evaluation import Correction, journey_evaluate
 from journeys.onboarding.services.history import NEEDS_REASON, step_history_note, step_status_record
+from portal import webhooks
 from portal.models import Membership, User
 from portal.tenancy import is_account_admin, is_account_member, is_account_staff
 
@@ -55,8 +57,11 @@ def step_set_status(
     if state.status == status and state.reason == reason:
         return state
     previous = state.get_status_display()
+    was_done = state.status == Status.DONE
     step_status_record(state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source)
     change = {"step": state.step.display_title, "old": previous, "new": state.get_status_display()}
+    if status == Status.DONE and not was_done:
+        webhooks.events_emit([outgoing.step_completed(state, journey=state.journey)])
     why = reason or _("“%(step)s” went from “%(old)s” to “%(new)s”.") % change
     journey_evaluate(
         journey=state.journey,
