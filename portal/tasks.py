@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal import outbox
+from portal import imports, outbox
 from portal.celery import RETRY_POLICY
 from portal.models import Invitation
 from portal.services import INVITATION_SEND_EMAIL
@@ -80,3 +80,11 @@ def outbox_sweep() -> dict[str, int]:
     and forget old published ones."""
     result = outbox.outbox_sweep()
     return {"published": result.published, "failed": result.failed, "pruned": result.pruned}
+
+
+@shared_task(name=imports.IMPORT_RUN, soft_time_limit=25 * 60, time_limit=30 * 60)
+def account_import_run(import_id: int) -> dict[str, int]:
+    """Run a checked import of accounts; a second delivery finds it claimed and does nothing. Not
+    retried: a failed import is marked failed, and what it wrote stays recorded for its rollback."""
+    done = imports.run_import(import_id=import_id)
+    return done.result if done is not None else {}
