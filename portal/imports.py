@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -507,7 +507,7 @@ def _row_plan(
         return "", _("The row has no name, external ID or domain.")
     for key in keys:
         if key in seen:
-            return header_of[key[0]], _("The same account is on row %(line)s already.") % {"line": seen[key]}
+            return header_of[key[0]], _("The same account is on line %(line)s already.") % {"line": seen[key]}
     account_id: int | None = None
     by = {"external_id": lookups.by_external_id, "domain": lookups.by_domain, "name": lookups.by_name}
     for name, value in keys:
@@ -623,7 +623,7 @@ def import_start(*, account_import: AccountImport) -> bool:
 
 def _json(name: str, value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, Decimal):
         return str(value)
     return value
