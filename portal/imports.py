@@ -730,22 +730,21 @@ def _current_json(account: Account, name: str) -> Any:
     return _json(name, getattr(account, _field(name)))
 
 
+def _would_take_others(accounts: Sequence[Account]) -> bool:
+    """Whether deleting ``accounts`` would delete other rows with them (members, journeys, notes…)."""
+    collector = Collector(using="default")
+    collector.collect(list(accounts))
+    if any(model is not Account and instances for model, instances in collector.data.items()):
+        return True
+    return any(getattr(qs, "model", Account) is not Account and qs.exists() for qs in collector.fast_deletes)
+
+
 def _has_dependents(accounts: list[Account]) -> set[int]:
-    """The ids of the accounts whose deletion would take other rows with it (members, journeys…)."""
-    busy: set[int] = set()
-    for account in accounts:
-        collector = Collector(using="default")
-        collector.collect([account])
-        others = any(
-            model not in (Account, ImportChange) and instances for model, instances in collector.data.items()
-        ) or any(
-            qs.model not in (Account, ImportChange) and qs.exists()
-            for qs in collector.fast_deletes
-            if hasattr(qs, "model")
-        )
-        if others:
-            busy.add(account.pk)
-    return busy
+    """The ids of the accounts whose deletion would take other rows with them. Asked for the whole
+    batch at once; account by account only in a batch where some would."""
+    if not accounts or not _would_take_others(accounts):
+        return set()
+    return {account.pk for account in accounts if _would_take_others([account])}
 
 
 def import_rollback(*, account_import: AccountImport, now: datetime | None = None) -> RollbackResult:
