@@ -36,7 +36,7 @@ import charset_normalizer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -166,7 +166,7 @@ class Plan:
 
     counts: Counts = field(default_factory=Counts)
     # (index of the row, the new account) and (index, account id, {field: (before, after)})
-    creates: list[tuple[int, Account]] = field(default_factory=list)
+    creates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     updates: list[tuple[int, int, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
@@ -567,7 +567,7 @@ def _plan_create(
         next_slug[base] = next_slug.get(base, 1) + 1
         slug = f"{base}-{next_slug[base]}"
     lookups.slugs.add(slug)
-    account = Account(
+    account = dict(
         name=values["name"], slug=slug, external_id=values.get("external_id", ""), domain=values.get("domain", ""),
         segment_id=values["segment"], plan=values.get("plan", Account.Plan.STARTER),
         contract_start=_start(values["contract_start"]), investment_amount=values.get("investment_amount", Decimal(0)),
@@ -641,7 +641,14 @@ def run_import(*, import_id: int) -> AccountImport | None:
     )
     if not claimed:
         return None
-    account_import = AccountImport.objects.get(pk=import_id)
+    account_import = AccountImport.objects.select_related("created_by").get(pk=import_id)
+    # The error file is written in the language of the person who imports.
+    with translation.override(account_import.created_by.language if account_import.created_by else None):
+        return _run(account_import)
+
+
+def _run(account_import: AccountImport) -> AccountImport:
+    import_id = account_import.pk
     try:
         parsed = import_file(account_import)
         result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules)
@@ -666,7 +673,7 @@ def _apply(account_import: AccountImport, result: Plan, *, total: int) -> None:
     creates, updates = result.creates, result.updates
     c = u = 0
     for end in range(BATCH, total + BATCH, BATCH):
-        batch_creates: list[Account] = []
+        batch_creates: list[dict[str, Any]] = []
         while c < len(creates) and creates[c][0] < end:
             batch_creates.append(creates[c][1])
             c += 1
@@ -680,11 +687,11 @@ def _apply(account_import: AccountImport, result: Plan, *, total: int) -> None:
 
 
 def _write(
-    account_import: AccountImport, creates: list[Account], updates: list[tuple[int, dict[str, tuple[Any, Any]]]]
+    account_import: AccountImport, creates: list[dict[str, Any]], updates: list[tuple[int, dict[str, tuple[Any, Any]]]]
 ) -> None:
     changes: list[ImportChange] = []
     if creates:
-        for account in Account.objects.bulk_create(creates, batch_size=500):
+        for account in Account.objects.bulk_create([Account(**values) for values in creates], batch_size=500):
             changes.append(ImportChange(account_import=account_import, account_id=account.pk, created=True))
     if updates:
         accounts = Account.objects.in_bulk([pk for pk, _changes in updates])

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal import imports
 from portal.models import Account, AccountImport, ImportChange, OutboxMessage
@@ -95,6 +95,7 @@ def test_tab_and_semicolon_files() -> None:
         assert imports.read_file(data.encode()).delimiter == delimiter
 
 
+@translation.override("en")
 def test_dates_amounts_and_domains() -> None:
     assert str(imports.parse_date("2026年4月1日")) == "2026-04-01"
     assert str(imports.parse_date("2026/04/01 0:00")) == "2026-04-01"
@@ -177,6 +178,7 @@ def test_per_field_rules(world: World) -> None:
     assert world.account_a.plan == "starter"  # a plan is never "empty"
 
 
+@translation.override("en")
 def test_error_file_holds_the_failed_rows_as_they_were(world: World) -> None:
     data = (
         b"Account Name,Segment,Contract start,Amount\n"
