@@ -727,7 +727,7 @@ class RollbackResult:
 
 def can_roll_back(account_import: AccountImport, *, now: datetime | None = None) -> bool:
     return (
-        account_import.status == AccountImport.Status.DONE
+        account_import.status in (AccountImport.Status.DONE, AccountImport.Status.FAILED)
         and account_import.finished_at is not None
         and (now or timezone.now()) - account_import.finished_at <= timedelta(days=ROLLBACK_DAYS)
     )

@@ -260,6 +260,18 @@ def test_the_pages_walk_through_an_import(world: World) -> None:
     assert not Account.objects.filter(external_id="SF-001").exists()
 
 
+def test_the_progress_of_a_running_import_is_polled(world: World) -> None:
+    client = signed_in(world.admin)
+    account_import = checked(world, EXCEL_JA)
+    AccountImport.objects.filter(pk=account_import.pk).update(status="running", rows_done=1, total_rows=3)
+    url = reverse("import_detail", args=[account_import.pk])
+    page = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert "1 of 3 rows" in client.get(url, headers={"HX-Request": "true"}).content.decode()
+    AccountImport.objects.filter(pk=account_import.pk).update(status="done", rows_done=3)
+    assert client.get(url, headers={"HX-Request": "true"})["HX-Refresh"] == "true"
+
+
 @pytest.mark.parametrize(
     "content",
     [
