@@ -122,11 +122,14 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("This import has started: its mapping can no longer change."))
             return redirect("import_detail", pk=pk)
         if form.is_valid():
-            imports.import_set_mapping(account_import=account_import, mapping=form.mapping(), rules=form.rules())
-            imports.import_check(account_import=account_import)
+            imports.import_request_check(account_import=account_import, mapping=form.mapping(), rules=form.rules())
             return redirect("import_detail", pk=pk)
         status = 400
-    running = account_import.status in (AccountImport.Status.QUEUED, AccountImport.Status.RUNNING)
+    running = account_import.status in (
+        AccountImport.Status.CHECKING,
+        AccountImport.Status.QUEUED,
+        AccountImport.Status.RUNNING,
+    )
     if request.htmx and request.method == "GET":
         if running:
             return render(request, "portal/_import_progress.html", {"import": account_import})

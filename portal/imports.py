@@ -26,7 +26,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -45,7 +45,9 @@ from portal import outbox
 from portal.exports import BOM, FORMULA_STARTS, cell
 from portal.models import Account, AccountImport, ImportChange, Segment, User
 
+IMPORT_CHECK = "portal.tasks.account_import_check"
 IMPORT_RUN = "portal.tasks.account_import_run"
+PROGRESS_EVERY = 5000  # rows between two records of a dry run's progress
 MAX_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 200
 PREVIEW_ROWS = 5
@@ -460,8 +462,15 @@ def _is_empty(name: str, current: Any) -> bool:
     return current in ("", None)
 
 
-def plan(*, parsed: ParsedFile, mapping: Sequence[str], rules: dict[str, str]) -> Plan:
-    """What importing ``parsed`` would do, row by row, writing nothing."""
+def plan(
+    *,
+    parsed: ParsedFile,
+    mapping: Sequence[str],
+    rules: dict[str, str],
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """What importing ``parsed`` would do, row by row, writing nothing (``progress`` is told the rows
+    read so far, every ``PROGRESS_EVERY``)."""
     check_mapping(mapping)
     lookups = _lookups()
     result = Plan()
@@ -471,6 +480,8 @@ def plan(*, parsed: ParsedFile, mapping: Sequence[str], rules: dict[str, str]) -
     next_slug: dict[str, int] = {}
     for index, cells in enumerate(parsed.rows):
         line = index + 2
+        if progress is not None and index and index % PROGRESS_EVERY == 0:
+            progress(index)
         values: dict[str, Any] = {}
         error: tuple[str, str] | None = None
         for column, name in columns:
@@ -598,10 +609,45 @@ def error_file(*, headers: Sequence[str], errors: Iterable[RowError]) -> str:
 # --- Dry run, run, rollback -----------------------------------------------------
 
 
+def import_request_check(*, account_import: AccountImport, mapping: Sequence[str], rules: dict[str, str]) -> None:
+    """Save the mapping and rules and queue the dry run (in the worker: a large file takes longer than
+    a request may). Raises ValidationError for a mapping that cannot be used."""
+    import_set_mapping(account_import=account_import, mapping=mapping, rules=rules)
+    with transaction.atomic():
+        AccountImport.objects.filter(pk=account_import.pk).update(
+            status=AccountImport.Status.CHECKING, rows_done=0, checked={}, failure=""
+        )
+        outbox.enqueue(IMPORT_CHECK, [account_import.pk])
+
+
+def run_check(*, import_id: int) -> AccountImport | None:
+    """The worker's dry run of an import waiting for it; None when there is none (a second delivery)."""
+    account_import = (
+        AccountImport.objects.select_related("created_by")
+        .filter(pk=import_id, status=AccountImport.Status.CHECKING)
+        .first()
+    )
+    if account_import is None:
+        return None
+    with translation.override(account_import.created_by.language if account_import.created_by else None):
+        try:
+            import_check(account_import=account_import)
+        except Exception as error:
+            AccountImport.objects.filter(pk=import_id).update(
+                status=AccountImport.Status.UPLOADED, failure=f"{type(error).__name__}: {error}"[:2000]
+            )
+            raise
+    return account_import
+
+
 def import_check(*, account_import: AccountImport) -> Plan:
     """The dry run: the counts and the rows in error, recorded on the import; nothing else is written."""
     parsed = import_file(account_import)
-    result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules)
+
+    def advance(rows: int) -> None:
+        AccountImport.objects.filter(pk=account_import.pk).update(rows_done=rows)
+
+    result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules, progress=advance)
     account_import.checked = result.counts.as_dict()
     account_import.errors_csv = error_file(headers=parsed.headers, errors=result.errors) if result.errors else ""
     account_import.status = AccountImport.Status.CHECKED

@@ -539,6 +539,7 @@ class AccountImport(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Dry run under way")
         CHECKED = "checked", _("Checked")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")

@@ -88,3 +88,10 @@ def account_import_run(import_id: int) -> dict[str, int]:
     retried: a failed import is marked failed, and what it wrote stays recorded for its rollback."""
     done = imports.run_import(import_id=import_id)
     return done.result if done is not None else {}
+
+
+@shared_task(name=imports.IMPORT_CHECK, soft_time_limit=25 * 60, time_limit=30 * 60)
+def account_import_check(import_id: int) -> dict[str, int]:
+    """The dry run of an import: counts and the rows in error, nothing else written."""
+    checked = imports.run_check(import_id=import_id)
+    return checked.checked if checked is not None else {}

@@ -248,7 +248,8 @@ def test_the_pages_walk_through_an_import(world: World) -> None:
     form = {f"column_{i}": name for i, name in enumerate(account_import.mapping)} | {
         f"rule_{name}": imports.ALWAYS for name in imports.FIELDS
     }
-    assert client.post(reverse("import_detail", args=[account_import.pk]), form).status_code == 302
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the dry run, in the worker
+        assert client.post(reverse("import_detail", args=[account_import.pk]), form).status_code == 302
     assert "Dry run" in client.get(reverse("import_detail", args=[account_import.pk])).content.decode()
     assert not Account.objects.filter(external_id="SF-001").exists()
     with TestCase.captureOnCommitCallbacks(execute=True):
