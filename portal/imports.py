@@ -516,17 +516,23 @@ def _row_plan(
     keys = [(name, values[name].casefold() if name == "name" else values[name]) for name in KEYS if name in values]
     if not keys:
         return "", _("The row has no name, external ID or domain.")
-    for key in keys:
-        if key in seen:
-            return header_of[key[0]], _("The same account is on line %(line)s already.") % {"line": seen[key]}
+    # A row is the same account as an earlier one when its strongest key is the same, or when both
+    # find the same account.
+    strongest = keys[0]
+    if strongest in seen:
+        return header_of[strongest[0]], _("The same account is on line %(line)s already.") % {"line": seen[strongest]}
     account_id: int | None = None
     by = {"external_id": lookups.by_external_id, "domain": lookups.by_domain, "name": lookups.by_name}
     for name, value in keys:
         account_id = by[name].get(value)
         if account_id is not None:
             break
-    for key in keys:
-        seen[key] = line
+    if account_id is not None:
+        claimed = ("account", str(account_id))
+        if claimed in seen:
+            return header_of[strongest[0]], _("The same account is on line %(line)s already.") % {"line": seen[claimed]}
+        seen[claimed] = line
+    seen[strongest] = line
     if account_id is None:
         return _plan_create(index, values, lookups, next_slug, header_of, result)
     current = lookups.current[account_id]

@@ -323,3 +323,17 @@ def test_imports_list_queries_do_not_grow(world: World) -> None:
     with capture_queries() as many:
         assert client.get(reverse("import_list")).status_code == 200
     assert_same_queries(one, many)
+
+
+def test_two_companies_of_the_same_name_are_two_accounts(world: World) -> None:
+    data = b"Account ID,Account Name,Segment,Contract start\nN-1,Sato KK,smb,2026-04-01\nN-2,Sato KK,smb,2026-04-01\n"
+    assert run(world, data).result == {"new": 2, "updated": 0, "unchanged": 0, "errors": 0}
+    assert Account.objects.filter(name="Sato KK").count() == 2
+
+
+@translation.override("en")
+def test_two_rows_that_find_the_same_account_are_refused_the_second_time(world: World) -> None:
+    data = b"Account ID,Account Name\nX-1,Alpha KK\nX-2,alpha kk\n"
+    account_import = checked(world, data)
+    assert account_import.checked == {"new": 0, "updated": 1, "unchanged": 0, "errors": 1}
+    assert "line 2" in account_import.errors_csv
