@@ -174,13 +174,7 @@ def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def import_rollback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account_import = _import_or_404(pk)
     try:
-        result = imports.import_rollback(account_import=account_import)
+        imports.import_request_rollback(account_import=account_import)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("Rolled back: %(deleted)s accounts deleted, %(restored)s restored, %(kept)s kept as changed since.")
-            % {"deleted": result.deleted, "restored": result.restored, "kept": result.kept},
-        )
     return redirect("import_detail", pk=pk)

@@ -47,6 +47,7 @@ from portal.models import Account, AccountImport, ImportChange, Segment, User
 
 IMPORT_CHECK = "portal.tasks.account_import_check"
 IMPORT_RUN = "portal.tasks.account_import_run"
+IMPORT_ROLLBACK = "portal.tasks.account_import_rollback"
 PROGRESS_EVERY = 5000  # rows between two records of a dry run's progress
 MAX_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 200
@@ -812,10 +813,33 @@ def import_rollback(*, account_import: AccountImport, now: datetime | None = Non
     records now): those are kept as they are. Raises ValidationError past the rollback window."""
     if not can_roll_back(account_import, now=now):
         raise ValidationError(_("This import can no longer be rolled back."), code="too_late")
+    return _roll_back(account_import, now=now)
+
+
+def import_request_rollback(*, account_import: AccountImport) -> None:
+    """Queue the rollback (in the worker: undoing a large import takes longer than a request may).
+    Raises ValidationError past the rollback window."""
+    if not can_roll_back(account_import):
+        raise ValidationError(_("This import can no longer be rolled back."), code="too_late")
+    with transaction.atomic():
+        AccountImport.objects.filter(pk=account_import.pk).update(status=AccountImport.Status.ROLLING_BACK)
+        outbox.enqueue(IMPORT_ROLLBACK, [account_import.pk])
+
+
+def run_rollback(*, import_id: int) -> RollbackResult | None:
+    """The worker's rollback of an import waiting for it; None when there is none (a second delivery)."""
+    account_import = AccountImport.objects.filter(pk=import_id, status=AccountImport.Status.ROLLING_BACK).first()
+    if account_import is None:
+        return None
+    return _roll_back(account_import)
+
+
+def _roll_back(account_import: AccountImport, *, now: datetime | None = None) -> RollbackResult:
     result = RollbackResult()
     with transaction.atomic():
         locked = AccountImport.objects.select_for_update().filter(
-            pk=account_import.pk, status=AccountImport.Status.DONE
+            pk=account_import.pk,
+            status__in=[AccountImport.Status.DONE, AccountImport.Status.FAILED, AccountImport.Status.ROLLING_BACK],
         )
         if not locked.exists():
             raise ValidationError(_("This import can no longer be rolled back."), code="too_late")

@@ -545,6 +545,7 @@ class AccountImport(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        ROLLING_BACK = "rolling_back", _("Rolling back")
         ROLLED_BACK = "rolled_back", _("Rolled back")
 
     file_name = models.CharField(_("file name"), max_length=255)

@@ -95,3 +95,10 @@ def account_import_check(import_id: int) -> dict[str, int]:
     """The dry run of an import: counts and the rows in error, nothing else written."""
     checked = imports.run_check(import_id=import_id)
     return checked.checked if checked is not None else {}
+
+
+@shared_task(name=imports.IMPORT_ROLLBACK, soft_time_limit=25 * 60, time_limit=30 * 60)
+def account_import_rollback(import_id: int) -> dict[str, int]:
+    """Undo an import, except for the accounts changed since."""
+    result = imports.run_rollback(import_id=import_id)
+    return {} if result is None else {"restored": result.restored, "deleted": result.deleted, "kept": result.kept}

@@ -257,8 +257,10 @@ def test_the_pages_walk_through_an_import(world: World) -> None:
     done = client.get(reverse("import_detail", args=[account_import.pk])).content.decode()
     assert "Roll back this import" in done
     assert Account.objects.filter(external_id="SF-001").exists()
-    assert client.post(reverse("import_rollback", args=[account_import.pk])).status_code == 302
+    with TestCase.captureOnCommitCallbacks(execute=True):  # in the worker
+        assert client.post(reverse("import_rollback", args=[account_import.pk])).status_code == 302
     assert not Account.objects.filter(external_id="SF-001").exists()
+    assert "3 accounts deleted" in client.get(reverse("import_detail", args=[account_import.pk])).content.decode()
 
 
 def test_the_progress_of_a_running_import_is_polled(world: World) -> None:
