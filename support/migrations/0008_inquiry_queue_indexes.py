@@ -45,7 +45,7 @@ def drop_queue_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("support", "0006_escalation_schedule"),
+        ("support", "0007_escalation_kinds_and_warnings"),
     ]
 
     operations = [
