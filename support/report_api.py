@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -16,19 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.permissions import TokenScopes
-from portal.models import Account, ApiScope, User
+from portal.models import ApiScope
 from support import reports
 from support.api import IsDesk
 
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-
-
-def _accounts(request: Request) -> QuerySet[Account] | None:
-    """Every account (None) for agents and admins; a CS manager's own (the permission let in no one else)."""
-    user = request.user
-    if not isinstance(user, User):
-        return Account.objects.none()
-    return None if user.is_agent or user.is_admin else Account.objects.filter(csm=user)
 
 
 @extend_schema_field(
@@ -104,7 +95,7 @@ class FirstRepliesView(APIView):
             group_by=q.get("group_by"),
             start_from=q.get("start_from"),
             start_to=q.get("start_to"),
-            accounts=_accounts(request),
+            accounts=reports.accounts_for(request.user),
         )
         return Response(report.as_dict())
 
@@ -147,6 +138,6 @@ class DeflectionView(APIView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         report = reports.deflection_report(
-            start_from=q.get("start_from"), start_to=q.get("start_to"), accounts=_accounts(request)
+            start_from=q.get("start_from"), start_to=q.get("start_to"), accounts=reports.accounts_for(request.user)
         )
         return Response(report.as_dict())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -14,20 +13,11 @@ from django.utils.translation import gettext as _
 from portal import charts
 from portal.access import AuthenticatedHttpRequest
 from portal.exports import csv_response
-from portal.models import Account
 from support import reports
 from support.desk_views import desk_required
 from support.forms import SupportReportForm
 
 CHART_HOURS = 48.0
-
-
-def report_accounts(request: AuthenticatedHttpRequest) -> QuerySet[Account] | None:
-    """The accounts the reader's reports count: every one (None) for agents and admins, a CS manager's own."""
-    user = request.user
-    if user.is_agent or user.is_admin:
-        return None
-    return Account.objects.filter(csm=user)
 
 
 def _filters(request: AuthenticatedHttpRequest) -> tuple[SupportReportForm, dict[str, Any]]:
@@ -42,7 +32,7 @@ def _filters(request: AuthenticatedHttpRequest) -> tuple[SupportReportForm, dict
 @desk_required
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, f = _filters(request)
-    accounts = report_accounts(request)
+    accounts = reports.accounts_for(request.user)
     period = {"start_from": f["start_from"], "start_to": f["start_to"], "accounts": accounts}
     replies = reports.first_reply_report(group_by=f["group_by"], **period)
     deflection = reports.deflection_report(**period)
@@ -119,7 +109,10 @@ def export_first_replies(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if isinstance(f, HttpResponse):
         return f
     replies = reports.first_reply_report(
-        group_by=f["group_by"], start_from=f["start_from"], start_to=f["start_to"], accounts=report_accounts(request)
+        group_by=f["group_by"],
+        start_from=f["start_from"],
+        start_to=f["start_to"],
+        accounts=reports.accounts_for(request.user),
     )
     header = [
         dict(SupportReportForm.GROUPS)[f["group_by"]], _("Inquiries"), _("Answered"), _("Waiting"),
@@ -144,7 +137,7 @@ def export_deflection(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if isinstance(f, HttpResponse):
         return f
     deflection = reports.deflection_report(
-        start_from=f["start_from"], start_to=f["start_to"], accounts=report_accounts(request)
+        start_from=f["start_from"], start_to=f["start_to"], accounts=reports.accounts_for(request.user)
     )
     header = [_("Category"), _("Forms started"), _("Solved by an article"), _("Sent"), _("Deflection rate")]
     lines: list[list[object]] = [

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from faq.models import Article
 from portal.models import Account, User
 from portal.survival import Estimate, kaplan_meier
+from portal.tenancy import token_account_id, visible_accounts
 from support.clock import Calendar
 from support.models import AskAttempt, BusinessCalendar, Category, Inquiry, Message, default_business_clock
 
@@ -446,6 +448,18 @@ def per_step(
         )
         for key in {*asked, *tried}
     }
+
+
+def accounts_for(user: User | AnonymousUser) -> QuerySet[Account] | None:
+    """The accounts the desk's reports count for ``user``: every one (None) for agents and admins, a
+    CS manager's own; only its account for an API token restricted to one; none for anyone else."""
+    if not isinstance(user, User) or not user.is_active:
+        return Account.objects.none()
+    if (only := token_account_id(user)) is not None:
+        return visible_accounts(user=user) if not (user.is_agent or user.is_admin) else Account.objects.filter(pk=only)
+    if user.is_agent or user.is_admin:
+        return None
+    return Account.objects.filter(csm=user) if user.is_csm else Account.objects.none()
 
 
 def accounts_that_asked(*, start_from: dt.date | None = None, start_to: dt.date | None = None) -> QuerySet[Account]:

@@ -132,6 +132,7 @@ def test_a_token_for_one_account_answers_for_another_as_for_a_missing_one(world:
     desk_missing = client.get("/api/v1/desk/inquiries/999999/", **auth)
     assert (desk_other.status_code, desk_other.json()) == (desk_missing.status_code, desk_missing.json())
     assert client.get("/api/v1/reports/ttv/", **auth).json()["total"]["n"] == 0  # beta's journeys are not counted
+    assert client.get("/api/v1/reports/support/first-replies/", **auth).json()["total"]["inquiries"] == 0
     refused = client.post(
         "/api/v1/events/",
         [{"id": "e1", "account": "beta", "name": "login", "occurred_at": timezone.now().isoformat()}],
