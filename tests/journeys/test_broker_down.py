@@ -135,6 +135,9 @@ def test_events_posted_while_the_broker_is_down_reach_their_milestone_once(worke
         event_name="campaign_sent",
     )
     journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - timedelta(days=3))
+    # The journey's own first evaluation runs first: else, run late, it could find the events below
+    # and reach the milestone without the message they left for the sweep.
+    worker.wait_for(lambda: not OutboxMessage.objects.filter(done_at=None).exists(), "the journey's first evaluation")
     raw_key = api_key_create(name="Product", account=world.account_a, by=None)[1]
     sent_at = (timezone.now() - timedelta(hours=2)).replace(microsecond=0)
     body = json.dumps([{"id": "c-1", "name": "campaign_sent", "occurred_at": sent_at.isoformat()}])
