@@ -217,6 +217,10 @@ class Account(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ONBOARDING)
     churned_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    external_id = models.CharField(
+        _("external ID"), max_length=100, blank=True, help_text=_("The account's ID in the CRM it was imported from.")
+    )
+    domain = models.CharField(_("domain"), max_length=253, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -231,6 +235,12 @@ class Account(models.Model):
                 violation_error_message=_("A churned account needs a churn date, and only a churned account has one."),
             ),
             models.CheckConstraint(condition=Q(investment_amount__gte=0), name="account_investment_not_negative"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="account_external_id_unique",
+                violation_error_message=_("Another account has this external ID."),
+            ),
         ]
         indexes = [models.Index(fields=["csm", "status"]), models.Index(fields=["contract_start"])]
 
@@ -616,3 +626,70 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.msg_id}"
+
+
+class AccountImport(models.Model):
+    """A CSV file of accounts (a CRM export) on its way in: the file, how its columns map to account
+    fields, the dry run's counts, then the run's progress and result (``portal/imports.py``)."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Dry run under way")
+        CHECKED = "checked", _("Checked")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        ROLLING_BACK = "rolling_back", _("Rolling back")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    data = models.BinaryField(_("file"), editable=False)
+    encoding = models.CharField(_("encoding"), max_length=32)
+    delimiter = models.CharField(_("delimiter"), max_length=1, default=",")
+    headers = models.JSONField(_("headers"), default=list)
+    mapping = models.JSONField(_("mapping"), default=list, help_text=_("The account field of each column, in order."))
+    rules = models.JSONField(_("update rules"), default=dict, help_text=_("Per field: always, if_empty or never."))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    checked = models.JSONField(_("dry run"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    errors_csv = models.TextField(_("rows with errors"), blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rolled_back_at = models.DateTimeField(_("rolled back"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account import")
+        verbose_name_plural = _("account imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ImportChange(models.Model):
+    """What one import did to one account: created it, or changed these fields from ``before`` to
+    ``after`` (the values as JSON text). Kept so the import can be rolled back."""
+
+    account_import = models.ForeignKey(
+        AccountImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="changes"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.BooleanField(_("created"), default=False)
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+
+    class Meta:
+        verbose_name = _("import change")
+        verbose_name_plural = _("import changes")
+
+    def __str__(self) -> str:
+        return f"{self.account_import_id}: {self.account_id}"

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal import outbox, webhooks
+from portal import imports, outbox, webhooks
 from portal.celery import RETRY_POLICY
 from portal.models import Invitation
 from portal.services import INVITATION_SEND_EMAIL
@@ -99,3 +99,25 @@ def webhooks_deliver_due() -> int:
 def webhooks_prune() -> int:
     """Nightly: forget webhook deliveries older than 30 days."""
     return webhooks.deliveries_prune()
+
+
+@shared_task(name=imports.IMPORT_RUN, soft_time_limit=25 * 60, time_limit=30 * 60)
+def account_import_run(import_id: int) -> dict[str, int]:
+    """Run a checked import of accounts; a second delivery finds it claimed and does nothing. Not
+    retried: a failed import is marked failed, and what it wrote stays recorded for its rollback."""
+    done = imports.run_import(import_id=import_id)
+    return done.result if done is not None else {}
+
+
+@shared_task(name=imports.IMPORT_CHECK, soft_time_limit=25 * 60, time_limit=30 * 60)
+def account_import_check(import_id: int) -> dict[str, int]:
+    """The dry run of an import: counts and the rows in error, nothing else written."""
+    checked = imports.run_check(import_id=import_id)
+    return checked.checked if checked is not None else {}
+
+
+@shared_task(name=imports.IMPORT_ROLLBACK, soft_time_limit=25 * 60, time_limit=30 * 60)
+def account_import_rollback(import_id: int) -> dict[str, int]:
+    """Undo an import, except for the accounts changed since."""
+    result = imports.run_rollback(import_id=import_id)
+    return {} if result is None else {"restored": result.restored, "deleted": result.deleted, "kept": result.kept}

@@ -8,7 +8,7 @@ from faq.sitemaps import PublicArticleSitemap
 from journeys.onboarding import views as journey_views
 from journeys.reports import views as report_views
 from journeys.workspace import views as workspace_views
-from portal import preference_views, token_views, views
+from portal import import_views, preference_views, token_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,6 +33,11 @@ urlpatterns = [
     path("settings/notifications/", preference_views.notification_settings, name="notification_settings"),
     path("settings/tokens/", token_views.token_list, name="token_list"),
     path("settings/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
+    path("settings/imports/", import_views.import_list, name="import_list"),
+    path("settings/imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("settings/imports/<int:pk>/run/", import_views.import_run, name="import_run"),
+    path("settings/imports/<int:pk>/errors.csv", import_views.import_errors, name="import_errors"),
+    path("settings/imports/<int:pk>/rollback/", import_views.import_rollback, name="import_rollback"),
     path("unsubscribe/<str:token>/", preference_views.unsubscribe_link, name="unsubscribe"),
     path("language/", views.set_language, name="set_language"),
     # Customers

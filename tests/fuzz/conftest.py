@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from journeys.onboarding.models import Journey
 from journeys.onboarding.services.journeys import feedback_give, journey_start, value_record_create
 from journeys.workspace.services import note_add
+from portal.imports import import_create
 from portal.preferences import unsubscribe_token
 from portal.tokens import token_create
 from support.services import attempt_start, inquiry_create
@@ -32,6 +33,7 @@ from tests.factories import (
 from tests.fuzz.harness import CASES, Site, summary
 
 INVITE_TOKEN = "fuzz-invitation-token"
+IMPORT_PAGES = ("import_detail", "import_errors", "import_run", "import_rollback")
 
 
 @pytest.fixture
@@ -68,6 +70,9 @@ def site(world: World, journey_a: Journey) -> Site:
     )  # fmt: skip
     attempt = attempt_start(account=account, user=world.customer_a, query="import")
     token = token_create(owner=world.customer_a, name="Customer A's tool", scopes=["profile:read"])[0]
+    account_import = import_create(
+        file_name="crm.csv", data="取引先名,ドメイン,セグメント\nAlpha KK,alpha.example,smb\n".encode(), by=world.admin
+    )
     connect = journey_a.step_states.get(step_key="connect")
     launch = journey_a.step_states.get(step_key="launch")
     article = {"language": "ja", "slug": public.slug}
@@ -89,6 +94,7 @@ def site(world: World, journey_a: Journey) -> Site:
             "invitation_accept": {"token": INVITE_TOKEN},
             "invitation_revoke": {"pk": revocable.pk},
             "token_revoke": {"pk": token.pk},
+            **{name: {"pk": account_import.pk} for name in IMPORT_PAGES},
             "invitation_resend": {"pk": revocable.pk},
             "account_note_edit": {"pk": note.pk},
             "value_record": {"pk": record.pk},

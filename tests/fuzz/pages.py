@@ -34,7 +34,9 @@ from journeys.reports.forms import ReportFilterForm
 from journeys.workspace.forms import GoalForm, NoteForm
 from journeys.workspace.views import PORTFOLIO_RISKS, PORTFOLIO_SORTS
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
-from portal.models import Account, MilestoneKind, User
+from portal.import_views import mapping_form
+from portal.imports import FIELDS, RULES
+from portal.models import Account, AccountImport, MilestoneKind, User
 from portal.preference_views import NotificationPreferencesForm
 from portal.preferences import categories_for, preferences_get
 from portal.token_views import TokenForm
@@ -103,6 +105,9 @@ PAGES: dict[str, Page] = {
     "profile": Page(SIGNED_IN),
     "notification_settings": Page(("customer", "csm")),
     "token_list": Page(SIGNED_IN),
+    "import_list": Page(("admin", "csm")),
+    "import_detail": Page(("admin",), htmx=True),
+    "import_errors": Page(("admin",)),
     "unsubscribe": Page(("anon",)),
     "customer_home": Page(CUSTOMERS),
     "team": Page(CUSTOMERS),
@@ -209,6 +214,18 @@ FORMS: dict[str, Form] = {
         statuses=frozenset({200, 201, 400}),
     ),
     "token_revoke": Form(SIGNED_IN, {}, statuses=frozenset({302, 404})),
+    # An upload form posted without a file (the fuzz posts no files): refused with the form.
+    "import_list": Form(("admin", "csm"), {"file": hostile}, statuses=frozenset({400, 403})),
+    "import_detail": Form(
+        ("admin",),
+        {
+            **{f"column_{i}": one_of_or_hostile("", *FIELDS) for i in range(4)},
+            **{f"rule_{name}": one_of_or_hostile(*RULES) for name in FIELDS},
+        },
+        bind=lambda data, user: mapping_form(AccountImport.objects.get(), data),
+    ),
+    "import_run": Form(("admin",), {}, statuses=frozenset({302})),
+    "import_rollback": Form(("admin",), {}, statuses=frozenset({302})),
     "unsubscribe": Form(("anon",), {}, statuses=frozenset({200})),
     "set_language": Form(("anon", "customer"), {"language": one_of_or_hostile("ja", "en"), "next": NEXT}),
     "team": Form(("customer_admin",), fields_of(InvitationForm), bind=lambda data, user: InvitationForm(data)),

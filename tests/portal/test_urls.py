@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from journeys.onboarding.services.journeys import value_record_create
+from portal.imports import import_create
 from portal.tokens import token_create
 from support.services import attempt_start, inquiry_create
 from tests.conftest import World
@@ -65,6 +66,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "notification_settings": signed_in(302, 200),
     "token_list": signed_in(302, 200),
     "token_revoke": same(405),
+    "import_list": row(302, 403, 403, 403, 403, 403, 200),
+    "import_detail": row(302, 403, 403, 403, 403, 403, 200),
+    "import_errors": row(302, 403, 403, 403, 403, 403, 200),
+    "import_run": same(405),
+    "import_rollback": same(405),
     "unsubscribe": same(404),  # the sample token is not a signed one: answered like a missing page
     "set_language": same(405),
     "customer_home": row(302, 200, 200, 200, 403, 403, 403),
@@ -170,6 +176,9 @@ EXPECTED: dict[str, dict[str, int]] = {
 POST_EXPECTED: dict[str, dict[str, int]] = {
     "logout": same(302),
     "token_revoke": row(302, 302, 404, 404, 404, 404, 404),  # customer A's token
+    # An import not checked yet: it cannot run or be rolled back, and the admin is told so.
+    "import_run": row(302, 403, 403, 403, 403, 403, 302),
+    "import_rollback": row(302, 403, 403, 403, 403, 403, 302),
     "set_language": same(302),
     "invitation_revoke": row(302, 404, 302, 404, 302, 404, 302),
     "support:solved": row(302, 400, 404, 404, 403, 403, 403),  # customer A's attempt, no article chosen
@@ -270,8 +279,10 @@ def test_role_url_matrix(world: World, journey_a) -> None:
     )  # fmt: skip
     attempt = attempt_start(account=world.account_a, user=world.customer_a)
     token = token_create(owner=world.customer_a, name="Customer A's tool", scopes=["profile:read"])[0]
+    account_import = import_create(file_name="crm.csv", data=b"Account Name\nAlpha KK\n", by=world.admin)
     pk_of = {
         "token_revoke": token.pk,
+        **dict.fromkeys(["import_detail", "import_errors", "import_run", "import_rollback"], account_import.pk),
         **dict.fromkeys(
             ["value_record", "value_record_delete", "account_value_record", "account_value_record_delete"], record.pk
         ),

@@ -1,0 +1,901 @@
+"""Accounts from a CSV file: a CRM export (Salesforce, HubSpot) or a sheet saved by Japanese Excel.
+
+The file is read whole (``read_file``): its encoding is found (UTF-8 with or without its BOM, UTF-16
+as Excel's "Unicode text", CP932 as Japanese Excel saves CSV, anything else charset-normalizer
+recognises), then its delimiter (comma, tab or semicolon). Its columns are mapped to account fields
+from their headers, in Japanese or English (``guess_mapping``); the person importing corrects the
+mapping and says, per field, whether the file overwrites what is there, fills it only when empty, or
+never touches it.
+
+``plan`` then goes through every row without writing anything: each row finds its account by
+external ID, else domain, else name (whatever the case), and is new, an update, unchanged or an
+error. The dry run shows those counts and the rows in error as a CSV file to correct and upload
+again. ``run_import`` (in the worker) plans again and writes in batches, recording the previous
+values of each account it changes and the ids of those it creates (``ImportChange``), so that for
+``ROLLBACK_DAYS`` the import can be undone, except for accounts changed since.
+
+Creating an account starts nothing: no journey, no e-mail (a journey is started from the account's
+page). Cells are text: one that looks like a formula (``=cmd|...``) is kept as it is.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import charset_normalizer
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.deletion import Collector
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal import outbox
+from portal.exports import BOM, FORMULA_STARTS, cell
+from portal.models import Account, AccountImport, ImportChange, Segment, User
+
+IMPORT_CHECK = "portal.tasks.account_import_check"
+IMPORT_RUN = "portal.tasks.account_import_run"
+IMPORT_ROLLBACK = "portal.tasks.account_import_rollback"
+PROGRESS_EVERY = 5000  # rows between two records of a dry run's progress
+MAX_BYTES = 50 * 1024 * 1024
+MAX_COLUMNS = 200
+PREVIEW_ROWS = 5
+BATCH = 1000
+ROLLBACK_DAYS = 7
+SNIFF_BYTES = 64 * 1024
+
+FIELDS: dict[str, Any] = {
+    "name": gettext_lazy("Name"),
+    "external_id": gettext_lazy("External ID"),
+    "domain": gettext_lazy("Domain"),
+    "segment": gettext_lazy("Segment"),
+    "plan": gettext_lazy("Plan"),
+    "contract_start": gettext_lazy("Contract start"),
+    "investment_amount": gettext_lazy("Investment"),
+    "csm": gettext_lazy("CS manager (e-mail)"),
+}
+KEYS = ("external_id", "domain", "name")
+
+ALWAYS, IF_EMPTY, NEVER = "always", "if_empty", "never"
+RULES: dict[str, Any] = {
+    ALWAYS: gettext_lazy("Always overwrite"),
+    IF_EMPTY: gettext_lazy("Only if empty"),
+    NEVER: gettext_lazy("Never change"),
+}
+
+
+def _key(header: str) -> str:
+    """A header as compared with the known ones: full-width folded, lower case, no spaces or marks."""
+    return re.sub(r"[\s_\-./():・]+", "", unicodedata.normalize("NFKC", header)).lower()
+
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": (
+        "取引先名",
+        "会社名",
+        "企業名",
+        "顧客名",
+        "アカウント名",
+        "account name",
+        "company name",
+        "company",
+        "name",
+    ),
+    "external_id": (
+        "取引先id",
+        "顧客id",
+        "外部id",
+        "アカウントid",
+        "account id",
+        "external id",
+        "record id",
+        "company id",
+        "crm id",
+        "id",
+    ),
+    "domain": (
+        "ドメイン",
+        "ウェブサイト",
+        "webサイト",
+        "ホームページ",
+        "website",
+        "domain",
+        "company domain name",
+        "url",
+    ),
+    "segment": ("セグメント", "segment", "顧客区分"),
+    "plan": ("プラン", "契約プラン", "plan"),
+    "contract_start": ("契約開始日", "契約開始", "contract start", "contract start date", "start date", "close date"),
+    "investment_amount": ("投資額", "金額", "契約金額", "amount", "investment", "annual revenue", "arr"),
+    "csm": (
+        "担当csm",
+        "担当者メール",
+        "担当者メールアドレス",
+        "csm",
+        "owner email",
+        "account owner email",
+        "csm email",
+    ),
+}
+ALIASES: dict[str, str] = {_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
+
+
+class ImportFileError(ValidationError):
+    """The file cannot be read as a CSV file of accounts."""
+
+
+@dataclass
+class ParsedFile:
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "errors": self.errors}
+
+
+@dataclass
+class RowError:
+    line: int  # the row's number in the file (the header is 1)
+    cells: list[str]
+    column: str
+    message: str
+
+
+@dataclass
+class Plan:
+    """What importing the file would do, row by row, in the file's order."""
+
+    counts: Counts = field(default_factory=Counts)
+    # (index of the row, the new account) and (index, account id, {field: (before, after)})
+    creates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    updates: list[tuple[int, int, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+# --- Reading the file -------------------------------------------------------
+
+
+def _has_japanese(text: str) -> bool:
+    return re.search(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]", text) is not None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of ``data`` and the name of its encoding. Raises ImportFileError for a file that is
+    empty or not text."""
+    if not data.strip():
+        raise ImportFileError(_("The file is empty."), code="empty")
+    if data.startswith(codecs.BOM_UTF8):
+        return _decoded(data, "utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decoded(data, "utf-16")
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise ImportFileError(_("This is not a CSV file (it holds binary data)."), code="binary")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError:
+        text = ""
+    if _has_japanese(text):
+        return text, "cp932"
+    best = charset_normalizer.from_bytes(data[: 4 * SNIFF_BYTES]).best()
+    if best is None:
+        raise ImportFileError(_("The file's encoding was not recognised; save it as CSV (UTF-8)."), code="encoding")
+    return _decoded(data, best.encoding)
+
+
+def _decoded(data: bytes, encoding: str) -> tuple[str, str]:
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise ImportFileError(
+            _("The file's encoding was not recognised; save it as CSV (UTF-8)."), code="encoding"
+        ) from error
+    if "\x00" in text:
+        raise ImportFileError(_("This is not a CSV file (it holds binary data)."), code="binary")
+    return text, encoding
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = text[:SNIFF_BYTES]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        return max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
+
+
+def read_file(data: bytes) -> ParsedFile:
+    """The file's header and rows. Raises ImportFileError when it is not a CSV file of rows."""
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(_("The file is larger than 50 MB; split it into smaller files."), code="too_large")
+    text, encoding = decode(data)
+    delimiter = sniff_delimiter(text)
+    try:
+        lines = [
+            row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if any(c.strip() for c in row)
+        ]
+    except csv.Error as error:
+        raise ImportFileError(_("The file is not valid CSV: %(error)s") % {"error": error}, code="csv") from error
+    if not lines:
+        raise ImportFileError(_("The file is empty."), code="empty")
+    headers = [header.strip() for header in lines[0]]
+    if len(headers) > MAX_COLUMNS:
+        raise ImportFileError(_("The file has more than %(count)s columns.") % {"count": MAX_COLUMNS}, code="columns")
+    if len(lines) == 1:
+        raise ImportFileError(_("The file has a header but no rows."), code="no_rows")
+    return ParsedFile(encoding=encoding, delimiter=delimiter, headers=headers, rows=lines[1:])
+
+
+def guess_mapping(headers: Sequence[str]) -> list[str]:
+    """The account field of each column, from its header ("" for a column not imported). A field
+    goes to its first column only (a file may repeat a header)."""
+    taken: set[str] = set()
+    mapping: list[str] = []
+    for header in headers:
+        name = ALIASES.get(_key(header), "")
+        if name in taken:
+            name = ""
+        taken.add(name)
+        mapping.append(name)
+    return mapping
+
+
+def check_mapping(mapping: Sequence[str]) -> None:
+    """Raises ValidationError for a mapping that cannot find accounts, or maps a field twice."""
+    chosen = [name for name in mapping if name]
+    unknown = [name for name in chosen if name not in FIELDS]
+    if unknown:
+        raise ValidationError(_("Unknown field: %(field)s") % {"field": unknown[0]}, code="unknown")
+    twice = sorted({name for name in chosen if chosen.count(name) > 1})
+    if twice:
+        raise ValidationError(
+            _("More than one column is mapped to %(field)s.") % {"field": ", ".join(str(FIELDS[n]) for n in twice)},
+            code="twice",
+        )
+    if not any(name in chosen for name in KEYS):
+        raise ValidationError(
+            _("Map a column to the name, the external ID or the domain: it is how rows find their accounts."),
+            code="no_key",
+        )
+
+
+def import_create(*, file_name: str, data: bytes, by: User) -> AccountImport:
+    """Record an uploaded file with the mapping guessed from its header (or the one last used for
+    the same header). Raises ImportFileError for a file that cannot be imported."""
+    parsed = read_file(data)
+    previous = (
+        AccountImport.objects.filter(headers=parsed.headers).order_by("-created_at").only("mapping", "rules").first()
+    )
+    mapping = previous.mapping if previous is not None else guess_mapping(parsed.headers)
+    rules = previous.rules if previous is not None else dict.fromkeys(FIELDS, ALWAYS)
+    return AccountImport.objects.create(
+        file_name=file_name[:255], data=data, encoding=parsed.encoding, delimiter=parsed.delimiter,
+        headers=parsed.headers, mapping=mapping, rules=rules, total_rows=len(parsed.rows), created_by=by,
+    )  # fmt: skip
+
+
+def import_file(account_import: AccountImport) -> ParsedFile:
+    return read_file(bytes(account_import.data))
+
+
+def import_set_mapping(*, account_import: AccountImport, mapping: Sequence[str], rules: dict[str, str]) -> None:
+    check_mapping(mapping)
+    account_import.mapping = list(mapping)
+    account_import.rules = {name: rules.get(name, ALWAYS) for name in FIELDS}
+    account_import.save(update_fields=["mapping", "rules"])
+
+
+# --- Reading cells ------------------------------------------------------------
+
+
+_DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d", "%Y.%m.%d", "%Y年%m月%d日", "%m/%d/%Y", "%Y%m%d")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
+
+
+def text_of(value: str) -> str:
+    """A cell as text: trimmed; the apostrophe that exports put before a formula-looking cell dropped."""
+    value = value.strip()
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def parse_date(value: str) -> date:
+    value = unicodedata.normalize("NFKC", value).strip()
+    value = value.split(" ")[0].split("T")[0]  # "2026/04/01 0:00" as Excel writes a date with a time
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a calendar date, no time)
+        except ValueError:
+            continue
+    raise ValueError(
+        _("Not a date: “%(value)s” (write it as 2026/04/01, 2026-04-01 or 2026年4月1日).") % {"value": value}
+    )
+
+
+def parse_amount(value: str) -> Decimal:
+    cleaned = re.sub(r"[\s,¥￥円]", "", unicodedata.normalize("NFKC", value))
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(_("Not an amount: “%(value)s”.") % {"value": value}) from None
+    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value() or amount >= Decimal(10) ** 14:
+        raise ValueError(_("The investment must be a whole number of yen, 0 or more: “%(value)s”.") % {"value": value})
+    return amount.quantize(Decimal(1))
+
+
+def normalise_domain(value: str) -> str:
+    """``https://www.Example.co.jp/about`` → ``example.co.jp``. Raises ValueError for no domain."""
+    host = unicodedata.normalize("NFKC", value).strip().lower()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
+    host = re.split(r"[/?#]", host, maxsplit=1)[0].rsplit("@", 1)[-1].split(":")[0].strip(".")
+    host = host.removeprefix("www.")
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    if not _DOMAIN.match(host):
+        raise ValueError(_("Not a domain: “%(value)s”.") % {"value": value})
+    return host
+
+
+@dataclass
+class _Lookups:
+    """What rows are checked against, loaded once for the whole file."""
+
+    by_external_id: dict[str, int]
+    by_domain: dict[str, int]
+    by_name: dict[str, int]
+    current: dict[int, dict[str, Any]]
+    slugs: set[str]
+    segments: dict[str, int]
+    csms: dict[str, int]
+    plans: dict[str, str]
+
+
+_COLUMNS = (
+    "id",
+    "name",
+    "slug",
+    "external_id",
+    "domain",
+    "segment_id",
+    "plan",
+    "contract_start",
+    "investment_amount",
+    "csm_id",
+)
+
+
+def _lookups() -> _Lookups:
+    found = _Lookups({}, {}, {}, {}, set(), {}, {}, {})
+    for row in Account.objects.order_by("pk").values_list(*_COLUMNS).iterator(chunk_size=5000):
+        pk, name, slug, external_id, domain, segment_id, plan, contract_start, investment, csm_id = row
+        found.slugs.add(slug)
+        if external_id:
+            found.by_external_id.setdefault(external_id, pk)
+        if domain:
+            found.by_domain.setdefault(domain, pk)
+        found.by_name.setdefault(name.casefold(), pk)
+        found.current[pk] = {
+            "name": name, "external_id": external_id, "domain": domain, "segment": segment_id, "plan": plan,
+            "contract_start": contract_start, "investment_amount": investment, "csm": csm_id,
+        }  # fmt: skip
+    for pk, name, slug in Segment.objects.values_list("pk", "name", "slug"):
+        found.segments[name.casefold()] = pk
+        found.segments.setdefault(slug.casefold(), pk)
+    for pk, email in User.objects.filter(role=User.Role.CSM, is_active=True).values_list("pk", "email"):
+        found.csms[email.casefold()] = pk
+    for value, label in Account.Plan.choices:
+        found.plans[value] = value
+        found.plans[str(label).casefold()] = value
+    return found
+
+
+def _value(name: str, raw: str, lookups: _Lookups) -> Any:
+    """The account value of a cell for field ``name``; raises ValueError with the reason."""
+    if name == "name":
+        if len(raw) > 200:
+            raise ValueError(_("The name is longer than 200 characters."))
+        return raw
+    if name == "external_id":
+        if len(raw) > 100:
+            raise ValueError(_("The external ID is longer than 100 characters."))
+        return raw
+    if name == "domain":
+        return normalise_domain(raw)
+    if name == "segment":
+        segment = lookups.segments.get(unicodedata.normalize("NFKC", raw).casefold())
+        if segment is None:
+            raise ValueError(_("No segment “%(value)s”.") % {"value": raw})
+        return segment
+    if name == "plan":
+        plan = lookups.plans.get(unicodedata.normalize("NFKC", raw).casefold())
+        if plan is None:
+            raise ValueError(_("No plan “%(value)s”.") % {"value": raw})
+        return plan
+    if name == "contract_start":
+        return parse_date(raw)
+    if name == "investment_amount":
+        return parse_amount(raw)
+    csm = lookups.csms.get(raw.casefold())
+    if csm is None:
+        raise ValueError(_("No CS manager with the e-mail address “%(value)s”.") % {"value": raw})
+    return csm
+
+
+def _start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def _same(name: str, current: Any, new: Any) -> bool:
+    if name == "contract_start":
+        return current is not None and timezone.localtime(current).date() == new
+    return bool(current == new)
+
+
+def _is_empty(name: str, current: Any) -> bool:
+    if name == "investment_amount":
+        return not current
+    return current in ("", None)
+
+
+def plan(
+    *,
+    parsed: ParsedFile,
+    mapping: Sequence[str],
+    rules: dict[str, str],
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """What importing ``parsed`` would do, row by row, writing nothing (``progress`` is told the rows
+    read so far, every ``PROGRESS_EVERY``)."""
+    check_mapping(mapping)
+    lookups = _lookups()
+    result = Plan()
+    columns = [(index, name) for index, name in enumerate(mapping) if name and index < len(parsed.headers)]
+    header_of = {name: parsed.headers[index] or str(FIELDS[name]) for index, name in columns}
+    seen: dict[tuple[str, str], int] = {}  # (key field, value) -> line of the row that had it
+    next_slug: dict[str, int] = {}
+    for index, cells in enumerate(parsed.rows):
+        line = index + 2
+        if progress is not None and index and index % PROGRESS_EVERY == 0:
+            progress(index)
+        values: dict[str, Any] = {}
+        error: tuple[str, str] | None = None
+        for column, name in columns:
+            raw = text_of(cells[column]) if column < len(cells) else ""
+            if not raw:
+                continue
+            try:
+                values[name] = _value(name, raw, lookups)
+            except ValueError as problem:
+                error = (header_of[name], str(problem))
+                break
+        if error is None:
+            error = _row_plan(line, index, values, rules, lookups, seen, next_slug, header_of, result)
+        if error is not None:
+            result.counts.errors += 1
+            result.errors.append(RowError(line=line, cells=list(cells), column=error[0], message=error[1]))
+    return result
+
+
+def _row_plan(
+    line: int,
+    index: int,
+    values: dict[str, Any],
+    rules: dict[str, str],
+    lookups: _Lookups,
+    seen: dict[tuple[str, str], int],
+    next_slug: dict[str, int],
+    header_of: dict[str, str],
+    result: Plan,
+) -> tuple[str, str] | None:
+    """Plan one row whose cells are read; the error (column, message) if it cannot be imported."""
+    keys = [(name, values[name].casefold() if name == "name" else values[name]) for name in KEYS if name in values]
+    if not keys:
+        return "", _("The row has no name, external ID or domain.")
+    # A row is the same account as an earlier one when its strongest key is the same, or when both
+    # find the same account.
+    strongest = keys[0]
+    if strongest in seen:
+        return header_of[strongest[0]], _("The same account is on line %(line)s already.") % {"line": seen[strongest]}
+    account_id: int | None = None
+    by = {"external_id": lookups.by_external_id, "domain": lookups.by_domain, "name": lookups.by_name}
+    for name, value in keys:
+        account_id = by[name].get(value)
+        if account_id is not None:
+            break
+    if account_id is not None:
+        claimed = ("account", str(account_id))
+        if claimed in seen:
+            return header_of[strongest[0]], _("The same account is on line %(line)s already.") % {"line": seen[claimed]}
+        seen[claimed] = line
+    seen[strongest] = line
+    if account_id is None:
+        return _plan_create(index, values, lookups, next_slug, header_of, result)
+    current = lookups.current[account_id]
+    if values.get("external_id") and current["external_id"] and values["external_id"] != current["external_id"]:
+        return header_of["external_id"], _("The account “%(name)s” has another external ID (%(id)s).") % {
+            "name": current["name"], "id": current["external_id"],
+        }  # fmt: skip
+    if "external_id" in values and values["external_id"] != current["external_id"]:
+        holder = lookups.by_external_id.get(values["external_id"])
+        if holder is not None and holder != account_id:
+            return header_of["external_id"], _("Another account has this external ID.")
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, new in values.items():
+        rule = rules.get(name, ALWAYS)
+        old = current[name]
+        if rule == NEVER or _same(name, old, new) or (rule == IF_EMPTY and not _is_empty(name, old)):
+            continue
+        changes[name] = (old, _start(new) if name == "contract_start" else new)
+    if changes:
+        result.counts.updated += 1
+        result.updates.append((index, account_id, changes))
+    else:
+        result.counts.unchanged += 1
+    return None
+
+
+def _plan_create(
+    index: int,
+    values: dict[str, Any],
+    lookups: _Lookups,
+    next_slug: dict[str, int],
+    header_of: dict[str, str],
+    result: Plan,
+) -> tuple[str, str] | None:
+    if "name" not in values:
+        return "", _("A new account needs a name.")
+    if "segment" not in values:
+        return header_of.get("segment", ""), _("A new account needs a segment.")
+    if "contract_start" not in values:
+        return header_of.get("contract_start", ""), _("A new account needs a contract start date.")
+    base = (
+        slugify(values["name"])
+        or slugify(values.get("domain", ""))
+        or slugify(values.get("external_id", ""))
+        or "account"
+    )[:70]
+    slug = base
+    while slug in lookups.slugs:
+        next_slug[base] = next_slug.get(base, 1) + 1
+        slug = f"{base}-{next_slug[base]}"
+    lookups.slugs.add(slug)
+    account = dict(
+        name=values["name"], slug=slug, external_id=values.get("external_id", ""), domain=values.get("domain", ""),
+        segment_id=values["segment"], plan=values.get("plan", Account.Plan.STARTER),
+        contract_start=_start(values["contract_start"]), investment_amount=values.get("investment_amount", Decimal(0)),
+        csm_id=values.get("csm"),
+    )  # fmt: skip
+    result.counts.new += 1
+    result.creates.append((index, account))
+    return None
+
+
+# --- The error file --------------------------------------------------------------
+
+
+def error_file(*, headers: Sequence[str], errors: Iterable[RowError]) -> str:
+    """The rows in error as CSV (UTF-8 with its BOM): each row as it was, then the line it was on,
+    the column at fault and what is wrong. Corrected, the file can be uploaded again as it is."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write(BOM)
+    writer.writerow([cell(h) for h in headers] + [_("Line"), _("Column"), _("Error")])
+    width = len(headers)
+    for error in errors:
+        cells = (error.cells + [""] * width)[: max(width, len(error.cells))]
+        writer.writerow([cell(c) for c in cells] + [error.line, cell(error.column), cell(error.message)])
+    return out.getvalue()
+
+
+# --- Dry run, run, rollback -----------------------------------------------------
+
+
+def import_request_check(*, account_import: AccountImport, mapping: Sequence[str], rules: dict[str, str]) -> None:
+    """Save the mapping and rules and queue the dry run (in the worker: a large file takes longer than
+    a request may). Raises ValidationError for a mapping that cannot be used."""
+    import_set_mapping(account_import=account_import, mapping=mapping, rules=rules)
+    with transaction.atomic():
+        AccountImport.objects.filter(pk=account_import.pk).update(
+            status=AccountImport.Status.CHECKING, rows_done=0, checked={}, failure=""
+        )
+        outbox.enqueue(IMPORT_CHECK, [account_import.pk])
+
+
+def run_check(*, import_id: int) -> AccountImport | None:
+    """The worker's dry run of an import waiting for it; None when there is none (a second delivery)."""
+    account_import = (
+        AccountImport.objects.select_related("created_by")
+        .filter(pk=import_id, status=AccountImport.Status.CHECKING)
+        .first()
+    )
+    if account_import is None:
+        return None
+    with translation.override(account_import.created_by.language if account_import.created_by else None):
+        try:
+            import_check(account_import=account_import)
+        except Exception as error:
+            AccountImport.objects.filter(pk=import_id).update(
+                status=AccountImport.Status.UPLOADED, failure=f"{type(error).__name__}: {error}"[:2000]
+            )
+            raise
+    return account_import
+
+
+def import_check(*, account_import: AccountImport) -> Plan:
+    """The dry run: the counts and the rows in error, recorded on the import; nothing else is written."""
+    parsed = import_file(account_import)
+
+    def advance(rows: int) -> None:
+        AccountImport.objects.filter(pk=account_import.pk).update(rows_done=rows)
+
+    result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules, progress=advance)
+    account_import.checked = result.counts.as_dict()
+    account_import.errors_csv = error_file(headers=parsed.headers, errors=result.errors) if result.errors else ""
+    account_import.status = AccountImport.Status.CHECKED
+    account_import.total_rows = len(parsed.rows)
+    account_import.save(update_fields=["checked", "errors_csv", "status", "total_rows"])
+    return result
+
+
+def import_start(*, account_import: AccountImport) -> bool:
+    """Queue the run of a checked import; False when it is not waiting to run."""
+    with transaction.atomic():
+        started = AccountImport.objects.filter(pk=account_import.pk, status=AccountImport.Status.CHECKED).update(
+            status=AccountImport.Status.QUEUED, rows_done=0
+        )
+        if started:
+            outbox.enqueue(IMPORT_RUN, [account_import.pk])
+    return bool(started)
+
+
+def _json(name: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _field(name: str) -> str:
+    return {"segment": "segment_id", "csm": "csm_id"}.get(name, name)
+
+
+def run_import(*, import_id: int) -> AccountImport | None:
+    """Write what the plan says, a batch at a time, recording each change; the import's progress
+    advances with every batch. Runs once however often it is delivered."""
+    claimed = AccountImport.objects.filter(pk=import_id, status=AccountImport.Status.QUEUED).update(
+        status=AccountImport.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    account_import = AccountImport.objects.select_related("created_by").get(pk=import_id)
+    # The error file is written in the language of the person who imports.
+    with translation.override(account_import.created_by.language if account_import.created_by else None):
+        return _run(account_import)
+
+
+def _run(account_import: AccountImport) -> AccountImport:
+    import_id = account_import.pk
+    try:
+        parsed = import_file(account_import)
+        result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules)
+        _apply(account_import, result, total=len(parsed.rows))
+    except Exception as error:
+        AccountImport.objects.filter(pk=import_id).update(
+            status=AccountImport.Status.FAILED,
+            failure=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+    account_import.result = result.counts.as_dict()
+    account_import.errors_csv = error_file(headers=parsed.headers, errors=result.errors) if result.errors else ""
+    account_import.status = AccountImport.Status.DONE
+    account_import.rows_done = account_import.total_rows = len(parsed.rows)
+    account_import.finished_at = timezone.now()
+    account_import.save(update_fields=["result", "errors_csv", "status", "rows_done", "total_rows", "finished_at"])
+    return account_import
+
+
+def _apply(account_import: AccountImport, result: Plan, *, total: int) -> None:
+    creates, updates = result.creates, result.updates
+    c = u = 0
+    for end in range(BATCH, total + BATCH, BATCH):
+        batch_creates: list[dict[str, Any]] = []
+        while c < len(creates) and creates[c][0] < end:
+            batch_creates.append(creates[c][1])
+            c += 1
+        batch_updates: list[tuple[int, dict[str, tuple[Any, Any]]]] = []
+        while u < len(updates) and updates[u][0] < end:
+            batch_updates.append(updates[u][1:])
+            u += 1
+        with transaction.atomic():
+            _write(account_import, batch_creates, batch_updates)
+            AccountImport.objects.filter(pk=account_import.pk).update(rows_done=min(end, total))
+
+
+def _write(
+    account_import: AccountImport, creates: list[dict[str, Any]], updates: list[tuple[int, dict[str, tuple[Any, Any]]]]
+) -> None:
+    changes: list[ImportChange] = []
+    if creates:
+        for account in Account.objects.bulk_create([Account(**values) for values in creates], batch_size=500):
+            changes.append(ImportChange(account_import=account_import, account_id=account.pk, created=True))
+    if updates:
+        accounts = Account.objects.in_bulk([pk for pk, _changes in updates])
+        fields: set[str] = set()
+        changed: list[Account] = []
+        for pk, field_changes in updates:
+            found = accounts.get(pk)
+            if found is None:  # deleted since the plan was made
+                continue
+            account = found
+            for name, (_old, new) in field_changes.items():
+                setattr(account, _field(name), new)
+                fields.add(_field(name))
+            changed.append(account)
+            changes.append(
+                ImportChange(
+                    account_import=account_import, account_id=pk,
+                    before={name: _json(name, old) for name, (old, _new) in field_changes.items()},
+                    after={name: _json(name, new) for name, (_old, new) in field_changes.items()},
+                )
+            )  # fmt: skip
+        if changed:
+            Account.objects.bulk_update(changed, sorted(fields), batch_size=500)
+    ImportChange.objects.bulk_create(changes, batch_size=1000)
+
+
+@dataclass
+class RollbackResult:
+    restored: int = 0
+    deleted: int = 0
+    kept: int = 0  # changed since the import (or in use): left as they are
+
+
+def can_roll_back(account_import: AccountImport, *, now: datetime | None = None) -> bool:
+    return (
+        account_import.status in (AccountImport.Status.DONE, AccountImport.Status.FAILED)
+        and account_import.finished_at is not None
+        and (now or timezone.now()) - account_import.finished_at <= timedelta(days=ROLLBACK_DAYS)
+    )
+
+
+def _current_json(account: Account, name: str) -> Any:
+    return _json(name, getattr(account, _field(name)))
+
+
+def _would_take_others(accounts: Sequence[Account]) -> bool:
+    """Whether deleting ``accounts`` would delete other rows with them (members, journeys, notes…)."""
+    collector = Collector(using="default")
+    collector.collect(list(accounts))
+    if any(model is not Account and instances for model, instances in collector.data.items()):
+        return True
+    return any(getattr(qs, "model", Account) is not Account and qs.exists() for qs in collector.fast_deletes)
+
+
+def _has_dependents(accounts: list[Account]) -> set[int]:
+    """The ids of the accounts whose deletion would take other rows with them. Asked for the whole
+    batch at once; account by account only in a batch where some would."""
+    if not accounts or not _would_take_others(accounts):
+        return set()
+    return {account.pk for account in accounts if _would_take_others([account])}
+
+
+def import_rollback(*, account_import: AccountImport, now: datetime | None = None) -> RollbackResult:
+    """Undo an import: accounts it created are deleted, those it changed get their previous values
+    back, except any changed since (or, for a created one, that has members, journeys or other
+    records now): those are kept as they are. Raises ValidationError past the rollback window."""
+    if not can_roll_back(account_import, now=now):
+        raise ValidationError(_("This import can no longer be rolled back."), code="too_late")
+    return _roll_back(account_import, now=now)
+
+
+def import_request_rollback(*, account_import: AccountImport) -> None:
+    """Queue the rollback (in the worker: undoing a large import takes longer than a request may).
+    Raises ValidationError past the rollback window."""
+    if not can_roll_back(account_import):
+        raise ValidationError(_("This import can no longer be rolled back."), code="too_late")
+    with transaction.atomic():
+        AccountImport.objects.filter(pk=account_import.pk).update(status=AccountImport.Status.ROLLING_BACK)
+        outbox.enqueue(IMPORT_ROLLBACK, [account_import.pk])
+
+
+def run_rollback(*, import_id: int) -> RollbackResult | None:
+    """The worker's rollback of an import waiting for it; None when there is none (a second delivery)."""
+    account_import = AccountImport.objects.filter(pk=import_id, status=AccountImport.Status.ROLLING_BACK).first()
+    if account_import is None:
+        return None
+    return _roll_back(account_import)
+
+
+def _roll_back(account_import: AccountImport, *, now: datetime | None = None) -> RollbackResult:
+    result = RollbackResult()
+    with transaction.atomic():
+        locked = AccountImport.objects.select_for_update().filter(
+            pk=account_import.pk,
+            status__in=[AccountImport.Status.DONE, AccountImport.Status.FAILED, AccountImport.Status.ROLLING_BACK],
+        )
+        if not locked.exists():
+            raise ValidationError(_("This import can no longer be rolled back."), code="too_late")
+        changes = list(account_import.changes.exclude(account=None).order_by("pk"))
+        for start in range(0, len(changes), BATCH):
+            _roll_back_batch(changes[start : start + BATCH], result)
+        undone = {"restored": result.restored, "deleted": result.deleted, "kept": result.kept}
+        AccountImport.objects.filter(pk=account_import.pk).update(
+            status=AccountImport.Status.ROLLED_BACK,
+            rolled_back_at=now or timezone.now(),
+            result={**account_import.result, **undone},
+        )
+    account_import.refresh_from_db()
+    return result
+
+
+def _roll_back_batch(changes: list[ImportChange], result: RollbackResult) -> None:
+    accounts = Account.objects.in_bulk([change.account_id for change in changes if change.account_id is not None])
+    created = [accounts[c.account_id] for c in changes if c.created and c.account_id in accounts]
+    busy = _has_dependents(created)
+    restore: list[Account] = []
+    fields: set[str] = set()
+    delete: list[int] = []
+    for change in changes:
+        account = accounts.get(change.account_id or 0)
+        if account is None:
+            continue
+        if change.created:
+            if account.pk in busy:
+                result.kept += 1
+            else:
+                delete.append(account.pk)
+            continue
+        if any(_current_json(account, name) != value for name, value in change.after.items()):
+            result.kept += 1
+            continue
+        for name, value in change.before.items():
+            setattr(account, _field(name), _restored(name, value))
+            fields.add(_field(name))
+        restore.append(account)
+    if restore:
+        Account.objects.bulk_update(restore, sorted(fields), batch_size=500)
+    if delete:
+        Account.objects.filter(pk__in=delete).delete()
+    result.restored += len(restore)
+    result.deleted += len(delete)
+
+
+def _restored(name: str, value: Any) -> Any:
+    if name == "contract_start" and value is not None:
+        return datetime.fromisoformat(value)
+    if name == "investment_amount" and value is not None:
+        return Decimal(value)
+    return value
+
+
+def imports_list() -> list[AccountImport]:
+    """Recent imports, newest first, without their files."""
+    return list(AccountImport.objects.defer("data", "errors_csv").select_related("created_by")[:50])
