@@ -43,11 +43,23 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             ApiScope.ACCOUNTS_READ,
             ApiScope.ACCOUNTS_WRITE,
             ApiScope.EVENTS_WRITE,
+            ApiScope.JOURNEYS_READ,
+            ApiScope.JOURNEYS_WRITE,
+            ApiScope.VALUE_WRITE,
             ApiScope.REPORTS_READ,
         }
     ),
     User.Role.AGENT: frozenset({*_READ_HELP_AND_ASK, ApiScope.REPORTS_READ}),
-    User.Role.CUSTOMER: frozenset({*_READ_HELP_AND_ASK, ApiScope.ACCOUNTS_READ, ApiScope.EVENTS_WRITE}),
+    User.Role.CUSTOMER: frozenset(
+        {
+            *_READ_HELP_AND_ASK,
+            ApiScope.ACCOUNTS_READ,
+            ApiScope.EVENTS_WRITE,
+            ApiScope.JOURNEYS_READ,
+            ApiScope.JOURNEYS_WRITE,
+            ApiScope.VALUE_WRITE,
+        }
+    ),
 }
 
 
