@@ -696,3 +696,27 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_import_id}: {self.account_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A POST to the API made with an ``Idempotency-Key`` header, and its answer: the same key
+    again (a client retrying after a timeout) gets that answer back instead of doing the work twice.
+    Keys are the caller's own (``principal``: its API token) and kept for ``IDEMPOTENCY_TTL``."""
+
+    principal = models.CharField(_("caller"), max_length=80)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=120, blank=True)
+    location = models.CharField(_("location"), max_length=2000, blank=True)
+    body = models.BinaryField(_("response body"), default=bytes)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_once_per_caller")]
+
+    def __str__(self) -> str:
+        return self.key

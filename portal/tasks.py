@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal import imports, outbox, webhooks
+from portal.api.idempotency import idempotency_prune
 from portal.celery import RETRY_POLICY
 from portal.models import Invitation
 from portal.services import INVITATION_SEND_EMAIL
@@ -62,7 +63,7 @@ SIGN_IN_LOG_RETENTION_DAYS = 90
 
 @shared_task(**RETRY_POLICY)
 def housekeeping() -> dict[str, int]:
-    """Daily clean-up: invitations long past use, and old sign-in logs."""
+    """Daily clean-up: invitations long past use, old sign-in logs and old idempotency keys."""
     from axes.handlers.proxy import AxesProxyHandler
 
     cutoff = timezone.now() - timedelta(days=INVITATION_RETENTION_DAYS)
@@ -71,6 +72,7 @@ def housekeeping() -> dict[str, int]:
         "invitations": invitations,
         "access_logs": AxesProxyHandler.reset_logs(age_days=SIGN_IN_LOG_RETENTION_DAYS),
         "failure_logs": AxesProxyHandler.reset_failure_logs(age_days=SIGN_IN_LOG_RETENTION_DAYS),
+        "idempotency_keys": idempotency_prune(),
     }
 
 

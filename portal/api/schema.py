@@ -20,9 +20,11 @@ from typing import Any
 
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import authentication, permissions, serializers
 from rest_framework.permissions import SAFE_METHODS
+
+from portal.api.idempotency import KEY_REGEX
 
 SIGNED_IN_ONLY = (permissions.IsAuthenticated, permissions.AllowAny)
 
@@ -66,7 +68,16 @@ RESPONSES: dict[str, OpenApiResponse] = {
     "404": OpenApiResponse(
         ErrorSerializer, description="No such object (or one the caller may not see), or no such page."
     ),
+    "409": OpenApiResponse(
+        ErrorSerializer,
+        description="A request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`): "
+        "retry after `Retry-After` seconds.",
+    ),
     "413": OpenApiResponse(ErrorSerializer, description="The body is larger than the server accepts."),
+    "422": OpenApiResponse(
+        ErrorSerializer,
+        description="The `Idempotency-Key` was used for a different request (`idempotency_key_reused`).",
+    ),
     "415": OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
     "500": OpenApiResponse(ErrorSerializer, description="An unexpected error on the server (`server_error`)."),
     "503": OpenApiResponse(
@@ -83,7 +94,23 @@ RETRY_AFTER = {
 }
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_REGEX},
+    OpenApiParameter.HEADER,
+    description="With an API token: a unique string of the caller's (1 to 255 printable ASCII characters). "
+    "The same request sent again with it within 24 hours gets the first answer back "
+    "(header `Idempotent-Replayed: true`) instead of being done twice.",
+)
+
+
 class KachiAutoSchema(AutoSchema):
+    def get_override_parameters(self) -> list[Any]:
+        parameters: list[Any] = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":
@@ -120,6 +147,8 @@ class KachiAutoSchema(AutoSchema):
             codes.append("404")
         if has_body:
             codes += ["413", "415"]
+        if self.method == "POST":
+            codes += ["409", "422"]
         return [(code.split("-")[0], code) for code in [*codes, "500", "503"]]
 
     def _is_paginated(self) -> bool:
