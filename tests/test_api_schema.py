@@ -1,6 +1,7 @@
 """The API against its own OpenAPI schema, with schemathesis: every operation, called as every kind
 of caller (nobody, a customer, a CS manager, an admin, an account's API key, a global key, a
-revoked key), with generated parameters and bodies, valid and hostile.
+revoked key, and a token of each single scope), with generated parameters and bodies, valid and
+hostile.
 
 A response must not be a server error, must have a status, content type, headers and body the
 schema documents, and a request the schema allows must not be refused (a 404 for a missing object
@@ -94,6 +95,10 @@ def _load_schema() -> schemathesis.schemas.BaseSchema:
 
 
 schema = _load_schema()
+# For the single-scope tokens: the explicit examples and a short fuzz, without the coverage phase's
+# hundreds of boundary cases per operation (the callers above go through those).
+scope_schema = _load_schema()
+scope_schema.config.phases.coverage.enabled = False
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +203,35 @@ def test_a_session_caller_is_signed_in(api_world: World) -> None:
 def test_the_api_answers_as_its_schema_says(case: schemathesis.Case, caller: Caller) -> None:
     caller.call(case, CHECKS)
     CASES[caller.name] += 1
+
+
+# Enough to meet each operation once per scope: the callers above fuzz the bodies at length.
+SCOPE_EXAMPLES = int(os.environ.get("KACHI_API_FUZZ_SCOPE_EXAMPLES", "5"))
+
+
+@pytest.fixture
+def scoped(api_world: World) -> list[Caller]:
+    """An admin's token with one scope only, for each scope: every other operation refuses it, as
+    documented."""
+    callers = []
+    for scope in ApiScope.values:
+        raw = token_create(owner=api_world.admin, name=scope, scopes=[scope])[1]
+        callers.append(Caller(f"scope {scope}", {"Authorization": f"Bearer {raw}"}))
+    return callers
+
+
+@pytest.mark.django_db
+@scope_schema.parametrize()
+@hypothesis_settings(
+    max_examples=SCOPE_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_a_token_of_each_single_scope_answers_as_the_schema_says(case: schemathesis.Case, scoped: list[Caller]) -> None:
+    for caller in scoped:
+        caller.call(case, CHECKS)
+        CASES["single-scope tokens"] += 1
 
 
 def _session_write(ctx: HasAPIOperation) -> bool:
