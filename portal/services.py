@@ -12,12 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal import outbox, webhooks
@@ -334,6 +333,7 @@ def account_update(*, account: Account, changed: list[str]) -> Account:
     return account
 
 
+API_NON_FIELD = {NON_FIELD_ERRORS: "non_field_errors"}
 # Paths under /api/v1/accounts/ that a generated slug must not take.
 RESERVED_SLUGS = frozenset({"by-external-id"})
 SLUG_MAX_LENGTH = 70  # of the base, leaving room for "-<n>" within the column's 80
@@ -376,7 +376,15 @@ def _account_apply(*, account: Account, changes: dict[str, Any], by: User) -> li
         if before != after:
             setattr(account, name, value)
             changed.append(name)
-    account.full_clean()
+    taken = Account.objects.filter(external_id=account.external_id).exclude(pk=account.pk)
+    if account.external_id and "external_id" in changed and taken.exists():
+        raise ValidationError({"external_id": _("Another account has this external ID.")})
+    try:
+        account.full_clean()
+    except ValidationError as error:
+        # Named as the API names errors of no one field.
+        errors = error.message_dict
+        raise ValidationError({API_NON_FIELD.get(k, k): v for k, v in errors.items()}) from None
     return changed
 
 

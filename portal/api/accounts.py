@@ -8,7 +8,6 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +105,7 @@ class AccountInputSerializer(serializers.Serializer):
 class AccountUpsertSerializer(AccountInputSerializer):
     """The fields of an upsert: the external ID comes from the path."""
 
-    external_id = None
+    external_id = None  # type: ignore[assignment]  # DRF's way to leave out an inherited field
 
 
 class ExternalIdSerializer(serializers.Serializer):
@@ -271,16 +270,15 @@ class AccountContactsView(APIView):
         account = get_visible_account(user=request.user, slug=slug)
         kind = _valid(ContactQuery(data=request.query_params)).get("kind") or MEMBER
         paginator = CursorPage()
-        items: QuerySet[Any]
         if kind == INVITATION:
-            items = selectors.account_contact_invitations(account=account)
-            page = paginator.paginate_queryset(items, request, view=self)
-            assert page is not None
-            return paginator.get_paginated_response([invitation_contact(i) for i in page])
-        items = selectors.account_contact_members(account=account)
-        page = paginator.paginate_queryset(items, request, view=self)
-        assert page is not None
-        return paginator.get_paginated_response([member_contact(m) for m in page])
+            invitations = paginator.paginate_queryset(
+                selectors.account_contact_invitations(account=account), request, view=self
+            )
+            assert invitations is not None  # a page size is set: there is always a page
+            return paginator.get_paginated_response([invitation_contact(i) for i in invitations])
+        members = paginator.paginate_queryset(selectors.account_contact_members(account=account), request, view=self)
+        assert members is not None
+        return paginator.get_paginated_response([member_contact(m) for m in members])
 
     @extend_schema(request=ContactAddSerializer, responses={201: ContactSerializer, 404: ACCOUNT_MISSING})
     def post(self, request: Request, slug: str) -> Response:
