@@ -333,7 +333,7 @@ def account_update(*, account: Account, changed: list[str]) -> Account:
     return account
 
 
-API_NON_FIELD = {NON_FIELD_ERRORS: "non_field_errors"}
+API_NON_FIELD: dict[str, str] = {NON_FIELD_ERRORS: "non_field_errors"}
 # Paths under /api/v1/accounts/ that a generated slug must not take.
 RESERVED_SLUGS = frozenset({"by-external-id"})
 SLUG_MAX_LENGTH = 70  # of the base, leaving room for "-<n>" within the column's 80

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from portal.models import Account, ApiScope, Invitation, Membership, User
 from portal.tokens import token_create
 from tests.conftest import World
-from tests.factories import CsmFactory, InvitationFactory, MembershipFactory, SegmentFactory
+from tests.factories import InvitationFactory, MembershipFactory, SegmentFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -400,24 +400,14 @@ FIELD_VALUES = st.one_of(
     st.text(min_size=180, max_size=400),
     st.sampled_from(["smb", "csm-a@kachi.example", "churned", "2026-01-01", "1e30", "-0", "\x00", "株式会社"]),
 )
+ACCOUNT_FIELDS = [
+    *("name", "slug", "external_id", "domain", "segment", "plan"),
+    *("contract_start", "investment_amount", "csm", "status", "churned_at"),
+]
 BODIES = st.one_of(
     JSON,
     st.dictionaries(
-        st.sampled_from(
-            [
-                "name",
-                "slug",
-                "external_id",
-                "domain",
-                "segment",
-                "plan",
-                "contract_start",
-                "investment_amount",
-                "csm",
-                "status",
-                "churned_at",
-            ]
-        ),  # fmt: skip
+        st.sampled_from(ACCOUNT_FIELDS),
         FIELD_VALUES,
         max_size=8,
     ),
