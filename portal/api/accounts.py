@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -32,6 +33,7 @@ DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # what the database stores.
 YEARS = range(1900, 3000)
 PK_MAX = 2**63 - 1
+INVESTMENT_MAX = 10**14 - 1  # the column's 14 digits
 
 
 class InstantField(serializers.DateTimeField):
@@ -54,11 +56,19 @@ class InstantField(serializers.DateTimeField):
         return instant
 
 
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[^\x00]*\S[^\x00]*$"})
+class NameField(serializers.CharField):
+    """A name: not blank (spaces are trimmed), no NUL characters, up to 200 characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=200, **kwargs)
+
+
 class AccountInputSerializer(serializers.Serializer):
     """An account's fields as an integration sends them; references by key (segment slug, CS
     manager's e-mail address)."""
 
-    name = serializers.CharField(max_length=200)
+    name = NameField()
     slug = serializers.SlugField(
         max_length=80, required=False, help_text="ASCII; generated from the name (or domain, external ID) if absent."
     )
@@ -71,8 +81,8 @@ class AccountInputSerializer(serializers.Serializer):
     contract_start = InstantField(
         required=False, help_text="ISO 8601 with offset (a date alone: that day's start); now if absent."
     )
-    investment_amount = serializers.DecimalField(
-        max_digits=14, decimal_places=0, min_value=0, required=False, help_text="Yen, whole, 0 or more."
+    investment_amount = serializers.IntegerField(
+        min_value=0, max_value=INVESTMENT_MAX, required=False, help_text="Yen, whole, 0 or more."
     )
     csm = serializers.EmailField(
         required=False, allow_null=True, help_text="The e-mail address of an active CS manager; null for none."
@@ -81,6 +91,9 @@ class AccountInputSerializer(serializers.Serializer):
     churned_at = InstantField(
         required=False, allow_null=True, help_text="Set with status churned (now if left out), and only then."
     )
+
+    def validate_investment_amount(self, value: int) -> Decimal:
+        return Decimal(value)
 
     def validate_slug(self, value: str) -> str:
         if value in services.RESERVED_SLUGS:
