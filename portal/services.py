@@ -305,6 +305,8 @@ def account_data(account: Account) -> dict[str, object]:
         "id": account.pk,
         "slug": account.slug,
         "name": account.name,
+        "external_id": account.external_id,
+        "domain": account.domain,
         "segment_id": account.segment_id,
         "plan": account.plan,
         "status": account.status,
