@@ -426,7 +426,7 @@ def account_change(*, account: Account, changes: dict[str, Any], by: User) -> Ac
     webhooks hear which changed, and nothing is saved when none did."""
     if not is_account_staff(user=by, account=account):
         raise PermissionDenied
-    locked = Account.objects.select_for_update().select_related("segment", "csm").get(pk=account.pk)
+    locked = Account.objects.select_for_update(of=("self",)).select_related("segment", "csm").get(pk=account.pk)
     changed = _account_apply(account=locked, changes=changes, by=by)
     if not changed:
         return locked
