@@ -449,7 +449,14 @@ def account_upsert_by_external_id(
         raise Account.DoesNotExist
     if existing is not None:
         return account_change(account=existing, changes=changes, by=by), False
-    return account_create_from_api(changes=changes, by=by), True
+    try:
+        return account_create_from_api(changes=changes, by=by), True
+    except ValidationError:
+        # The same call, made twice at once, created it meanwhile: this one updates it.
+        created = Account.objects.select_for_update().filter(external_id=external_id).first()
+        if created is None:
+            raise
+        return account_change(account=created, changes=changes, by=by), False
 
 
 # --- Contacts (an account's members and invitations, for integrations) ----------------------
