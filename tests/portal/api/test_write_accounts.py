@@ -13,10 +13,10 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.models import Account, ApiScope, Invitation, Membership, User
+from portal.models import Account, ApiScope, Invitation, Membership, User, WebhookDelivery, WebhookEvent
 from portal.tokens import token_create
 from tests.conftest import World
-from tests.factories import InvitationFactory, MembershipFactory, SegmentFactory
+from tests.factories import InvitationFactory, MembershipFactory, SegmentFactory, WebhookEndpointFactory
 from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -207,6 +207,18 @@ class TestUpsert:
         assert first.json() == second.json()
         assert first.json()["external_id"] == external_id
         assert list(Account.objects.values().order_by("pk")) == rows
+
+    def test_the_webhooks_hear_a_create_and_a_change_but_not_a_repeat(self, world: World) -> None:
+        WebhookEndpointFactory(url="https://crm.example/hook", event_types=WebhookEvent.values)
+        client = bearer(world.admin)
+        path = "/api/v1/accounts/by-external-id/hs-77/"
+        send(client, "put", path, {"name": "Hub Co", "segment": "smb"})
+        send(client, "put", path, {"name": "Hub Co", "segment": "smb"})
+        send(client, "put", path, {"name": "Hub Co", "segment": "smb", "plan": "growth"})
+        deliveries = WebhookDelivery.objects.order_by("pk")
+        assert [d.event_type for d in deliveries] == [WebhookEvent.ACCOUNT_CREATED, WebhookEvent.ACCOUNT_UPDATED]
+        updated = deliveries.last().payload["data"]
+        assert (updated["changed"], updated["account"]["external_id"]) == (["plan"], "hs-77")
 
     def test_a_put_updates_the_account_with_that_external_id(self, world: World) -> None:
         Account.objects.filter(pk=world.account_a.pk).update(external_id="sf-a")
