@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
-from portal.models import Account, Invitation, Membership, MembershipEvent, User
+from portal.models import Account, Invitation, Membership, MembershipEvent, Segment, User
 from portal.tenancy import visible_accounts
 
 
@@ -49,3 +49,26 @@ def account_team_history(*, account: Account, limit: int = TEAM_HISTORY_LIMIT) -
 
 def csm_list() -> QuerySet[User]:
     return User.objects.filter(role=User.Role.CSM, is_active=True).order_by("name", "email")
+
+
+def segment_by_slug(*, slug: str) -> Segment | None:
+    return Segment.objects.filter(slug=slug).first()
+
+
+def active_csm_by_email(*, email: str) -> User | None:
+    """The active CS manager with this e-mail address (in any case), if there is one."""
+    return User.objects.filter(role=User.Role.CSM, is_active=True, email__iexact=email.strip()).first()
+
+
+def account_contact_members(*, account: Account) -> QuerySet[Membership]:
+    """The account's members with their logins, for a list by cursor (its own order)."""
+    return Membership.objects.filter(account=account).select_related("user")
+
+
+def account_contact_invitations(*, account: Account) -> QuerySet[Invitation]:
+    """The account's invitations still waiting for an answer, for a list by cursor (its own order)."""
+    return Invitation.objects.filter(account=account, accepted_at=None, revoked_at=None)
+
+
+def account_member(*, account: Account, pk: int) -> Membership | None:
+    return Membership.objects.filter(account=account, pk=pk).select_related("user", "account").first()

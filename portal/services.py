@@ -8,18 +8,20 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal import outbox, webhooks
 from portal.models import Account, Invitation, Membership, MembershipEvent, User, WebhookEvent
-from portal.tenancy import is_account_admin
+from portal.tenancy import is_account_admin, is_account_staff
 
 # The task that e-mails an invitation (``portal/tasks.py`` declares it with this name).
 INVITATION_SEND_EMAIL = "portal.tasks.invitation_send_email"
@@ -36,11 +38,14 @@ class IssuedInvitation:
 
 
 @transaction.atomic
-def invitation_create(*, account: Account, email: str, role: str, invited_by: User) -> IssuedInvitation:
+def invitation_create(
+    *, account: Account, email: str, role: str, invited_by: User, send: bool = True
+) -> IssuedInvitation:
     """Invite ``email`` to ``account``; the e-mail with the link is sent on commit.
 
     An open invitation to the same address is replaced, so "send again" is just
-    inviting again.
+    inviting again. With ``send=False`` the invitation is recorded without an e-mail (its
+    ``email_sent_at`` stays empty): "send again" (``invitation_resend``) mails it later.
     """
     if not is_account_admin(user=invited_by, account=account):
         raise PermissionDenied
@@ -50,7 +55,7 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
     _check_invitable(account=account, email=email)
     now = timezone.now()
     Invitation.objects.filter(account=account, email=email, accepted_at=None, revoked_at=None).update(revoked_at=now)
-    return _invitation_issue(account=account, email=email, role=role, invited_by=invited_by, now=now)
+    return _invitation_issue(account=account, email=email, role=role, invited_by=invited_by, now=now, send=send)
 
 
 def _check_invitable(*, account: Account, email: str) -> None:
@@ -68,7 +73,9 @@ def _is_removed_customer(user: User) -> bool:
     return user.is_customer and not user.is_active and not Membership.objects.filter(user=user).exists()
 
 
-def _invitation_issue(*, account: Account, email: str, role: str, invited_by: User, now: datetime) -> IssuedInvitation:
+def _invitation_issue(
+    *, account: Account, email: str, role: str, invited_by: User, now: datetime, send: bool = True
+) -> IssuedInvitation:
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         account=account,
@@ -79,7 +86,8 @@ def _invitation_issue(*, account: Account, email: str, role: str, invited_by: Us
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    outbox.enqueue(INVITATION_SEND_EMAIL, [invitation.pk, token, get_language() or settings.LANGUAGE_CODE])
+    if send:
+        outbox.enqueue(INVITATION_SEND_EMAIL, [invitation.pk, token, get_language() or settings.LANGUAGE_CODE])
     return IssuedInvitation(invitation=invitation, token=token)
 
 
@@ -278,6 +286,8 @@ def user_set_language(*, user: User, language: str) -> None:
 
 ACCOUNT_FIELDS = [
     "name",
+    "external_id",
+    "domain",
     "slug",
     "segment",
     "plan",
@@ -295,6 +305,8 @@ def account_data(account: Account) -> dict[str, object]:
         "id": account.pk,
         "slug": account.slug,
         "name": account.name,
+        "external_id": account.external_id,
+        "domain": account.domain,
         "segment_id": account.segment_id,
         "plan": account.plan,
         "status": account.status,
@@ -321,3 +333,138 @@ def account_update(*, account: Account, changed: list[str]) -> Account:
     if fields:
         webhooks.event_emit(WebhookEvent.ACCOUNT_UPDATED, {"account": account_data(account), "changed": fields})
     return account
+
+
+API_NON_FIELD: dict[str, str] = {NON_FIELD_ERRORS: "non_field_errors"}
+# Paths under /api/v1/accounts/ that a generated slug must not take.
+RESERVED_SLUGS = frozenset({"by-external-id"})
+SLUG_MAX_LENGTH = 70  # of the base, leaving room for "-<n>" within the column's 80
+
+
+def account_unique_slug(*, name: str, external_id: str = "", domain: str = "") -> str:
+    """A free ASCII slug for a new account: from its name, else its domain or external ID (a
+    Japanese name gives none), else ``account``; ``-2``, ``-3``… when taken."""
+    base = (slugify(name) or slugify(domain) or slugify(external_id) or "account")[:SLUG_MAX_LENGTH].strip("-")
+    base = base or "account"
+    taken = set(Account.objects.filter(slug__startswith=base).values_list("slug", flat=True)) | RESERVED_SLUGS
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _account_apply(*, account: Account, changes: dict[str, Any], by: User) -> list[str]:
+    """Set ``changes`` on ``account`` and validate it whole; the names of the fields that changed.
+
+    A CS manager keeps their accounts: handing one to someone else (or to nobody) is for an admin.
+    Setting the status to churned without a date churns it now; leaving churned clears the date.
+    """
+    if "csm" in changes and not by.is_admin and changes["csm"] != by:
+        raise ValidationError({"csm": _("Only an admin can hand an account to another CS manager.")})
+    changes = dict(changes)
+    status = changes.get("status")
+    if status == Account.Status.CHURNED and changes.get("churned_at") is None and account.churned_at is None:
+        changes["churned_at"] = timezone.now()
+    elif status is not None and status != Account.Status.CHURNED and "churned_at" not in changes:
+        changes["churned_at"] = None
+    changed = []
+    for name, value in changes.items():
+        if name in ("segment", "csm"):  # by id: an unsaved account has no segment to compare with
+            before: object = getattr(account, f"{name}_id")
+            after: object = value.pk if value is not None else None
+        else:
+            before, after = getattr(account, name), value
+        if before != after:
+            setattr(account, name, value)
+            changed.append(name)
+    taken = Account.objects.filter(external_id=account.external_id).exclude(pk=account.pk)
+    if account.external_id and "external_id" in changed and taken.exists():
+        raise ValidationError({"external_id": _("Another account has this external ID.")})
+    try:
+        account.full_clean()
+    except ValidationError as error:
+        # Named as the API names errors of no one field.
+        errors = error.message_dict
+        raise ValidationError({API_NON_FIELD.get(k, k): v for k, v in errors.items()}) from None
+    return changed
+
+
+def _account_saved(*, account: Account, changed: list[str], created: bool) -> Account:
+    try:
+        with transaction.atomic():
+            if created:
+                return account_create(account=account)
+            return account_update(account=account, changed=changed)
+    except IntegrityError:
+        # Another request took the slug or the external ID between the check and the save.
+        raise ValidationError(_("Another account took this slug or external ID meanwhile; try again.")) from None
+
+
+@transaction.atomic
+def account_create_from_api(*, changes: dict[str, Any], by: User) -> Account:
+    """Create an account from an integration's fields (an admin's); the slug is generated when absent."""
+    if not by.is_admin:
+        raise PermissionDenied
+    account = Account(contract_start=timezone.now())
+    if not changes.get("slug"):
+        changes = {
+            **changes,
+            "slug": account_unique_slug(
+                name=changes.get("name", ""),
+                external_id=changes.get("external_id", ""),
+                domain=changes.get("domain", ""),
+            ),
+        }
+    changed = _account_apply(account=account, changes=changes, by=by)
+    return _account_saved(account=account, changed=changed, created=True)
+
+
+@transaction.atomic
+def account_change(*, account: Account, changes: dict[str, Any], by: User) -> Account:
+    """Change some fields of an account (an admin, or the CS manager it is assigned to); the
+    webhooks hear which changed, and nothing is saved when none did."""
+    if not is_account_staff(user=by, account=account):
+        raise PermissionDenied
+    locked = Account.objects.select_for_update(of=("self",)).select_related("segment", "csm").get(pk=account.pk)
+    changed = _account_apply(account=locked, changes=changes, by=by)
+    if not changed:
+        return locked
+    return _account_saved(account=locked, changed=changed, created=False)
+
+
+@transaction.atomic
+def account_upsert_by_external_id(
+    *, external_id: str, changes: dict[str, Any], by: User, only_account_id: int | None = None
+) -> tuple[Account, bool]:
+    """Create or update the account with ``external_id`` (an admin's; True when created): the same
+    call twice leaves the database as the first left it. A caller restricted to one account
+    (``only_account_id``) updates only that one and creates none: any other answers
+    ``Account.DoesNotExist``, as a missing one does."""
+    if not by.is_admin:
+        raise PermissionDenied
+    changes = {**changes, "external_id": external_id}
+    existing = Account.objects.select_for_update().filter(external_id=external_id).first()
+    if only_account_id is not None and (existing is None or existing.pk != only_account_id):
+        raise Account.DoesNotExist
+    if existing is not None:
+        return account_change(account=existing, changes=changes, by=by), False
+    try:
+        return account_create_from_api(changes=changes, by=by), True
+    except ValidationError:
+        # The same call, made twice at once, created it meanwhile: this one updates it.
+        created = Account.objects.select_for_update().filter(external_id=external_id).first()
+        if created is None:
+            raise
+        return account_change(account=created, changes=changes, by=by), False
+
+
+# --- Contacts (an account's members and invitations, for integrations) ----------------------
+
+
+@transaction.atomic
+def contact_add(*, account: Account, email: str, role: str, by: User, send_invitation: bool = True) -> Invitation:
+    """Invite a contact to ``account``: an invitation, e-mailed on commit unless ``send_invitation``
+    is false (then recorded only, to be sent later with "send again"). They become a member when
+    they accept it (a membership needs a login, which only the person can make)."""
+    return invitation_create(account=account, email=email, role=role, invited_by=by, send=send_invitation).invitation

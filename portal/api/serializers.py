@@ -40,6 +40,8 @@ class AccountSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "name",
+            "external_id",
+            "domain",
             "segment",
             "plan",
             "status",

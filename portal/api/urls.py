@@ -3,7 +3,7 @@ from csp.decorators import csp_replace
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal.api import views
+from portal.api import accounts, views
 
 urlpatterns = [
     path("", include("journeys.api_urls")),
@@ -12,7 +12,15 @@ urlpatterns = [
     path("", include("support.api_urls")),
     path("me/", views.MeView.as_view(), name="api_me"),
     path("accounts/", views.AccountListView.as_view(), name="api_account_list"),
+    # Before the slug's routes: an account's slug is never ``by-external-id`` (reserved).
+    path(
+        "accounts/by-external-id/<str:external_id>/",
+        accounts.AccountByExternalIdView.as_view(),
+        name="api_account_by_external_id",
+    ),
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),
+    path("accounts/<slug:slug>/contacts/", accounts.AccountContactsView.as_view(), name="api_account_contacts"),
+    path("accounts/<slug:slug>/contacts/<int:pk>/", accounts.AccountContactView.as_view(), name="api_account_contact"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
     # Replaced, not added to: next to a nonce, browsers ignore 'unsafe-inline'.

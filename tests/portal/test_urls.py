@@ -115,6 +115,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_me": signed_in(401, 200),
     "api_account_list": signed_in(401, 200),
     "api_account_detail": row(401, 200, 200, 404, 200, 404, 200),
+    "api_account_by_external_id": signed_in(401, 405),  # PUT only
+    "api_account_contacts": row(401, 200, 200, 404, 200, 404, 200),
+    "api_account_contact": signed_in(401, 405),  # PATCH and DELETE only
     "api_events": same(401),  # an API key, never a session: 401 for every visitor without one
     # Reports measure first value unless told otherwise; a funnel and bottlenecks need a playbook
     # (400 means "past the role check" for staff).
@@ -236,6 +239,7 @@ SAMPLES = {
 
 def concrete(route: str, samples: dict[str, str]) -> str:
     """Turn a route (path converters or admin regexes) into a URL with sample values."""
+    samples = {"external_id": "crm-001", **samples}
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: samples[m.group(1)], route)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples[m.group(1)], path)
     path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
