@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "InquiryStatusEnum": "support.models.Inquiry.Status",
         "MessageKindEnum": "support.models.Message.Kind",
         "ArticleKindEnum": "faq.models.Article.Kind",
+        "AccountStatusEnum": "portal.models.Account.Status",
+        "MembershipRoleEnum": "portal.models.Membership.Role",
     },
 }
 
