@@ -12,6 +12,7 @@ like a missing one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -96,6 +97,13 @@ def _staff_only(request: Request, account: Account) -> None:
 # --- Fields ----------------------------------------------------------------------------------------
 
 
+def choice(values: list[str], **kwargs: Any) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=[(value, value) for value in values], **kwargs)
+
+
+JOURNEY_STATUS = {"type": "string", "enum": ["in_progress", "completed"]}
+
+
 @extend_schema_field(
     {
         "type": "string",
@@ -133,7 +141,7 @@ class DayField(serializers.DateField):
 
 class StepStateSerializer(serializers.Serializer):
     key = serializers.CharField(source="step_key")
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = choice(Status.values)
     reason = serializers.CharField(help_text="Why it was skipped or blocked; empty otherwise.")
     completed_at = serializers.DateTimeField(allow_null=True, help_text="When it was done or skipped.")
     due_at = serializers.DateTimeField()
@@ -144,7 +152,7 @@ class JourneyAchievementSerializer(serializers.Serializer):
     milestone_key = serializers.CharField()
     kind = serializers.CharField()
     achieved_at = serializers.DateTimeField()
-    source = serializers.ChoiceField(choices=Source.choices, help_text="`import`: recorded as history.")  # type: ignore[assignment]  # a declared field, not Field.source
+    source = choice(Source.values, help_text="`import`: recorded as history.")  # type: ignore[assignment]  # a declared field, not Field.source
 
 
 class JourneySerializer(serializers.Serializer):
@@ -158,28 +166,29 @@ class JourneySerializer(serializers.Serializer):
     steps = StepStateSerializer(many=True, source="step_states.all", help_text="In checklist order.")
     achievements = JourneyAchievementSerializer(many=True, source="achievements.all")
 
-    @extend_schema_field(serializers.ChoiceField(choices=[("in_progress", "in_progress"), ("completed", "completed")]))
+    @extend_schema_field(JOURNEY_STATUS)
     def get_status(self, journey: Journey) -> str:
         return "completed" if journey.completed_at else "in_progress"
 
 
 class StepChangeSerializer(serializers.Serializer):
     from_status = serializers.CharField(help_text="Empty for the first entry.")
-    to_status = serializers.ChoiceField(choices=Status.choices)
+    to_status = serializers.CharField(help_text="The step's status after the change (as `status`).")
     reason = serializers.CharField()
     note = serializers.CharField(help_text="The system that reported the change, when one did.")
-    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    source = choice(Source.values)  # type: ignore[assignment]
     occurred_at = serializers.DateTimeField()
     recorded_at = serializers.DateTimeField()
 
 
-class StepResultSerializer(StepStateSerializer):
-    journey = serializers.IntegerField(source="journey_id")
+class StepResultSerializer(serializers.Serializer):
+    journey = serializers.IntegerField(source="state.journey_id")
+    step = StepStateSerializer(source="state", help_text="The step as it stands now.")
     history = StepChangeSerializer(many=True, help_text="Every change of the step, oldest first.")
 
 
 class ValueChangeSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ValueRecordChange.Kind.choices)
+    kind = choice(ValueRecordChange.Kind.values)
     old_amount = serializers.IntegerField()
     old_occurred_on = serializers.DateField()
     old_note = serializers.CharField()
@@ -229,7 +238,7 @@ class JourneyMoveSerializer(serializers.Serializer):
 
 
 class StepChangeInputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in steps.REPORTED_STATUSES])
+    status = choice([str(s) for s in steps.REPORTED_STATUSES])
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="Why; required to skip or block a step."
     )
@@ -380,16 +389,16 @@ class JourneyStepView(APIView):
             occurred_at=data.get("occurred_at"),
             integration=data.get("integration", ""),
         )
-        return Response(StepResultSerializer(_StepResult(state)).data)
+        history = list(StepEvent.objects.filter(step_state=state).order_by("occurred_at", "id"))
+        return Response(StepResultSerializer(_StepResult(state=state, history=history)).data)
 
 
+@dataclass(frozen=True)
 class _StepResult:
-    """A step state with its history as a list, for ``StepResultSerializer``."""
+    """A step state with its history, for ``StepResultSerializer``."""
 
-    def __init__(self, state: StepState) -> None:
-        self.step_key, self.status, self.reason = state.step_key, state.status, state.reason
-        self.completed_at, self.due_at, self.journey_id = state.completed_at, state.due_at, state.journey_id
-        self.history = list(StepEvent.objects.filter(step_state=state).order_by("occurred_at", "id"))
+    state: StepState
+    history: list[StepEvent]
 
 
 # --- Value -----------------------------------------------------------------------------------------

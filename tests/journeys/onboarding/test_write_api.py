@@ -193,7 +193,7 @@ def test_a_step_reported_by_an_integration_keeps_its_time_and_the_systems_name(w
     )  # fmt: skip
     assert response.status_code == 200
     body = response.json()
-    assert (body["key"], body["status"]) == ("launch", "done")
+    assert (body["step"]["key"], body["step"]["status"]) == ("launch", "done")
     last = StepEvent.objects.filter(step_state__step_key="launch").latest("id")
     assert (last.to_status, last.occurred_at, last.actor, last.source, last.note) == (
         "done", happened, world.csm_a, Source.IMPORT, "salesforce",
@@ -209,7 +209,11 @@ def test_customers_tick_their_sides_steps_only(world: World, journey_a) -> None:
     connect = send(
         "post", f"/api/v1/journeys/{journey_a.pk}/steps/connect/", {"status": "blocked", "reason": "Waiting"}, headers
     )
-    assert (connect.status_code, connect.json()["status"], connect.json()["reason"]) == (200, "blocked", "Waiting")
+    assert (connect.status_code, connect.json()["step"]["status"], connect.json()["step"]["reason"]) == (
+        200,
+        "blocked",
+        "Waiting",
+    )
     launch = send("post", f"/api/v1/journeys/{journey_a.pk}/steps/launch/", {"status": "done"}, headers)
     assert launch.status_code == 403
     assert journey_a.step_states.get(step_key="launch").status == "todo"
