@@ -480,3 +480,12 @@ def test_whatever_is_posted_to_steps_and_value_answers_without_a_server_error(wo
     ]:
         response = send(method, path, body, headers)
         assert response.status_code < 500, (path, body, response.content)
+
+
+def test_field_errors_speak_the_callers_language(world: World, journey_a) -> None:
+    ahead = (timezone.now() + timedelta(days=1)).isoformat()
+    response = Client().post(
+        f"/api/v1/journeys/{journey_a.pk}/steps/launch/", json.dumps({"status": "done", "occurred_at": ahead}),
+        content_type="application/json", HTTP_ACCEPT_LANGUAGE="ja", **auth(world.csm_a),
+    )  # fmt: skip
+    assert response.json() == {"occurred_at": ["未来の日時は指定できません。"]}
