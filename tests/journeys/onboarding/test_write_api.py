@@ -489,3 +489,11 @@ def test_field_errors_speak_the_callers_language(world: World, journey_a) -> Non
         content_type="application/json", HTTP_ACCEPT_LANGUAGE="ja", **auth(world.csm_a),
     )  # fmt: skip
     assert response.json() == {"occurred_at": ["未来の日時は指定できません。"]}
+
+
+def test_an_import_refused_leaves_no_journey_behind(world: World, history_playbook) -> None:
+    early = world.account_b.contract_start - timedelta(days=1)
+    body = {"milestone": "go-live", "achieved_at": early.isoformat(), "playbook": "rollout"}
+    response = send("post", "/api/v1/accounts/beta/achievements/", body, auth(world.admin))
+    assert (response.status_code, list(response.json())) == (400, ["achieved_at"])
+    assert not Journey.objects.filter(account=world.account_b).exists()
