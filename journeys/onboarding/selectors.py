@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from journeys.onboarding.models import (
@@ -330,3 +330,34 @@ def playbooks_of_steps() -> dict[str, set[str]]:
     for playbook_key, step_key in Step.objects.values_list("playbook__key", "key").distinct():
         found.setdefault(step_key, set()).add(playbook_key)
     return found
+
+
+# --- For the API ----------------------------------------------------------------------------------
+
+
+def journeys_of_account(*, account: Account) -> QuerySet[Journey]:
+    """The account's journeys with their version, the states of the steps of that version (in
+    checklist order) and their achievements as they stand: three queries for any number of them."""
+    states = (
+        StepState.objects.filter(step__playbook_id=F("journey__playbook_id"))
+        .select_related(None)
+        .order_by("step__position", "step_id")
+    )
+    return (
+        Journey.objects.filter(account=account)
+        .select_related("playbook", "account")
+        .prefetch_related(
+            Prefetch("step_states", queryset=states),
+            Prefetch("achievements", queryset=Achievement.objects.order_by("achieved_at", "id")),
+        )
+    )
+
+
+def value_records_of_account(*, account: Account) -> QuerySet[ValueRecord]:
+    """The account's value records as they stand, each with its history (and who made each change)."""
+    return value_records_with_history(ValueRecord.objects.filter(account=account))
+
+
+def value_records_with_history(records: QuerySet[ValueRecord]) -> QuerySet[ValueRecord]:
+    history = ValueRecordChange.objects.select_related("actor").order_by("occurred_at", "id")
+    return records.select_related("account").prefetch_related(Prefetch("history", queryset=history))

@@ -142,6 +142,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_desk_inquiry_list": row(401, 403, 403, 403, 200, 200, 200),
     "api_desk_inquiry_detail": row(401, 403, 403, 403, 200, 404, 200),
     "api_desk_inquiry_replies": row(401, 403, 403, 403, 405, 405, 405),
+    "api_account_journeys": row(401, 200, 200, 404, 200, 404, 200),
+    "api_journey_move": signed_in(401, 405),
+    "api_journey_step": signed_in(401, 405),
+    "api_account_value": row(401, 200, 200, 404, 200, 404, 200),
+    "api_value_record": signed_in(401, 405),
+    "api_account_achievements": signed_in(401, 405),
     "api_schema": same(200),
     "api_docs": same(200),
     # Help centre: a public category and article "alpha"; the short link and QR code are of a
@@ -237,9 +243,14 @@ SAMPLES = {
 }
 
 
+# Path parameters a caller of ``concrete`` may leave out: a step of the ``journey_a`` fixture, and
+# an account's id in the CRM.
+DEFAULT_SAMPLES = {"key": "connect", "external_id": "crm-001"}
+
+
 def concrete(route: str, samples: dict[str, str]) -> str:
     """Turn a route (path converters or admin regexes) into a URL with sample values."""
-    samples = {"external_id": "crm-001", **samples}
+    samples = {**DEFAULT_SAMPLES, **samples}
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: samples[m.group(1)], route)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples[m.group(1)], path)
     path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")

@@ -73,9 +73,10 @@ def step_history_note(
 
 
 def step_status_record(
-    *, state: StepState, status: str, reason: str, by: User | None, at: datetime, source: str
+    *, state: StepState, status: str, reason: str, by: User | None, at: datetime, source: str, note: str = ""
 ) -> StepState:
-    """Write the new status and append it to the step's history."""
+    """Write the new status and append it to the step's history (with ``note``: words kept as written,
+    such as the name of the system that reported the change)."""
     previous = state.status
     state.status = status
     state.reason = reason if status in NEEDS_REASON else ""
@@ -84,8 +85,9 @@ def step_status_record(
     state.changed_by = by
     state.save(update_fields=["status", "reason", "completed_at", "changed_at", "changed_by"])
     step_history_entry(
-        state=state, from_status=previous, to_status=status, reason=state.reason, by=by, source=source, occurred_at=at
-    ).save()
+        state=state, from_status=previous, to_status=status, reason=state.reason, by=by, source=source, occurred_at=at,
+        note=note,
+    ).save()  # fmt: skip
     return state
 
 

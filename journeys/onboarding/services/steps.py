@@ -41,9 +41,11 @@ def step_set_status(
     reason: str = "",
     at: datetime | None = None,
     source: str = Source.MANUAL,
+    note: str = "",
 ) -> StepState:
-    """Move a step to ``status``; history is appended, never rewritten. Milestones are re-evaluated:
-    undoing a step revokes the milestones whose rule no longer holds, in the name of ``by``."""
+    """Move a step to ``status``; history is appended, never rewritten (``note``: words kept with the
+    change as written). Milestones are re-evaluated: undoing a step revokes the milestones whose rule
+    no longer holds, in the name of ``by``."""
     if status not in Status.values:
         raise ValidationError({"status": _("Choose a valid status.")})
     if by is not None and not can_change_step(user=by, state=state):
@@ -58,7 +60,9 @@ def step_set_status(
         return state
     previous = state.get_status_display()
     was_done = state.status == Status.DONE
-    step_status_record(state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source)
+    step_status_record(
+        state=state, status=status, reason=reason, by=by, at=at or timezone.now(), source=source, note=note
+    )
     change = {"step": state.step.display_title, "old": previous, "new": state.get_status_display()}
     if status == Status.DONE and not was_done:
         webhooks.events_emit([outgoing.step_completed(state, journey=state.journey)])
@@ -115,3 +119,33 @@ def step_reschedule(*, state: StepState, due_on: dt.date, by: User, reason: str 
         change_params={"old": before.isoformat(), "new": due_at.isoformat()}, reason=reason.strip(),
     )  # fmt: skip
     return state
+
+
+REPORTED_STATUSES = (Status.DONE, Status.SKIPPED, Status.BLOCKED)
+
+
+@transaction.atomic
+def step_report(
+    *,
+    state: StepState,
+    status: str,
+    by: User,
+    reason: str = "",
+    occurred_at: datetime | None = None,
+    integration: str = "",
+) -> StepState:
+    """A step done, skipped or blocked as another system (``integration``, e.g. a CRM) reports it, at
+    the time it happened there: the change is ``by``'s (whose API token it came with), recorded as an
+    import with the system's name in the step's history; the milestones follow as for any change."""
+    if status not in REPORTED_STATUSES:
+        raise ValidationError({"status": _("Choose done, skipped or blocked.")})
+    now = timezone.now()
+    if occurred_at is not None and occurred_at > now:
+        raise ValidationError({"occurred_at": _("The time cannot be in the future.")})
+    if occurred_at is not None and occurred_at < state.journey.started_at:
+        raise ValidationError({"occurred_at": _("The time cannot be before the journey started.")})
+    integration = integration.strip()
+    return step_set_status(
+        state=state, status=status, by=by, reason=reason, at=occurred_at,
+        source=Source.IMPORT if integration else Source.MANUAL, note=integration,
+    )  # fmt: skip
