@@ -49,6 +49,10 @@ class DueStepState(TypedDict):
     last_occurrence: int | None
 
 
+# Steps due more than this long before their journey was recorded are not nudged.
+HISTORY_BEFORE_RECORDED = timedelta(days=30)
+
+
 def due_step_states(*, now: datetime, config: AutomationSettings) -> list[DueStepState]:
     """Open steps due a nudge now, with what choosing their recipients needs (one query)."""
     if config.nudge_max == 0:
@@ -62,6 +66,9 @@ def due_step_states(*, now: datetime, config: AutomationSettings) -> list[DueSte
             step__playbook_id=F("journey__playbook_id"),
         )
         .exclude(journey__account__status=Account.Status.CHURNED)
+        # A journey recorded long after it started (a past customer's, imported) has steps that were
+        # due long before anyone here knew of them: history, not reminders.
+        .filter(due_at__gte=F("journey__created_at") - HISTORY_BEFORE_RECORDED)
         .annotate(last_occurrence=Max("nudges__occurrence"), last_nudged=Max("nudges__created_at"))
         .filter(
             Q(last_occurrence__isnull=True)

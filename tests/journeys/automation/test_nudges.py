@@ -27,6 +27,7 @@ from tests.factories import (
     MembershipFactory,
     NotificationPreferencesFactory,
     Overdue,
+    PublishedPlaybookFactory,
     overdue_journey,
 )
 from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
@@ -272,3 +273,17 @@ def test_the_scan_runs_the_same_queries_for_2_steps_as_for_20(
     many, many_queries = queries()
     assert (few, many) == (2, 2 + 9 * 3)
     assert_same_queries(few_queries, many_queries)
+
+
+def test_a_past_customers_imported_journey_nudges_no_one(world: World, django_capture_on_commit_callbacks) -> None:
+    """Started today at a contract start two years ago (a backfill): its steps were due long before
+    Kachi knew of them, and the scan leaves them alone; a journey started 20 days back is nudged."""
+    AutomationSettingsFactory()
+    playbook = PublishedPlaybookFactory(key="history", step_count=2, segments=[world.account_a.segment])
+    journey_start(account=world.account_a, playbook=playbook, started_at=timezone.now() - timedelta(days=730))
+    assert scan(django_capture_on_commit_callbacks) == []
+    assert mail.outbox == []
+    recent = journey_start(account=world.account_b, playbook=playbook, started_at=timezone.now() - timedelta(days=20))
+    nudged = scan(django_capture_on_commit_callbacks)
+    assert len(nudged) == 2
+    assert set(Nudge.objects.values_list("step_state__journey", flat=True)) == {recent.pk}
