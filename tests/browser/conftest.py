@@ -49,9 +49,9 @@ DEMO_PASSWORD = "kachi-demo"
 @pytest.fixture
 def demo(live_server) -> str:
     """The demo world (``seed_demo``) behind a live server: its URL."""
-    from django.core.management import call_command
+    from tests.demo_world import demo_world
 
-    call_command("seed_demo", verbosity=0)
+    demo_world()
     return live_server.url
 
 

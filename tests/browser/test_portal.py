@@ -6,8 +6,9 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
+
+from tests.demo_world import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +17,7 @@ DEMO_PASSWORD = "kachi-demo"
 
 @pytest.fixture
 def demo(live_server) -> str:
-    call_command("seed_demo", verbosity=0)
+    demo_world()
     return live_server.url
 
 

@@ -16,6 +16,7 @@ from faq.selectors import step_tutorials
 from faq.validators import parse_video_url
 from journeys.onboarding.models import Step
 from portal.models import Account, Membership
+from tests.demo_world import demo_world
 
 TEXTS = [(spec, language, text) for spec in ARTICLES for language, text in (("ja", spec.ja), ("en", spec.en)) if text]
 
@@ -58,7 +59,7 @@ def test_seeding_fills_the_help_centre_once() -> None:
 
 @pytest.mark.django_db
 def test_every_demo_step_has_a_tutorial_its_accounts_can_read_in_both_languages() -> None:
-    seed()
+    demo_world()
     pairs = set(Step.objects.values_list("playbook__key", "key"))
     tutorials = ArticleStep.objects.filter(
         article__kind=Article.Kind.TUTORIAL, article__status=Article.Status.PUBLISHED

@@ -12,6 +12,7 @@ from django.utils import timezone
 from journeys.events.models import DailyEventCount, UsageEvent
 from journeys.onboarding.models import Achievement, Journey, Playbook, StepEvent, StepState, ValueRecord
 from portal.models import Account, MilestoneKind
+from tests.demo_world import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_seeding_twice_adds_and_changes_nothing() -> None:
 
 
 def test_the_demo_world_is_believable() -> None:
-    seed()
+    demo_world()
     now = timezone.now()
     assert not Account.objects.filter(journeys__isnull=True).exists(), "every account has a journey"
     assert set(Achievement.objects.values_list("kind", flat=True)) == set(MilestoneKind.values)
@@ -69,7 +70,7 @@ def test_the_demo_world_is_believable() -> None:
 
 
 def test_the_demo_shows_playbook_versions() -> None:
-    seed()
+    demo_world()
     smb_versions = (
         Journey.objects.filter(playbook_key="smb-onboarding")
         .values("playbook__version")
@@ -95,7 +96,7 @@ def test_the_demo_shows_playbook_versions() -> None:
 
 
 def test_churned_accounts_stop_at_their_churn_date() -> None:
-    seed()
+    demo_world()
     churned = Account.objects.filter(status=Account.Status.CHURNED)
     assert churned.exists()
     for account in churned:

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from portal.models import Account, Membership, Segment, User
+from tests.demo_world import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_seed_demo_builds_a_believable_world_and_is_idempotent() -> None:
 
 
 def test_demo_logins_work(client) -> None:
-    seed()
+    demo_world()
     for email, home in [
         ("admin@kachi.example", "/reports/"),
         ("sato@kachi.example", "/portfolio/"),
@@ -57,7 +58,7 @@ def test_demo_logins_work(client) -> None:
 
 
 def test_segments_carry_reference_bands_from_published_benchmarks() -> None:
-    seed()
+    demo_world()
     bands = dict(Segment.objects.values_list("slug", "reference_low_days"))
     assert bands == {"plg": 1, "smb": 7, "mid-market": 20, "enterprise": 30}
     assert Segment.objects.get(slug="enterprise").reference_high_days == 90
