@@ -363,7 +363,7 @@ def test_a_write_with_the_session_needs_the_csrf_token(world: World) -> None:
 def test_the_schema_documents_every_answer_of_the_desk(client: Client) -> None:
     paths = client.get("/api/v1/schema/", {"format": "json"}).json()["paths"]
     ask_responses = paths["/api/v1/inquiries/"]["post"]["responses"]
-    assert set(ask_responses) == {"201", "400", "401", "403", "413", "415", "500", "503"}
+    assert set(ask_responses) == {"201", "400", "401", "403", "409", "413", "415", "422", "500", "503"}
     assert "csrf_failed" in ask_responses["403"]["description"]
     assert set(paths["/api/v1/desk/inquiries/"]["get"]["responses"]) == {
         "200", "400", "401", "403", "404", "500", "503"

@@ -446,7 +446,7 @@ def test_the_schema_documents_the_endpoint_with_bearer_auth(client: Client) -> N
     assert operation["security"] == [{"tokenAuth": []}]
     assert schema["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
     # 403: a token without the events:write scope.
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "413", "415", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "409", "413", "415", "422", "500", "503"}
     request = operation["requestBody"]["content"]["application/json"]["schema"]
     assert request["type"] == "array"
 
