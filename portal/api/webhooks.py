@@ -5,10 +5,13 @@ is shown once: in the answer to the create, and the new one in the answer to a r
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -17,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import webhooks
-from portal.api.accounts import PK_MAX, InstantField
+from portal.api.accounts import PK_MAX
 from portal.api.pagination import CursorPage
 from portal.api.parsers import JSONParser
 from portal.api.schema import ErrorSerializer
@@ -25,6 +28,32 @@ from portal.models import ApiScope, WebhookDelivery, WebhookEndpoint, WebhookEve
 from portal.tenancy import token_account_id
 
 IDS_MAX = 1000
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+class BoundField(serializers.DateTimeField):
+    """One end of a time range, ISO 8601 with its offset (without one, in the current time zone). A
+    moment beyond what a date and time can hold once in UTC is the earliest or the latest one."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss±hh:mm")
+        if timezone.is_naive(parsed):
+            try:
+                parsed = timezone.make_aware(parsed)
+            except (OverflowError, ValueError):
+                return EARLIEST if parsed.year == 1 else LATEST
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            return EARLIEST if parsed.year == 1 else LATEST
+
+
 ENDPOINT_MISSING = OpenApiResponse(ErrorSerializer, description="No such endpoint.")
 
 
@@ -119,8 +148,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class DeliveryQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
-    since = InstantField(required=False, help_text="Made at or after (ISO 8601 with offset).")
-    until = InstantField(required=False, help_text="Made before (ISO 8601 with offset).")
+    since = BoundField(required=False, help_text="Made at or after (ISO 8601 with offset).")
+    until = BoundField(required=False, help_text="Made before (ISO 8601 with offset).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")
@@ -139,8 +168,8 @@ class RedeliverSerializer(serializers.Serializer):
         max_length=IDS_MAX,
         help_text="Deliveries of this endpoint to send again.",
     )
-    since = InstantField(required=False, help_text="Send again those made at or after (ISO 8601 with offset).")
-    until = InstantField(required=False, help_text="Send again those made before (ISO 8601 with offset).")
+    since = BoundField(required=False, help_text="Send again those made at or after (ISO 8601 with offset).")
+    until = BoundField(required=False, help_text="Send again those made before (ISO 8601 with offset).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         has_range = "since" in attrs or "until" in attrs
@@ -161,7 +190,7 @@ class RedeliveredSerializer(serializers.Serializer):
 REDELIVER_REQUEST = {
     "type": "object",
     "description": "Either `ids`, or a time range: `since`, `until` or both.",
-    "oneOf": [
+    "anyOf": [
         {
             "type": "object",
             "properties": {
@@ -177,13 +206,19 @@ REDELIVER_REQUEST = {
         },
         {
             "type": "object",
-            "properties": {"since": {"type": "string", "format": "date-time"}},
+            "properties": {
+                "since": {"type": "string", "format": "date-time"},
+                "until": {"type": "string", "format": "date-time"},
+            },
             "required": ["since"],
             "additionalProperties": False,
         },
         {
             "type": "object",
-            "properties": {"until": {"type": "string", "format": "date-time"}},
+            "properties": {
+                "since": {"type": "string", "format": "date-time"},
+                "until": {"type": "string", "format": "date-time"},
+            },
             "required": ["until"],
             "additionalProperties": False,
         },
