@@ -68,6 +68,24 @@ class WebhookAdmins(permissions.BasePermission):
 # --- Serializers ---------------------------------------------------------------------------------
 
 
+class FlatListField(serializers.ListField):
+    """A list whose items' errors are the field's own messages (``["item 2: …"]``), as every other
+    field error is, rather than a mapping by position."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            messages = [
+                _("Item %(position)s: %(message)s") % {"position": int(position) + 1, "message": message}
+                for position, problems in sorted(error.detail.items(), key=lambda item: int(item[0]))
+                for message in (problems if isinstance(problems, list) else [problems])
+            ]
+            raise serializers.ValidationError(messages[:10]) from None
+
+
 class EndpointSerializer(serializers.ModelSerializer):
     """An endpoint as the API shows it: never its secrets."""
 
@@ -104,8 +122,8 @@ class EndpointInputSerializer(serializers.Serializer):
     url = serializers.URLField(
         max_length=500, help_text="HTTPS, to a host that resolves to public addresses only (checked on each attempt)."
     )
-    event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, max_length=50
+    event_types = FlatListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, min_length=1, max_length=50
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -161,7 +179,7 @@ class DeliveryQuery(serializers.Serializer):
 class RedeliverSerializer(serializers.Serializer):
     """Either ``ids``, or a time range (``since``, ``until``, or both)."""
 
-    ids = serializers.ListField(
+    ids = FlatListField(
         child=serializers.IntegerField(min_value=1, max_value=PK_MAX),
         required=False,
         allow_empty=False,
