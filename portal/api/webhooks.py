@@ -24,7 +24,7 @@ from portal.api.accounts import PK_MAX
 from portal.api.pagination import CursorPage
 from portal.api.parsers import JSONParser
 from portal.api.schema import ErrorSerializer
-from portal.models import ApiScope, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from portal.models import ApiScope, User, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from portal.tenancy import token_account_id
 
 IDS_MAX = 1000
@@ -284,7 +284,10 @@ class EndpointListView(WebhookView):
         ``url``."""
         data = _valid(EndpointInputSerializer(data=request.data))
         endpoint = webhooks.endpoint_create(
-            url=data["url"], event_types=data["event_types"], description=data["description"], by=request.user
+            url=data["url"],
+            event_types=data["event_types"],
+            description=data["description"],
+            by=request.user if isinstance(request.user, User) else None,
         )
         return Response(EndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
