@@ -177,7 +177,8 @@ def test_bad_bodies_are_field_errors(world: World) -> None:
     assert missing.status_code == 400 and set(missing.json()) == {"url", "event_types"}
     unknown = post(client, BASE, {"url": PUBLIC_URL, "event_types": ["account.created", "no.such", 3]})
     assert unknown.status_code == 400 and list(unknown.json()) == ["event_types"]
-    assert [message.split(":")[0] for message in unknown.json()["event_types"]] == ["Item 2", "Item 3"]
+    first, second = unknown.json()["event_types"]  # one message per wrong item, with its position
+    assert "2" in first.split(":")[0] and "3" in second.split(":")[0]
     empty = post(client, BASE, {"url": PUBLIC_URL, "event_types": []})
     assert empty.status_code == 400 and list(empty.json()) == ["event_types"]
     assert not WebhookEndpoint.objects.exists()
