@@ -206,8 +206,11 @@ def endpoint_create(*, url: str, event_types: Iterable[str], description: str = 
 def endpoint_update(
     *, endpoint: WebhookEndpoint, url: str, event_types: Iterable[str], description: str, enabled: bool
 ) -> WebhookEndpoint:
-    """Change an endpoint. Turning one back on forgets why it was off and that it was failing."""
-    url_check(url)
+    """Change an endpoint. Turning one back on forgets why it was off and that it was failing. A new
+    URL is checked; the one it has is checked on each attempt anyway, so an endpoint whose host stopped
+    resolving can still be turned off or renamed."""
+    if url != endpoint.url:
+        url_check(url)
     endpoint.url = url
     endpoint.description = description.strip()
     endpoint.event_types = _event_types_check(event_types)
