@@ -545,6 +545,10 @@ class WebhookEvent(models.TextChoices):
     STEP_COMPLETED = "step.completed", _("Step completed")
     MILESTONE_REACHED = "milestone.reached", _("Milestone reached")
     ACCOUNT_RISK_CHANGED = "account.risk_changed", _("Account risk changed")
+    INQUIRY_CREATED = "inquiry.created", _("Inquiry created")
+    INQUIRY_REPLIED = "inquiry.replied", _("Inquiry replied to")
+    INQUIRY_STATUS_CHANGED = "inquiry.status_changed", _("Inquiry status changed")
+    INQUIRY_SOLVED = "inquiry.solved", _("Inquiry solved")
 
 
 class WebhookEndpoint(models.Model):

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -206,8 +206,11 @@ def endpoint_create(*, url: str, event_types: Iterable[str], description: str = 
 def endpoint_update(
     *, endpoint: WebhookEndpoint, url: str, event_types: Iterable[str], description: str, enabled: bool
 ) -> WebhookEndpoint:
-    """Change an endpoint. Turning one back on forgets why it was off and that it was failing."""
-    url_check(url)
+    """Change an endpoint. Turning one back on forgets why it was off and that it was failing. A new
+    URL is checked; the one it has is checked on each attempt anyway, so an endpoint whose host stopped
+    resolving can still be turned off or renamed."""
+    if url != endpoint.url:
+        url_check(url)
     endpoint.url = url
     endpoint.description = description.strip()
     endpoint.event_types = _event_types_check(event_types)
@@ -230,6 +233,41 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime | None = 
     endpoint.secret = secret_generate()
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
     return endpoint.secret
+
+
+@transaction.atomic
+def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Delete an endpoint and its deliveries: nothing more is sent to it."""
+    endpoint.delete()
+
+
+def endpoint_get(*, pk: int) -> WebhookEndpoint | None:
+    return WebhookEndpoint.objects.filter(pk=pk).first()
+
+
+def endpoint_list() -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.order_by("-pk")
+
+
+def endpoint_deliveries(
+    *,
+    endpoint: WebhookEndpoint,
+    status: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    ids: Sequence[int] | None = None,
+) -> QuerySet[WebhookDelivery]:
+    """The deliveries to an endpoint, newest first: of a status, made in ``[since, until)``, among ``ids``."""
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-pk")
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if since is not None:
+        deliveries = deliveries.filter(created_at__gte=since)
+    if until is not None:
+        deliveries = deliveries.filter(created_at__lt=until)
+    if ids is not None:
+        deliveries = deliveries.filter(pk__in=list(ids))
+    return deliveries
 
 
 # --- Emitting ---------------------------------------------------------------------------------

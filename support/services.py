@@ -9,6 +9,7 @@ clock starts or resumes: the fast reply in the calendar's business hours, the ta
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -18,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from faq.models import Article
-from portal import outbox
-from portal.models import Account, User
+from portal import outbox, webhooks
+from portal.models import Account, User, WebhookEvent
 from support.clock import Calendar
 from support.models import AskAttempt, Attachment, Category, Inquiry, InquiryChange, Message, Priority, ReplyTarget
 from support.notifications import MESSAGE_NOTIFY
@@ -92,6 +93,7 @@ def inquiry_create(
     outbox.enqueue(MESSAGE_NOTIFY, [message.pk])
     if attempt is not None and attempt.account_id == account.pk and not attempt.is_over:
         AskAttempt.objects.filter(pk=attempt.pk, inquiry=None, solved_at=None).update(inquiry=inquiry)
+    _emit(inquiry, WebhookEvent.INQUIRY_CREATED)
     return inquiry
 
 
@@ -114,7 +116,11 @@ def inquiry_reply(
     body = body.strip()
     if not body:
         raise ValidationError({"body": [_("Write a message.")]})
-    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("calendar").get(pk=inquiry.pk)
+    inquiry = (
+        Inquiry.objects.select_for_update(of=("self",))
+        .select_related("calendar", "account", "category")
+        .get(pk=inquiry.pk)
+    )
     if inquiry.is_closed:
         raise ValidationError(_("This inquiry is closed; ask a new question instead."))
     now = at or timezone.now()
@@ -156,6 +162,14 @@ def inquiry_reply(
             inquiry=inquiry, field=InquiryChange.Field.STATUS, old=old_status, new=inquiry.status, actor=by,
             occurred_at=now,
         )  # fmt: skip
+    # An internal note is nobody's business outside the desk: it emits nothing, unless it moved the
+    # inquiry on purpose (``status``); then only the move, never the note.
+    events: list[webhooks.Event] = []
+    if kind == Message.Kind.REPLY:
+        events.append(_event(inquiry, WebhookEvent.INQUIRY_REPLIED, message=_message_data(message)))
+    if inquiry.status != old_status and (kind != Message.Kind.NOTE or status is not None):
+        events.extend(_status_events(inquiry, old_status))
+    webhooks.events_emit(events)
     return message
 
 
@@ -165,7 +179,11 @@ def inquiry_set_status(*, inquiry: Inquiry, status: str, by: User, at: dt.dateti
     and closed stop it."""
     if status not in STAFF_STATUSES:
         raise ValidationError({"status": [_("Choose a status.")]})
-    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("calendar").get(pk=inquiry.pk)
+    inquiry = (
+        Inquiry.objects.select_for_update(of=("self",))
+        .select_related("calendar", "account", "category")
+        .get(pk=inquiry.pk)
+    )
     if inquiry.status == status:
         return inquiry
     now = at or timezone.now()
@@ -176,7 +194,55 @@ def inquiry_set_status(*, inquiry: Inquiry, status: str, by: User, at: dt.dateti
     InquiryChange.objects.create(
         inquiry=inquiry, field=InquiryChange.Field.STATUS, old=old_status, new=status, actor=by, occurred_at=now
     )
+    webhooks.events_emit(_status_events(inquiry, old_status))
     return inquiry
+
+
+# --- Webhook events: what receivers get of an inquiry (never a message's body) ------------------
+
+
+def _time(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
+
+
+def _inquiry_data(inquiry: Inquiry) -> dict[str, Any]:
+    account, category = inquiry.account, inquiry.category
+    return {
+        "account": {"id": account.pk, "slug": account.slug, "external_id": account.external_id},
+        "inquiry": {
+            "id": inquiry.pk,
+            "subject": inquiry.subject,
+            "status": inquiry.status,
+            "priority": inquiry.priority,
+            "category": category.slug if category is not None else None,
+            "playbook_key": inquiry.playbook_key,
+            "step_key": inquiry.step_key,
+            "created_at": _time(inquiry.created_at),
+            "updated_at": _time(inquiry.updated_at),
+            "first_replied_at": _time(inquiry.first_replied_at),
+            "due_at": _time(inquiry.due_at),
+            "solved_at": _time(inquiry.solved_at),
+        },
+    }
+
+
+def _message_data(message: Message) -> dict[str, Any]:
+    return {"id": message.pk, "automatic": message.automatic, "created_at": _time(message.created_at)}
+
+
+def _event(inquiry: Inquiry, event_type: str, **extra: Any) -> webhooks.Event:
+    return webhooks.Event(event_type, {**_inquiry_data(inquiry), **extra})
+
+
+def _emit(inquiry: Inquiry, event_type: str, **extra: Any) -> None:
+    webhooks.events_emit([_event(inquiry, event_type, **extra)])
+
+
+def _status_events(inquiry: Inquiry, old_status: str) -> list[webhooks.Event]:
+    events = [_event(inquiry, WebhookEvent.INQUIRY_STATUS_CHANGED, old_status=old_status)]
+    if inquiry.status == Status.SOLVED:
+        events.append(_event(inquiry, WebhookEvent.INQUIRY_SOLVED, old_status=old_status))
+    return events
 
 
 def _attach(message: Message, attachments: Files | None) -> None:

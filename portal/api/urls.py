@@ -3,7 +3,7 @@ from csp.decorators import csp_replace
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal.api import accounts, views
+from portal.api import accounts, views, webhooks
 
 urlpatterns = [
     path("", include("journeys.api_urls")),
@@ -21,6 +21,24 @@ urlpatterns = [
     path("accounts/<slug:slug>/", views.AccountDetailView.as_view(), name="api_account_detail"),
     path("accounts/<slug:slug>/contacts/", accounts.AccountContactsView.as_view(), name="api_account_contacts"),
     path("accounts/<slug:slug>/contacts/<int:pk>/", accounts.AccountContactView.as_view(), name="api_account_contact"),
+    path("webhooks/endpoints/", webhooks.EndpointListView.as_view(), name="api_webhook_endpoints"),
+    path("webhooks/endpoints/<int:pk>/", webhooks.EndpointDetailView.as_view(), name="api_webhook_endpoint"),
+    path(
+        "webhooks/endpoints/<int:pk>/rotate-secret/",
+        webhooks.EndpointRotateSecretView.as_view(),
+        name="api_webhook_endpoint_rotate_secret",
+    ),
+    path("webhooks/endpoints/<int:pk>/test/", webhooks.EndpointTestView.as_view(), name="api_webhook_endpoint_test"),
+    path(
+        "webhooks/endpoints/<int:pk>/deliveries/",
+        webhooks.DeliveryListView.as_view(),
+        name="api_webhook_deliveries",
+    ),
+    path(
+        "webhooks/endpoints/<int:pk>/deliveries/redeliver/",
+        webhooks.DeliveryRedeliverView.as_view(),
+        name="api_webhook_deliveries_redeliver",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
     # Replaced, not added to: next to a nonce, browsers ignore 'unsafe-inline'.

@@ -148,6 +148,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_account_value": row(401, 200, 200, 404, 200, 404, 200),
     "api_value_record": signed_in(401, 405),
     "api_account_achievements": signed_in(401, 405),
+    # Webhook endpoints are global: admins only (no endpoint has the sample id, hence 404).
+    "api_webhook_endpoints": row(401, 403, 403, 403, 403, 403, 200),
+    "api_webhook_endpoint": row(401, 403, 403, 403, 403, 403, 404),
+    "api_webhook_endpoint_rotate_secret": row(401, 403, 403, 403, 403, 403, 405),  # POST only
+    "api_webhook_endpoint_test": row(401, 403, 403, 403, 403, 403, 405),  # POST only
+    "api_webhook_deliveries": row(401, 403, 403, 403, 403, 403, 404),
+    "api_webhook_deliveries_redeliver": row(401, 403, 403, 403, 403, 403, 405),  # POST only
     "api_schema": same(200),
     "api_docs": same(200),
     # Help centre: a public category and article "alpha"; the short link and QR code are of a
