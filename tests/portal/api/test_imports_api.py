@@ -221,7 +221,7 @@ def test_run_before_the_dry_run_and_changes_after_the_run_are_refused(world: Wor
     assert run(admin, pk).status_code == 202
     late = check(admin, pk, {"mapping": EXCEL_MAPPING})
     assert (late.status_code, late.json()["code"]) == (409, "started")
-    assert not Account.objects.filter(external_id="SF-001").count() == 0
+    assert Account.objects.filter(external_id="SF-001").exists()
 
 
 def test_no_rollback_after_seven_days(world: World, admin: Client) -> None:
