@@ -91,7 +91,8 @@ class CountsSerializer(serializers.Serializer):
     new = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    errors = serializers.IntegerField(help_text="Rows in error: see the error file.")
+    # DRF's metaclass takes declared fields out of the class: this does not hide ``Serializer.errors``.
+    errors = serializers.IntegerField(help_text="Rows in error: see the error file.")  # type: ignore[assignment]
 
 
 class UndoneSerializer(serializers.Serializer):
@@ -158,7 +159,7 @@ class CheckSerializer(serializers.Serializer):
         child=ColumnField(),
         required=False,
         max_length=imports.MAX_COLUMNS,
-        help_text="The account field of each column of the file, in order (\"\" leaves a column out); the mapping "
+        help_text='The account field of each column of the file, in order ("" leaves a column out); the mapping '
         "guessed or last saved if left out.",
     )
     rules = RulesSerializer(required=False, help_text="The rules last saved if left out.")
@@ -167,7 +168,7 @@ class CheckSerializer(serializers.Serializer):
         columns = self.context["columns"]
         if len(mapping) != columns:
             raise serializers.ValidationError(
-                _("Give one field (or \"\") for each of the file's %(count)s columns.") % {"count": columns},
+                _('Give one field (or "") for each of the file\'s %(count)s columns.') % {"count": columns},
                 code="columns",
             )
         try:

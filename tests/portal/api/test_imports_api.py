@@ -260,11 +260,9 @@ def test_only_admins_import_and_not_with_a_token_for_one_account(world: World) -
 
 
 def test_a_missing_import_answers_404_whatever_its_id(world: World, admin: Client) -> None:
-    answers = [
-        admin.get(url(pk, action))
-        for pk in (999999, 2**63, 10**30)
-        for action in ("", "errors")
-    ] + [post_json(admin, url(pk, action)) for pk in (999999, 2**63) for action in ("check", "run", "rollback")]
+    answers = [admin.get(url(pk, action)) for pk in (999999, 2**63, 10**30) for action in ("", "errors")] + [
+        post_json(admin, url(pk, action)) for pk in (999999, 2**63) for action in ("check", "run", "rollback")
+    ]
     bodies = {(r.status_code, json.dumps(r.json())) for r in answers}
     assert len(bodies) == 1  # one answer, whatever the id
     assert answers[0].status_code == 404
