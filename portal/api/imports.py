@@ -77,7 +77,6 @@ RULES_SCHEMA = {
     "description": "Per account field, what the file does to an account that exists (`always` if left out): "
     "`always` overwrites, `if_empty` fills an empty field only, `never` leaves it as it is.",
     "properties": {name: {"type": "string", "enum": RULE_CHOICES} for name in imports.FIELDS},
-    "additionalProperties": False,
 }
 
 
