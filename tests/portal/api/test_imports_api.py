@@ -322,3 +322,12 @@ def test_the_list_pages_by_cursor_and_its_queries_do_not_grow(world: World, admi
         "more-4.csv", "more-3.csv", "more-2.csv", "more-1.csv", "more-0.csv", "first.csv",
     ]  # fmt: skip
     assert small["results"][0]["created_by"] == world.csm_a.email
+
+
+def test_an_upload_sent_again_with_its_idempotency_key_is_imported_once(world: World, admin: Client) -> None:
+    first = admin.post(LIST, {"file": SimpleUploadedFile("a.csv", EXCEL_JA)}, HTTP_IDEMPOTENCY_KEY="upload-1")
+    again = admin.post(LIST, {"file": SimpleUploadedFile("a.csv", EXCEL_JA)}, HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert AccountImport.objects.count() == 1
