@@ -35,6 +35,7 @@ from typing import Any
 import charset_normalizer
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -294,13 +295,19 @@ def import_create(*, file_name: str, data: bytes, by: User) -> AccountImport:
     mapping = previous.mapping if previous is not None else guess_mapping(parsed.headers)
     rules = previous.rules if previous is not None else dict.fromkeys(FIELDS, ALWAYS)
     return AccountImport.objects.create(
-        file_name=file_name[:255], data=data, encoding=parsed.encoding, delimiter=parsed.delimiter,
+        file_name=file_name.replace("\x00", "")[:255], data=data, encoding=parsed.encoding, delimiter=parsed.delimiter,
         headers=parsed.headers, mapping=mapping, rules=rules, total_rows=len(parsed.rows), created_by=by,
     )  # fmt: skip
 
 
 def import_file(account_import: AccountImport) -> ParsedFile:
     return read_file(bytes(account_import.data))
+
+
+def import_preview(account_import: AccountImport) -> list[list[str]]:
+    """The first rows of the file, each as wide as the header (short rows padded, long ones cut)."""
+    width = len(account_import.headers)
+    return [(row + [""] * width)[:width] for row in import_file(account_import).rows[:PREVIEW_ROWS]]
 
 
 def import_set_mapping(*, account_import: AccountImport, mapping: Sequence[str], rules: dict[str, str]) -> None:
@@ -896,6 +903,29 @@ def _restored(name: str, value: Any) -> Any:
     return value
 
 
+def imports_recent() -> QuerySet[AccountImport]:
+    """Every import, newest first, without its file or error file."""
+    return AccountImport.objects.defer("data", "errors_csv").select_related("created_by")
+
+
 def imports_list() -> list[AccountImport]:
     """Recent imports, newest first, without their files."""
-    return list(AccountImport.objects.defer("data", "errors_csv").select_related("created_by")[:50])
+    return list(imports_recent()[:50])
+
+
+def import_get(*, pk: int, with_file: bool = False) -> AccountImport | None:
+    """One import (its file and error file loaded only when asked for); None when there is none."""
+    found = AccountImport.objects.select_related("created_by")
+    if not with_file:
+        found = found.defer("data", "errors_csv")
+    return found.filter(pk=pk).first()
+
+
+def rollback_until(account_import: AccountImport) -> datetime | None:
+    """Until when the import can be rolled back; None when it cannot (now or ever)."""
+    if account_import.finished_at is None or account_import.status not in (
+        AccountImport.Status.DONE,
+        AccountImport.Status.FAILED,
+    ):
+        return None
+    return account_import.finished_at + timedelta(days=ROLLBACK_DAYS)

@@ -325,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "ArticleKindEnum": "faq.models.Article.Kind",
         "AccountStatusEnum": "portal.models.Account.Status",
         "MembershipRoleEnum": "portal.models.Membership.Role",
+        "AccountImportStatusEnum": "portal.models.AccountImport.Status",
     },
 }
 
