@@ -108,7 +108,7 @@ def _import_rule(case: schemathesis.Case, response: Response) -> bool:
 
 def positive_data_acceptance(ctx: object, response: Response, case: schemathesis.Case) -> bool | None:
     """Schemathesis' check that a request the schema allows is not refused, but for a reversed period
-    and the accounts' rules above."""
+    and the rules above that the schema cannot state."""
     if response.status_code == 400 and (
         _reversed_period(case, response)
         or _account_rule(case, response)
