@@ -177,10 +177,6 @@ class CheckSerializer(serializers.Serializer):
         return mapping
 
 
-class RollbackSerializer(UndoneSerializer):
-    account_import = ImportSerializer(help_text="The import, rolled back.")
-
-
 class CSVRenderer(BaseRenderer):
     """Lets a caller ask for ``text/csv`` (the error file); the view writes the body itself."""
 
@@ -379,7 +375,7 @@ class ImportRollbackView(APIView):
     @extend_schema(
         request=None,
         responses={
-            200: RollbackSerializer,
+            202: ImportSerializer,
             404: IMPORT_MISSING,
             409: OpenApiResponse(
                 ErrorSerializer,
@@ -389,18 +385,15 @@ class ImportRollbackView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        """Undo a run within its rollback window: the accounts it created are deleted, those it
-        changed get their previous values back, but for any changed since (or created by it and in
-        use since: members, journeys…), which are kept as they are."""
+        """Undo a run within its rollback window, in the worker as a large import takes longer to undo
+        than a request may (202; the import's ``status`` becomes ``rolled_back`` and ``rolled_back``
+        says what was undone): the accounts it created are deleted, those it changed get their
+        previous values back, but for any changed since (or created by it and in use since: members,
+        journeys…), which are kept as they are."""
         account_import = _import_or_404(pk)
         try:
-            undone = imports.import_rollback(account_import=account_import)
+            imports.import_request_rollback(account_import=account_import)
         except DjangoValidationError as error:
             raise ImportConflict(" ".join(error.messages), code=error.code or "too_late") from None
-        body = {
-            "restored": undone.restored,
-            "deleted": undone.deleted,
-            "kept": undone.kept,
-            "account_import": import_data(account_import),
-        }
-        return Response(RollbackSerializer(body).data)
+        account_import.refresh_from_db()
+        return Response(ImportSerializer(import_data(account_import)).data, status=status.HTTP_202_ACCEPTED)
