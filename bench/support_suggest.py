@@ -335,7 +335,7 @@ def measure(texts: list[Typed], people: dict, account, slowest: int) -> None:
 
     from faq.search import search_articles
     from support import services
-    from support.selectors import SUGGEST_CANDIDATES, suggestions
+    from support.selectors import suggestions
 
     for typed in texts[:40]:  # warm-up: Sudachi's dictionary, the database's caches
         suggestions(text=typed.text, user=people[typed.language], language=typed.language)
@@ -403,36 +403,12 @@ def measure(texts: list[Typed], people: dict, account, slowest: int) -> None:
         print(f"  {elapsed:7.1f} ms  {found} found  ({typed.language}) {typed.text[:70]!r}")
     if ranked:
         elapsed, _, typed = ranked[0]
-        articles = search_articles(
-            typed.text, user=people[typed.language], language=typed.language, candidates=SUGGEST_CANDIDATES
-        )
+        articles = search_articles(typed.text, user=people[typed.language], language=typed.language)
         plan = articles.defer("body").annotate(total=Window(Count("pk")))[:5].explain(analyze=True, buffers=True)
         print(f"\nEXPLAIN ANALYZE of the slowest ({typed.text[:70]!r}):\n{plan}")
-    relevance(people)
     with connection.cursor() as cursor:
         cursor.execute("SELECT datctype FROM pg_database WHERE datname = current_database()")
         print(f"\ndatabase ctype: {cursor.fetchone()[0]}")
-
-
-def relevance(people: dict[str, object]) -> None:
-    """The customers' questions of the demo help centre, among all the articles: how often the
-    article that answers one is the first suggestion, and among the five, when only a shortlist is
-    ranked (as the suggestions are) and when every article found is."""
-    from faq.search import search_articles
-    from support.selectors import SUGGEST_CANDIDATES, SUGGESTIONS
-    from tests.faq.customer_questions import QUESTIONS
-
-    print(f"\nrelevance of the suggestions on {len(QUESTIONS)} customers' questions (the answering article):")
-    print(f"  {'ranked':<34} {'first':>7} {'in five':>8}")
-    ways = ((f"a shortlist of {SUGGEST_CANDIDATES}", SUGGEST_CANDIDATES), ("every article found", None))
-    for name, candidates in ways:
-        first = five = 0
-        for query, language, expected in QUESTIONS:
-            found = search_articles(query, user=people[language], language=language, candidates=candidates)
-            slugs = list(found.values_list("slug", flat=True)[:SUGGESTIONS])
-            first += bool(slugs) and slugs[0] == expected
-            five += expected in slugs
-        print(f"  {name:<34} {first / len(QUESTIONS):>7.0%} {five / len(QUESTIONS):>8.0%}")
 
 
 def main() -> None:

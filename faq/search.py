@@ -167,17 +167,9 @@ def _holding(terms: list[str], *, at_least: int) -> RawSQL:
     return RawSQL(counted, (*params, at_least))  # noqa: S611
 
 
-def search_articles(
-    query: str, *, user: User | AnonymousUser, language: str, candidates: int | None = None
-) -> QuerySet[Article]:
+def search_articles(query: str, *, user: User | AnonymousUser, language: str) -> QuerySet[Article]:
     """Published articles ``user`` may read (in ``language``, or untranslated) that hold enough of
-    the query's words, best first (see the module's docstring). An empty query finds nothing.
-
-    With ``candidates``, only that many of the articles found are ranked: those with the most of
-    the strong words in their titles, then the most read (a short title is quick to look at, a long
-    body is not); the rarity of each word is then its rarity among them. For the suggestions beside
-    the ask form, which show five while the customer types: everyday words (確認, メール) are in
-    half the articles, and ranking thousands of bodies for five took a third of a second."""
+    the query's words, best first (see the module's docstring). An empty query finds nothing."""
     analysed = analyse_query(query)
     if not analysed.terms:
         return Article.objects.none()
@@ -188,15 +180,6 @@ def search_articles(
         articles = articles.filter(reduce(and_, [_found(term) for term in strong]))
     else:
         articles = articles.filter(pk__in=_holding(strong, at_least=analysed.required))
-    if candidates is not None:
-        in_title = reduce(add, [_points(_has(term, "search_title"), 1) for term in strong])
-        shortlist = (
-            articles.order_by()
-            .annotate(in_title=in_title)
-            .order_by("-in_title", "-view_count", "pk")
-            .values("pk")[:candidates]
-        )
-        articles = Article.objects.filter(pk__in=shortlist)
     return (
         articles.select_related("category__parent")
         .defer("search_title", "search_body")  # read by the database only
@@ -213,19 +196,12 @@ class SearchResults:
     total: int
 
 
-def search_results(
-    query: str, *, user: User | AnonymousUser, language: str, limit: int, candidates: int | None = None
-) -> SearchResults:
-    """The first ``limit`` hits with their highlights, and how many there are in all (of the
-    ``candidates`` ranked, when given: see ``search_articles``): two queries."""
+def search_results(query: str, *, user: User | AnonymousUser, language: str, limit: int) -> SearchResults:
+    """The first ``limit`` hits with their highlights, and how many there are in all: two queries."""
     terms = highlight_terms(query)
     # Ranking and counting carry every matching row through the window: without the bodies, which
     # only the hits shown need (a second query), a common word costs a third less.
-    found = (
-        search_articles(query, user=user, language=language, candidates=candidates)
-        .defer("body")
-        .annotate(total=Window(Count("pk")))
-    )
+    found = search_articles(query, user=user, language=language).defer("body").annotate(total=Window(Count("pk")))
     hits = list(found[:limit])
     bodies = dict(Article.objects.filter(pk__in=[hit.pk for hit in hits]).values_list("pk", "body")) if hits else {}
     for hit in hits:

@@ -20,8 +20,6 @@ from support.models import Attachment, Inquiry, Message
 
 SUGGESTIONS = 5
 SUGGEST_CHARS = 200
-# Of the articles holding what the customer typed, those ranked for the suggestions (faq.search).
-SUGGEST_CANDIDATES = 100
 
 
 def customer_inquiries(*, user: User, account: Account) -> QuerySet[Inquiry]:
@@ -79,9 +77,7 @@ def suggestions(*, text: str, user: User, language: str) -> list[Article]:
     text = " ".join(text.replace("\x00", " ").split())[:SUGGEST_CHARS]
     if not text:
         return []
-    return list(
-        search_results(text, user=user, language=language, limit=SUGGESTIONS, candidates=SUGGEST_CANDIDATES).hits
-    )
+    return list(search_results(text, user=user, language=language, limit=SUGGESTIONS).hits)
 
 
 # --- The desk ----------------------------------------------------------------------------------

@@ -303,32 +303,3 @@ def test_odd_input_is_searched_as_text_never_an_error(help_centre: dict[str, Art
     list(search_articles(query, user=AnonymousUser(), language="ja"))
     assert Client().get("/help/search/", {"q": query}).status_code == 200
     assert Client().get("/api/v1/articles/", {"q": query}).status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("query", "expected", "language"),
-    [(q, e, "ja") for q, e in JAPANESE_QUERIES] + [(q, e, "en") for q, e in ENGLISH_QUERIES],
-)
-def test_ranking_a_shortlist_finds_the_same_first_article(
-    help_centre: dict[str, Article], query: str, expected: str, language: str
-) -> None:
-    shortlisted = search_articles(query, user=AnonymousUser(), language=language, candidates=3).first()
-    assert shortlisted is not None and shortlisted.slug == expected
-
-
-def test_the_shortlist_keeps_the_articles_with_the_words_in_their_titles(world: World) -> None:
-    category = CategoryFactory(slug="billing")
-    for n in range(6):
-        ArticleFactory(
-            category=category, visibility="public", title=f"お知らせ {n}", body="請求書の発行について書いています。"
-        )
-    titled = ArticleFactory(category=category, visibility="public", title="請求書の発行", body="請求書を出す。")
-    everyone = search_articles("請求書", user=AnonymousUser(), language="ja")
-    assert everyone.count() == 7
-    shortlisted = list(search_articles("請求書", user=AnonymousUser(), language="ja", candidates=2))
-    assert len(shortlisted) == 2 and shortlisted[0] == titled
-    hidden = ArticleFactory(category=category, visibility="customers", title="請求書の再発行", body="請求書")
-    # What the reader may not see takes no place on the shortlist.
-    anonymous = search_articles("請求書", user=AnonymousUser(), language="ja", candidates=1)
-    assert list(anonymous) == [titled]
-    assert hidden not in anonymous
