@@ -213,6 +213,16 @@ class Caller:
         return case.call_and_validate(headers=headers, cookies=self.cookies, checks=checks)
 
 
+def fuzz_settings(examples: int) -> hypothesis_settings:
+    """Each fuzz's Hypothesis settings: ``examples`` generated per operation, the same on every run."""
+    return hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
 @pytest.fixture(params=CALLERS)
 def caller(request: pytest.FixtureRequest, api_world: World) -> Caller:
     return _caller(request.param, api_world)
@@ -248,12 +258,7 @@ def test_a_session_caller_is_signed_in(api_world: World) -> None:
 
 @pytest.mark.django_db
 @schema.parametrize()
-@hypothesis_settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@fuzz_settings(EXAMPLES)
 def test_the_api_answers_as_its_schema_says(case: schemathesis.Case, caller: Caller) -> None:
     caller.call(case, CHECKS)
     CASES[caller.name] += 1
@@ -276,12 +281,7 @@ def scoped(api_world: World) -> list[Caller]:
 
 @pytest.mark.django_db
 @scope_schema.parametrize()
-@hypothesis_settings(
-    max_examples=SCOPE_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@fuzz_settings(SCOPE_EXAMPLES)
 def test_a_token_of_each_single_scope_answers_as_the_schema_says(case: schemathesis.Case, scoped: list[Caller]) -> None:
     for caller in scoped:
         caller.call(case, CHECKS)
@@ -295,12 +295,7 @@ def no_one(api_world: World) -> list[Caller]:
 
 @pytest.mark.django_db
 @scope_schema.parametrize()
-@hypothesis_settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@fuzz_settings(EXAMPLES)
 def test_callers_who_are_no_one_are_answered_as_the_schema_says(case: schemathesis.Case, no_one: list[Caller]) -> None:
     for caller in no_one:
         caller.call(case, CHECKS)
@@ -324,12 +319,7 @@ def writer(request: pytest.FixtureRequest, api_world: World) -> Caller:
 
 @pytest.mark.django_db
 @WRITES.parametrize()
-@hypothesis_settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@fuzz_settings(EXAMPLES)
 def test_writes_with_the_csrf_token_answer_as_the_schema_says(case: schemathesis.Case, writer: Caller) -> None:
     writer.call(case, [check for check in CHECKS if check is not positive_data_acceptance])
     CASES[f"{writer.name} (CSRF token)"] += 1
