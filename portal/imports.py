@@ -1,4 +1,12 @@
-"""Accounts from a CSV file: a CRM export (Salesforce, HubSpot) or a sheet saved by Japanese Excel.
+"""Accounts, contacts, value records and past milestones from a CSV file: a CRM export (Salesforce,
+HubSpot) or a sheet saved by Japanese Excel.
+
+What a file holds is its kind (``KINDS``): accounts are here; contacts in ``portal.contact_imports``,
+value records and past milestones in ``journeys.onboarding.imports``, each registered with
+``register``. Reading the file, mapping its columns, the dry run, the run in batches, the error file
+and the rollback are the same for every kind; a kind says which fields it has, how it plans a row,
+writes a batch and undoes what it wrote. The rest of this text is about accounts; the other kinds
+find the account of each row the same way (external ID, else domain, else name) and never create one.
 
 The file is read whole (``read_file``): its encoding is found (UTF-8 with or without its BOM, UTF-16
 as Excel's "Unicode text", CP932 as Japanese Excel saves CSV, anything else charset-normalizer
@@ -26,7 +34,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -75,6 +83,37 @@ RULES: dict[str, Any] = {
     IF_EMPTY: gettext_lazy("Only if empty"),
     NEVER: gettext_lazy("Never change"),
 }
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """What a file of one kind holds, and how each of its rows is planned, written and undone."""
+
+    name: str
+    fields: dict[str, Any]  # field -> its label
+    aliases: dict[str, str]  # a header as ``_key`` folds it -> field
+    required: tuple[tuple[tuple[str, ...], Any], ...]  # (fields of which one must be mapped, message)
+    rule_fields: tuple[str, ...]  # fields that a row existing already takes by its rule
+    plan: Callable[..., Plan]  # (parsed=, mapping=, rules=, options=, progress=) -> Plan
+    # One batch: (the import, [(row index, planned row)], [(row index, id, changes)]) -> rows that
+    # turned out otherwise than planned (found changed since the dry run).
+    write: Callable[[AccountImport, list[tuple[int, Any]], list[tuple[int, Any, Any]]], list[Late]]
+    roll_back: Callable[[AccountImport, list[ImportChange], RollbackResult], None]
+    intro: Any = ""  # what the upload page says of this kind
+
+
+KINDS: dict[str, ImportKind] = {}
+ACCOUNTS = AccountImport.Kind.ACCOUNTS.value
+
+
+def register(kind: ImportKind) -> ImportKind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind_of(name: str) -> ImportKind:
+    """The kind called ``name``; accounts for a name not known (an import recorded before kinds)."""
+    return KINDS.get(name) or KINDS[ACCOUNTS]
 
 
 def _key(header: str) -> str:
@@ -133,8 +172,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 ALIASES: dict[str, str] = {_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
 
 
+def aliases_of(names: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Header keys (``_key``) to fields, from the headers each field is known by."""
+    return {_key(alias): name for name, aliases in names.items() for alias in aliases}
+
+
 class ImportFileError(ValidationError):
-    """The file cannot be read as a CSV file of accounts."""
+    """The file cannot be read as a CSV file of rows."""
 
 
 @dataclass
@@ -169,10 +213,23 @@ class Plan:
     """What importing the file would do, row by row, in the file's order."""
 
     counts: Counts = field(default_factory=Counts)
-    # (index of the row, the new account) and (index, account id, {field: (before, after)})
-    creates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    updates: list[tuple[int, int, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    # (index of the row, what to create) and (index, the id of what changes, its changes). For
+    # accounts: the new account's fields, and (index, account id, {field: (before, after)}).
+    creates: list[tuple[int, Any]] = field(default_factory=list)
+    updates: list[tuple[int, Any, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    header_of: dict[str, str] = field(default_factory=dict)  # field -> the header of its column
+
+
+@dataclass(frozen=True)
+class Late:
+    """A row the run found otherwise than the dry run planned it: an error now (``message``), or
+    nothing to do (``message`` empty: done meanwhile)."""
+
+    index: int
+    planned: str  # "new" or "updated"
+    field: str = ""
+    message: str = ""
 
 
 # --- Reading the file -------------------------------------------------------
@@ -252,13 +309,14 @@ def read_file(data: bytes) -> ParsedFile:
     return ParsedFile(encoding=encoding, delimiter=delimiter, headers=headers, rows=lines[1:])
 
 
-def guess_mapping(headers: Sequence[str]) -> list[str]:
-    """The account field of each column, from its header ("" for a column not imported). A field
-    goes to its first column only (a file may repeat a header)."""
+def guess_mapping(headers: Sequence[str], kind: str = ACCOUNTS) -> list[str]:
+    """The field of each column, from its header ("" for a column not imported). A field goes to its
+    first column only (a file may repeat a header)."""
+    aliases = kind_of(kind).aliases
     taken: set[str] = set()
     mapping: list[str] = []
     for header in headers:
-        name = ALIASES.get(_key(header), "")
+        name = aliases.get(_key(header), "")
         if name in taken:
             name = ""
         taken.add(name)
@@ -266,37 +324,44 @@ def guess_mapping(headers: Sequence[str]) -> list[str]:
     return mapping
 
 
-def check_mapping(mapping: Sequence[str]) -> None:
-    """Raises ValidationError for a mapping that cannot find accounts, or maps a field twice."""
+def check_mapping(mapping: Sequence[str], kind: str = ACCOUNTS) -> None:
+    """Raises ValidationError for a mapping that leaves out what the kind needs (for accounts: what
+    finds them), or maps a field twice."""
+    fields = kind_of(kind).fields
     chosen = [name for name in mapping if name]
-    unknown = [name for name in chosen if name not in FIELDS]
+    unknown = [name for name in chosen if name not in fields]
     if unknown:
         raise ValidationError(_("Unknown field: %(field)s") % {"field": unknown[0]}, code="unknown")
     twice = sorted({name for name in chosen if chosen.count(name) > 1})
     if twice:
         raise ValidationError(
-            _("More than one column is mapped to %(field)s.") % {"field": ", ".join(str(FIELDS[n]) for n in twice)},
+            _("More than one column is mapped to %(field)s.") % {"field": ", ".join(str(fields[n]) for n in twice)},
             code="twice",
         )
-    if not any(name in chosen for name in KEYS):
-        raise ValidationError(
-            _("Map a column to the name, the external ID or the domain: it is how rows find their accounts."),
-            code="no_key",
-        )
+    for names, message in kind_of(kind).required:
+        if not any(name in chosen for name in names):
+            raise ValidationError(str(message), code="no_key" if names[0] in KEYS + ACCOUNT_KEYS else "required")
 
 
-def import_create(*, file_name: str, data: bytes, by: User) -> AccountImport:
-    """Record an uploaded file with the mapping guessed from its header (or the one last used for
-    the same header). Raises ImportFileError for a file that cannot be imported."""
+def import_create(
+    *, file_name: str, data: bytes, by: User, kind: str = ACCOUNTS, options: dict[str, Any] | None = None
+) -> AccountImport:
+    """Record an uploaded file of ``kind`` with the mapping guessed from its header (or the one last
+    used for the same header and kind). Raises ImportFileError for a file that cannot be imported."""
+    import_kind = kind_of(kind)
     parsed = read_file(data)
     previous = (
-        AccountImport.objects.filter(headers=parsed.headers).order_by("-created_at").only("mapping", "rules").first()
+        AccountImport.objects.filter(kind=import_kind.name, headers=parsed.headers)
+        .order_by("-created_at")
+        .only("mapping", "rules")
+        .first()
     )
-    mapping = previous.mapping if previous is not None else guess_mapping(parsed.headers)
-    rules = previous.rules if previous is not None else dict.fromkeys(FIELDS, ALWAYS)
+    mapping = previous.mapping if previous is not None else guess_mapping(parsed.headers, import_kind.name)
+    rules = previous.rules if previous is not None else dict.fromkeys(import_kind.rule_fields, ALWAYS)
     return AccountImport.objects.create(
-        file_name=file_name.replace("\x00", "")[:255], data=data, encoding=parsed.encoding, delimiter=parsed.delimiter,
-        headers=parsed.headers, mapping=mapping, rules=rules, total_rows=len(parsed.rows), created_by=by,
+        kind=import_kind.name, file_name=file_name.replace("\x00", "")[:255], data=data, encoding=parsed.encoding,
+        delimiter=parsed.delimiter, headers=parsed.headers, mapping=mapping, rules=rules, options=options or {},
+        total_rows=len(parsed.rows), created_by=by,
     )  # fmt: skip
 
 
@@ -311,9 +376,9 @@ def import_preview(account_import: AccountImport) -> list[list[str]]:
 
 
 def import_set_mapping(*, account_import: AccountImport, mapping: Sequence[str], rules: dict[str, str]) -> None:
-    check_mapping(mapping)
+    check_mapping(mapping, account_import.kind)
     account_import.mapping = list(mapping)
-    account_import.rules = {name: rules.get(name, ALWAYS) for name in FIELDS}
+    account_import.rules = {name: rules.get(name, ALWAYS) for name in kind_of(account_import.kind).rule_fields}
     account_import.save(update_fields=["mapping", "rules"])
 
 
@@ -476,14 +541,28 @@ def plan(
     mapping: Sequence[str],
     rules: dict[str, str],
     progress: Callable[[int], None] | None = None,
+    kind: str = ACCOUNTS,
+    options: dict[str, Any] | None = None,
 ) -> Plan:
-    """What importing ``parsed`` would do, row by row, writing nothing (``progress`` is told the rows
-    read so far, every ``PROGRESS_EVERY``)."""
-    check_mapping(mapping)
+    """What importing ``parsed`` as ``kind`` would do, row by row, writing nothing (``progress`` is
+    told the rows read so far, every ``PROGRESS_EVERY``)."""
+    check_mapping(mapping, kind)
+    return kind_of(kind).plan(parsed=parsed, mapping=mapping, rules=rules, options=options or {}, progress=progress)
+
+
+def _accounts_plan(
+    *,
+    parsed: ParsedFile,
+    mapping: Sequence[str],
+    rules: dict[str, str],
+    options: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
     lookups = _lookups()
     result = Plan()
     columns = [(index, name) for index, name in enumerate(mapping) if name and index < len(parsed.headers)]
     header_of = {name: parsed.headers[index] or str(FIELDS[name]) for index, name in columns}
+    result.header_of = header_of
     seen: dict[tuple[str, str], int] = {}  # (key field, value) -> line of the row that had it
     next_slug: dict[str, int] = {}
     for index, cells in enumerate(parsed.rows):
@@ -603,6 +682,114 @@ def _plan_create(
     return None
 
 
+# --- Rows that belong to an account (contacts, value records, milestones) ---------------
+
+ACCOUNT_FIELDS: dict[str, Any] = {
+    "account_external_id": gettext_lazy("Account external ID"),
+    "account_domain": gettext_lazy("Account domain"),
+    "account_name": gettext_lazy("Account name"),
+}
+ACCOUNT_KEYS = tuple(ACCOUNT_FIELDS)
+# The headers that name an account in a file of accounts name the row's account in the others.
+ACCOUNT_ALIASES: dict[str, tuple[str, ...]] = {f"account_{name}": _ALIASES[name] for name in KEYS}
+NO_ACCOUNT_KEY = gettext_lazy(
+    "Map a column to the account's external ID, domain or name: it is how rows find their accounts."
+)
+
+
+@dataclass
+class AccountFinder:
+    """Every account's id by external ID, domain and name (whatever the case), loaded once per file."""
+
+    by_external_id: dict[str, int]
+    by_domain: dict[str, int]
+    by_name: dict[str, int]
+
+    def find(self, values: dict[str, Any]) -> int | None:
+        """The account a row names: by external ID, else domain, else name."""
+        for name, found in (
+            ("account_external_id", self.by_external_id),
+            ("account_domain", self.by_domain),
+            ("account_name", self.by_name),
+        ):
+            if name in values and values[name] in found:
+                return found[values[name]]
+        return None
+
+
+def account_finder() -> AccountFinder:
+    finder = AccountFinder({}, {}, {})
+    rows = Account.objects.order_by("pk").values_list("pk", "name", "external_id", "domain").iterator(chunk_size=5000)
+    for pk, name, external_id, domain in rows:
+        if external_id:
+            finder.by_external_id.setdefault(external_id, pk)
+        if domain:
+            finder.by_domain.setdefault(domain, pk)
+        finder.by_name.setdefault(name.casefold(), pk)
+    return finder
+
+
+def account_key_value(name: str, raw: str) -> str | None:
+    """The value of an account column (``ACCOUNT_FIELDS``) as the finder compares it; None for
+    another field."""
+    if name == "account_external_id":
+        return raw
+    if name == "account_domain":
+        return normalise_domain(raw)
+    if name == "account_name":
+        return unicodedata.normalize("NFKC", raw).casefold()
+    return None
+
+
+def no_account(values: dict[str, Any]) -> tuple[str, str]:
+    """The error of a row whose account is not found: on its strongest account column."""
+    column = next((name for name in ACCOUNT_KEYS if name in values), "")
+    if not column:
+        return "", _("The row names no account (external ID, domain or name).")
+    return column, _("No account has this %(field)s.") % {"field": str(ACCOUNT_FIELDS[column]).lower()}
+
+
+def plan_rows(
+    *,
+    parsed: ParsedFile,
+    mapping: Sequence[str],
+    fields: dict[str, Any],
+    read: Callable[[str, str], Any],
+    plan_row: Callable[[int, int, dict[str, Any], Plan], tuple[str, str] | None],
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """The plan of a file, row by row: each cell read by ``read(field, text)`` (a ValueError is the
+    row's error, on that column), then the row planned by ``plan_row(line, index, values, plan)``,
+    which adds to the plan's creates, updates and counts, or returns the error (field, message)."""
+    result = Plan()
+    columns = [(index, name) for index, name in enumerate(mapping) if name and index < len(parsed.headers)]
+    result.header_of = {name: parsed.headers[index] or str(fields[name]) for index, name in columns}
+    for index, cells in enumerate(parsed.rows):
+        line = index + 2
+        if progress is not None and index and index % PROGRESS_EVERY == 0:
+            progress(index)
+        values: dict[str, Any] = {}
+        error: tuple[str, str] | None = None
+        for column, name in columns:
+            raw = text_of(cells[column]) if column < len(cells) else ""
+            if not raw:
+                continue
+            try:
+                values[name] = read(name, raw)
+            except ValueError as problem:
+                error = (name, str(problem))
+                break
+        if error is None:
+            error = plan_row(line, index, values, result)
+        if error is not None:
+            name, message = error
+            result.counts.errors += 1
+            result.errors.append(
+                RowError(line=line, cells=list(cells), column=result.header_of.get(name, name), message=message)
+            )
+    return result
+
+
 # --- The error file --------------------------------------------------------------
 
 
@@ -661,7 +848,10 @@ def import_check(*, account_import: AccountImport) -> Plan:
     def advance(rows: int) -> None:
         AccountImport.objects.filter(pk=account_import.pk).update(rows_done=rows)
 
-    result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules, progress=advance)
+    result = plan(
+        parsed=parsed, mapping=account_import.mapping, rules=account_import.rules, progress=advance,
+        kind=account_import.kind, options=account_import.options,
+    )  # fmt: skip
     account_import.checked = result.counts.as_dict()
     account_import.errors_csv = error_file(headers=parsed.headers, errors=result.errors) if result.errors else ""
     account_import.status = AccountImport.Status.CHECKED
@@ -711,8 +901,11 @@ def _run(account_import: AccountImport) -> AccountImport:
     import_id = account_import.pk
     try:
         parsed = import_file(account_import)
-        result = plan(parsed=parsed, mapping=account_import.mapping, rules=account_import.rules)
-        _apply(account_import, result, total=len(parsed.rows))
+        result = plan(
+            parsed=parsed, mapping=account_import.mapping, rules=account_import.rules, kind=account_import.kind,
+            options=account_import.options,
+        )  # fmt: skip
+        _apply(account_import, result, parsed=parsed)
     except Exception as error:
         AccountImport.objects.filter(pk=import_id).update(
             status=AccountImport.Status.FAILED,
@@ -729,26 +922,54 @@ def _run(account_import: AccountImport) -> AccountImport:
     return account_import
 
 
-def _apply(account_import: AccountImport, result: Plan, *, total: int) -> None:
+def _apply(account_import: AccountImport, result: Plan, *, parsed: ParsedFile) -> None:
+    write = kind_of(account_import.kind).write
+    total = len(parsed.rows)
     creates, updates = result.creates, result.updates
+    late: list[Late] = []
     c = u = 0
     for end in range(BATCH, total + BATCH, BATCH):
-        batch_creates: list[dict[str, Any]] = []
+        batch_creates: list[tuple[int, Any]] = []
         while c < len(creates) and creates[c][0] < end:
-            batch_creates.append(creates[c][1])
+            batch_creates.append(creates[c])
             c += 1
-        batch_updates: list[tuple[int, dict[str, tuple[Any, Any]]]] = []
+        batch_updates: list[tuple[int, Any, Any]] = []
         while u < len(updates) and updates[u][0] < end:
-            batch_updates.append(updates[u][1:])
+            batch_updates.append(updates[u])
             u += 1
         with transaction.atomic():
-            _write(account_import, batch_creates, batch_updates)
+            late += write(account_import, batch_creates, batch_updates)
             AccountImport.objects.filter(pk=account_import.pk).update(rows_done=min(end, total))
+    _count_late(result, late, parsed=parsed)
+
+
+def _count_late(result: Plan, late: list[Late], *, parsed: ParsedFile) -> None:
+    """The counts and errors of the run as it went, where rows turned out otherwise than planned."""
+    for row in late:
+        if row.planned == "new":
+            result.counts.new -= 1
+        else:
+            result.counts.updated -= 1
+        if not row.message:
+            result.counts.unchanged += 1
+            continue
+        result.counts.errors += 1
+        result.errors.append(
+            RowError(
+                line=row.index + 2, cells=list(parsed.rows[row.index]),
+                column=result.header_of.get(row.field, row.field), message=row.message,
+            )
+        )  # fmt: skip
+    result.errors.sort(key=lambda error: error.line)
 
 
 def _write(
-    account_import: AccountImport, creates: list[dict[str, Any]], updates: list[tuple[int, dict[str, tuple[Any, Any]]]]
-) -> None:
+    account_import: AccountImport,
+    batch_creates: list[tuple[int, Any]],
+    batch_updates: list[tuple[int, Any, Any]],
+) -> list[Late]:
+    creates: list[dict[str, Any]] = [values for _index, values in batch_creates]
+    updates: list[tuple[int, dict[str, tuple[Any, Any]]]] = [(pk, changes) for _index, pk, changes in batch_updates]
     changes: list[ImportChange] = []
     if creates:
         for account in Account.objects.bulk_create([Account(**values) for values in creates], batch_size=500):
@@ -776,6 +997,7 @@ def _write(
         if changed:
             Account.objects.bulk_update(changed, sorted(fields), batch_size=500)
     ImportChange.objects.bulk_create(changes, batch_size=1000)
+    return []
 
 
 @dataclass
@@ -850,9 +1072,10 @@ def _roll_back(account_import: AccountImport, *, now: datetime | None = None) ->
         )
         if not locked.exists():
             raise ValidationError(_("This import can no longer be rolled back."), code="too_late")
-        changes = list(account_import.changes.exclude(account=None).order_by("pk"))
+        roll_back = kind_of(account_import.kind).roll_back
+        changes = list(account_import.changes.order_by("pk"))
         for start in range(0, len(changes), BATCH):
-            _roll_back_batch(changes[start : start + BATCH], result)
+            roll_back(account_import, changes[start : start + BATCH], result)
         undone = {"restored": result.restored, "deleted": result.deleted, "kept": result.kept}
         AccountImport.objects.filter(pk=account_import.pk).update(
             status=AccountImport.Status.ROLLED_BACK,
@@ -863,7 +1086,7 @@ def _roll_back(account_import: AccountImport, *, now: datetime | None = None) ->
     return result
 
 
-def _roll_back_batch(changes: list[ImportChange], result: RollbackResult) -> None:
+def _roll_back_batch(account_import: AccountImport, changes: list[ImportChange], result: RollbackResult) -> None:
     accounts = Account.objects.in_bulk([change.account_id for change in changes if change.account_id is not None])
     created = [accounts[c.account_id] for c in changes if c.created and c.account_id in accounts]
     busy = _has_dependents(created)
@@ -929,3 +1152,29 @@ def rollback_until(account_import: AccountImport) -> datetime | None:
     ):
         return None
     return account_import.finished_at + timedelta(days=ROLLBACK_DAYS)
+
+
+register(
+    ImportKind(
+        name=ACCOUNTS,
+        fields=FIELDS,
+        aliases=ALIASES,
+        required=(
+            (
+                KEYS,
+                gettext_lazy(
+                    "Map a column to the name, the external ID or the domain: it is how rows find their accounts."
+                ),
+            ),
+        ),
+        rule_fields=tuple(FIELDS),
+        plan=_accounts_plan,
+        write=_write,
+        roll_back=_roll_back_batch,
+        intro=gettext_lazy(
+            "Accounts exported from your CRM (Salesforce, HubSpot) or a sheet: added, or updated when the "
+            "file's row finds one by external ID, domain or name. Imported accounts start no journey and get "
+            "no e-mail."
+        ),
+    )
+)

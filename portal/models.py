@@ -636,8 +636,15 @@ class WebhookDelivery(models.Model):
 
 
 class AccountImport(models.Model):
-    """A CSV file of accounts (a CRM export) on its way in: the file, how its columns map to account
-    fields, the dry run's counts, then the run's progress and result (``portal/imports.py``)."""
+    """A CSV file (a CRM export) on its way in: accounts, contacts, value records or past milestones;
+    the file, how its columns map to fields, the dry run's counts, then the run's progress and result
+    (``portal/imports.py``)."""
+
+    class Kind(models.TextChoices):
+        ACCOUNTS = "accounts", _("Accounts")
+        CONTACTS = "contacts", _("Contacts")
+        VALUE_RECORDS = "value_records", _("Value records")
+        ACHIEVEMENTS = "achievements", _("Past milestones")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
@@ -650,6 +657,7 @@ class AccountImport(models.Model):
         ROLLING_BACK = "rolling_back", _("Rolling back")
         ROLLED_BACK = "rolled_back", _("Rolled back")
 
+    kind = models.CharField(_("what is imported"), max_length=16, choices=Kind.choices, default=Kind.ACCOUNTS)
     file_name = models.CharField(_("file name"), max_length=255)
     data = models.BinaryField(_("file"), editable=False)
     encoding = models.CharField(_("encoding"), max_length=32)
@@ -657,6 +665,7 @@ class AccountImport(models.Model):
     headers = models.JSONField(_("headers"), default=list)
     mapping = models.JSONField(_("mapping"), default=list, help_text=_("The account field of each column, in order."))
     rules = models.JSONField(_("update rules"), default=dict, help_text=_("Per field: always, if_empty or never."))
+    options = models.JSONField(_("options"), default=dict, blank=True, help_text=_("Contacts: send_invitations."))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
@@ -672,8 +681,8 @@ class AccountImport(models.Model):
     rolled_back_at = models.DateTimeField(_("rolled back"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("account import")
-        verbose_name_plural = _("account imports")
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -681,8 +690,10 @@ class AccountImport(models.Model):
 
 
 class ImportChange(models.Model):
-    """What one import did to one account: created it, or changed these fields from ``before`` to
-    ``after`` (the values as JSON text). Kept so the import can be rolled back."""
+    """What one import did to one row: created it, or changed these fields from ``before`` to
+    ``after`` (the values as JSON text). Kept so the import can be rolled back. ``account`` is the
+    account (created or changed, or the one the row belongs to); ``object_id`` the contact's
+    invitation or membership, the value record or the achievement for the other kinds."""
 
     account_import = models.ForeignKey(
         AccountImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="changes"
@@ -690,6 +701,7 @@ class ImportChange(models.Model):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    object_id = models.PositiveBigIntegerField(_("row"), null=True, blank=True)
     created = models.BooleanField(_("created"), default=False)
     before = models.JSONField(_("before"), default=dict)
     after = models.JSONField(_("after"), default=dict)
