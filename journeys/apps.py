@@ -9,5 +9,7 @@ class JourneysConfig(AppConfig):
 
     def ready(self) -> None:
         # Every process registers the tasks, so what ``journeys.queue`` enqueues runs in-process
-        # where the settings say so (tests) and is known by name everywhere else.
+        # where the settings say so (tests) and is known by name everywhere else; and the kinds of
+        # import that belong to journeys (value records, past milestones) register themselves.
         from journeys import tasks  # noqa: F401
+        from journeys.onboarding import imports  # noqa: F401

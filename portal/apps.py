@@ -13,8 +13,9 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Every process registers the tasks, so what the outbox publishes runs in-process where the
-        # settings say so (tests) and is known by name everywhere else, as in the other apps.
-        from portal import tasks  # noqa: F401
+        # settings say so (tests) and is known by name everywhere else, as in the other apps; and the
+        # kinds of file an import takes besides accounts (they register themselves).
+        from portal import contact_imports, tasks  # noqa: F401
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

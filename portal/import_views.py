@@ -1,4 +1,5 @@
-"""Importing accounts from a CSV file, for admins: upload, check the mapping, dry run, run, roll back."""
+"""Importing accounts, contacts, value records or past milestones from a CSV file, for admins:
+upload, check the mapping, dry run, run, roll back."""
 
 from __future__ import annotations
 
@@ -13,16 +14,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal import imports
+from portal import contact_imports, imports
 from portal.access import AuthenticatedHttpRequest, admin_required
 from portal.models import AccountImport
 
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What the file holds"),
+        choices=AccountImport.Kind.choices,
+        initial=AccountImport.Kind.ACCOUNTS,
+        widget=forms.RadioSelect,
+        required=False,  # accounts, when left out
+    )
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("An export of accounts from your CRM or a sheet saved as CSV; up to 50 MB."),
+        help_text=gettext_lazy("An export from your CRM or billing system, or a sheet saved as CSV; up to 50 MB."),
     )
+    send_invitations = forms.BooleanField(
+        label=gettext_lazy("E-mail the invitations (contacts)"),
+        required=False,
+        help_text=gettext_lazy(
+            "Left unticked, contacts are invited without an e-mail; send it later from the account's people."
+        ),
+    )
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or AccountImport.Kind.ACCOUNTS)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -34,10 +52,19 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     """One choice of field per column of the file, then one rule per field."""
 
-    def __init__(self, *args: Any, headers: list[str], mapping: list[str], rules: dict[str, str], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        kind: imports.ImportKind,
+        headers: list[str],
+        mapping: list[str],
+        rules: dict[str, str],
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.headers = headers
-        choices = [("", _("(not imported)")), *((name, str(label)) for name, label in imports.FIELDS.items())]
+        choices = [("", _("(not imported)")), *((name, str(label)) for name, label in kind.fields.items())]
         for index, header in enumerate(headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=header or _("Column %(number)s") % {"number": index + 1},
@@ -46,9 +73,9 @@ class MappingForm(forms.Form):
                 initial=mapping[index] if index < len(mapping) else "",
             )
         rule_choices = [(name, str(label)) for name, label in imports.RULES.items()]
-        for name, label in imports.FIELDS.items():
+        for name in kind.rule_fields:
             self.fields[f"rule_{name}"] = forms.ChoiceField(
-                label=label, choices=rule_choices, initial=rules.get(name, imports.ALWAYS), required=False
+                label=kind.fields[name], choices=rule_choices, initial=rules.get(name, imports.ALWAYS), required=False
             )
 
     @property
@@ -57,19 +84,19 @@ class MappingForm(forms.Form):
 
     @property
     def rule_fields(self) -> list[forms.BoundField]:
-        return [self[f"rule_{name}"] for name in imports.FIELDS]
+        return [self[f"rule_{name}"] for name in self.kind.rule_fields]
 
     def mapping(self) -> list[str]:
         return [self.cleaned_data.get(f"column_{index}", "") for index in range(len(self.headers))]
 
     def rules(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(f"rule_{name}") or imports.ALWAYS for name in imports.FIELDS}
+        return {name: self.cleaned_data.get(f"rule_{name}") or imports.ALWAYS for name in self.kind.rule_fields}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not self.errors:
             try:
-                imports.check_mapping(self.mapping())
+                imports.check_mapping(self.mapping(), self.kind.name)
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned
@@ -77,7 +104,11 @@ class MappingForm(forms.Form):
 
 def mapping_form(account_import: AccountImport, data: Any = None) -> MappingForm:
     return MappingForm(
-        data, headers=list(account_import.headers), mapping=list(account_import.mapping), rules=account_import.rules
+        data,
+        kind=imports.kind_of(account_import.kind),
+        headers=list(account_import.headers),
+        mapping=list(account_import.mapping),
+        rules=account_import.rules,
     )
 
 
@@ -99,14 +130,22 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            kind = form.cleaned_data["kind"]
+            options = {}
+            if kind == contact_imports.KIND:
+                options[contact_imports.SEND_INVITATIONS] = form.cleaned_data["send_invitations"]
             try:
-                account_import = imports.import_create(file_name=upload.name, data=upload.read(), by=request.user)
+                account_import = imports.import_create(
+                    file_name=upload.name, data=upload.read(), by=request.user, kind=kind, options=options
+                )
             except ValidationError as error:
                 form.add_error("file", error)
             else:
                 return redirect("import_detail", pk=account_import.pk)
         status = 400
-    return render(request, "portal/imports.html", {"form": form, "imports": imports.imports_list()}, status=status)
+    kinds = [(value, label, imports.kind_of(value).intro) for value, label in AccountImport.Kind.choices]
+    context = {"form": form, "imports": imports.imports_list(), "kinds": kinds}
+    return render(request, "portal/imports.html", context, status=status)
 
 
 @admin_required
@@ -141,6 +180,7 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         preview = [(row + [""] * width)[:width] for row in rows]
     context = {
         "import": account_import,
+        "kind": imports.kind_of(account_import.kind),
         "form": form,
         "editable": editable,
         "running": running,

@@ -746,7 +746,12 @@ def no_account(values: dict[str, Any]) -> tuple[str, str]:
     column = next((name for name in ACCOUNT_KEYS if name in values), "")
     if not column:
         return "", _("The row names no account (external ID, domain or name).")
-    return column, _("No account has this %(field)s.") % {"field": str(ACCOUNT_FIELDS[column]).lower()}
+    messages = {
+        "account_external_id": _("No account has this external ID."),
+        "account_domain": _("No account has this domain."),
+        "account_name": _("No account has this name."),
+    }
+    return column, messages[column]
 
 
 def plan_rows(

@@ -100,7 +100,7 @@ def _webhook_url_rule(case: schemathesis.Case, response: Response) -> bool:
 
 # What an import of accounts checks in the file and against it, which OpenAPI cannot state: a file
 # that reads as CSV with a header and rows, and a mapping with one field for each of its columns.
-IMPORT_RULES = {"/api/v1/imports/accounts/": {"file"}, "/api/v1/imports/accounts/{id}/check/": {"mapping"}}
+IMPORT_RULES = {"/api/v1/imports/": {"file"}, "/api/v1/imports/{id}/check/": {"mapping"}}
 
 
 def _import_rule(case: schemathesis.Case, response: Response) -> bool:

@@ -39,12 +39,12 @@ urlpatterns = [
         webhooks.DeliveryRedeliverView.as_view(),
         name="api_webhook_deliveries_redeliver",
     ),
-    path("imports/accounts/", imports.ImportListView.as_view(), name="api_import_list"),
-    path("imports/accounts/<int:pk>/", imports.ImportDetailView.as_view(), name="api_import_detail"),
-    path("imports/accounts/<int:pk>/check/", imports.ImportCheckView.as_view(), name="api_import_check"),
-    path("imports/accounts/<int:pk>/errors/", imports.ImportErrorsView.as_view(), name="api_import_errors"),
-    path("imports/accounts/<int:pk>/run/", imports.ImportRunView.as_view(), name="api_import_run"),
-    path("imports/accounts/<int:pk>/rollback/", imports.ImportRollbackView.as_view(), name="api_import_rollback"),
+    path("imports/", imports.ImportListView.as_view(), name="api_import_list"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="api_import_detail"),
+    path("imports/<int:pk>/check/", imports.ImportCheckView.as_view(), name="api_import_check"),
+    path("imports/<int:pk>/errors/", imports.ImportErrorsView.as_view(), name="api_import_errors"),
+    path("imports/<int:pk>/run/", imports.ImportRunView.as_view(), name="api_import_run"),
+    path("imports/<int:pk>/rollback/", imports.ImportRollbackView.as_view(), name="api_import_rollback"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
     # Replaced, not added to: next to a nonce, browsers ignore 'unsafe-inline'.

@@ -24,7 +24,7 @@ from tests.queries import assert_same_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/api/v1/imports/accounts/"
+LIST = "/api/v1/imports/"
 EXCEL_MAPPING = [
     "external_id", "name", "domain", "segment", "plan", "contract_start", "investment_amount", "csm",
 ]  # fmt: skip
