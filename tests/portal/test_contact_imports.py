@@ -111,7 +111,7 @@ def test_run_invites_without_e_mail_changes_roles_and_runs_once(accounts: World)
 
 
 def test_invitations_are_e_mailed_when_asked(accounts: World, mailoutbox) -> None:
-    run(upload(accounts, "Account ID,Email\r\nSF-A,asked@alpha.example\r\n".encode(), send=True))
+    run(upload(accounts, b"Account ID,Email\r\nSF-A,asked@alpha.example\r\n", send=True))
     assert [message.to for message in mailoutbox] == [["asked@alpha.example"]]
 
 
