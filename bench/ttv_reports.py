@@ -323,9 +323,9 @@ class Bench:
                            r_churn < 0.0525 AND start < %(now)s::timestamptz - interval '30 days' AS churn
                     FROM t
                 )
-                INSERT INTO portal_account (name, slug, plan, contract_start, investment_amount, status, churned_at,
-                                            created_at, csm_id, segment_id, external_id, domain)
-                SELECT 'TTV Bench ' || lpad(rn::text, 7, '0'), %(prefix)s || lpad(rn::text, 7, '0'),
+                INSERT INTO portal_account (name, slug, external_id, domain, plan, contract_start, investment_amount,
+                                            status, churned_at, created_at, csm_id, segment_id)
+                SELECT 'TTV Bench ' || lpad(rn::text, 7, '0'), %(prefix)s || lpad(rn::text, 7, '0'), '', '',
                        (%(plans)s::text[])[seg], start, round((%(inv)s::numeric[])[seg] * (0.5 + r_inv)),
                        CASE WHEN churn THEN 'churned'
                             WHEN start < %(now)s::timestamptz - interval '90 days' THEN 'active'
@@ -334,7 +334,7 @@ class Bench:
                        start,
                        CASE WHEN rn <= %(subset)s THEN (%(csms)s::bigint[])[1]
                             ELSE (%(csms)s::bigint[])[2 + rn %% (%(k)s - 1)] END,
-                       (%(segs)s::bigint[])[seg], '', ''
+                       (%(segs)s::bigint[])[seg]
                 FROM u
                 ORDER BY rn
                 """,
