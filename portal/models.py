@@ -242,7 +242,17 @@ class Account(models.Model):
                 violation_error_message=_("Another account has this external ID."),
             ),
         ]
-        indexes = [models.Index(fields=["csm", "status"]), models.Index(fields=["contract_start"])]
+        indexes = [
+            models.Index(fields=["csm", "status"]),
+            models.Index(fields=["contract_start"]),
+            # The account lists (page and API) in their order, whole or by each filter they offer: a page
+            # reads its rows from the index and stops (the text search: a trigram index, PostgreSQL only,
+            # in the migration).
+            models.Index(fields=["name", "id"], name="account_name"),
+            models.Index(fields=["csm", "name", "id"], name="account_csm_name"),
+            models.Index(fields=["segment", "name", "id"], name="account_segment_name"),
+            models.Index(fields=["status", "name", "id"], name="account_status_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

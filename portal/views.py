@@ -9,7 +9,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -27,6 +27,7 @@ from portal.api.exceptions import CsrfFailed, PayloadTooLarge, ServerError, api_
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
 from portal.models import Account, Invitation, Membership, Segment
 from portal.outages import is_outage, outage_response
+from portal.paging import ShallowPaginator
 from portal.tenancy import is_account_admin, scope_to_user
 from portal.web import query_text, safe_next_url
 
@@ -204,13 +205,15 @@ def invitation_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 def _paginate(request: HttpRequest, queryset: QuerySet[_M]) -> Page[_M]:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return ShallowPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @staff_required
 def account_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search, segment, status = (query_text(request, name) for name in ("q", "segment", "status"))
-    accounts = selectors.account_list(user=request.user, search=search, segment=segment, status=status)
+    accounts = selectors.account_list(
+        user=request.user, search=search, segment=segment, status=status, member_count=True
+    )
     page = _paginate(request, accounts)
     context = {
         "page": page,

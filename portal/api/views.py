@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from portal import selectors
 from portal.api import accounts
+from portal.api.pagination import ShallowPage
 from portal.api.parsers import JSONParser
 from portal.api.serializers import AccountQuery, AccountSerializer, MeSerializer
 from portal.models import ApiScope
@@ -18,6 +19,7 @@ class AccountListView(generics.ListAPIView):
     """The accounts the caller may see: their own (customer), assigned (CS manager) or all (admin)."""
 
     serializer_class = AccountSerializer
+    pagination_class = ShallowPage
     permission_classes = [*generics.ListAPIView.permission_classes, accounts.AccountWriters]
     scopes = {"GET": ApiScope.ACCOUNTS_READ, "POST": ApiScope.ACCOUNTS_WRITE}
     parser_classes = [JSONParser]
