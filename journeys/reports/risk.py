@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
-from django.db.models import Count, F, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -140,19 +140,35 @@ def rows_for(
     curves = curves or {}
     rows = {a.pk: PortfolioRow(account=a) for a in accounts}
     journeys: dict[int, Journey] = {}
+    account_of: dict[int, int] = {}  # every journey of the accounts, the latest or not
     for started in (
         Journey.objects.filter(account_id__in=rows).select_related("playbook").order_by("account_id", "-started_at")
     ):
         journeys.setdefault(started.account_id, started)  # the latest started
+        account_of[started.pk] = started.account_id
     by_journey = {j.pk: j for j in journeys.values()}
 
+    # The step states of each journey's own playbook version. Compared here, not joined to the
+    # journeys in SQL: the join made PostgreSQL read every journey (a scan that grows with the table)
+    # for the few hundred of a portfolio.
     states: dict[int, list[Mapping[str, Any]]] = {}
     for s in (
-        StepState.objects.filter(journey_id__in=by_journey, step__playbook_id=F("journey__playbook_id"))
+        StepState.objects.filter(
+            journey_id__in=by_journey, step__playbook_id__in={j.playbook_id for j in by_journey.values()}
+        )
         .order_by("step__position", "step__id")
-        .values("journey_id", "step_id", "status", "due_at", "step__required", step__title=localized("step__title"))
+        .values(
+            "journey_id",
+            "step_id",
+            "status",
+            "due_at",
+            "step__required",
+            "step__playbook_id",
+            step__title=localized("step__title"),
+        )
     ):
-        states.setdefault(s["journey_id"], []).append(s)
+        if s["step__playbook_id"] == by_journey[s["journey_id"]].playbook_id:
+            states.setdefault(s["journey_id"], []).append(s)
     milestones: dict[int, list[Milestone]] = {}
     for m in (
         Milestone.objects.filter(playbook_id__in={j.playbook_id for j in by_journey.values()})
@@ -172,12 +188,16 @@ def rows_for(
         .annotate(last=Max("occurred_at"))
         .values_list("journey_id", "last")
     )
-    customer_moves = dict(
-        StepEvent.objects.filter(journey__account_id__in=rows, actor__role=User.Role.CUSTOMER)
-        .values("journey__account_id")
+    # By the journeys' ids (then per account here), not joined to the journeys: the join read them all.
+    customer_moves: dict[int, dt.datetime] = {}
+    for journey_id, last in (
+        StepEvent.objects.filter(journey_id__in=account_of, actor__role=User.Role.CUSTOMER)
+        .values("journey_id")
         .annotate(last=Max("occurred_at"))
-        .values_list("journey__account_id", "last")
-    )
+        .values_list("journey_id", "last")
+    ):
+        account_id = account_of[journey_id]
+        customer_moves[account_id] = max(last, customer_moves.get(account_id, last))
     event_days = dict(
         DailyEventCount.objects.filter(account_id__in=rows, filter_key="")
         .values("account_id")
