@@ -8,6 +8,10 @@ account the filter matches.
 ``portal_account_name_trgm``, ``portal_account_slug_trgm`` (PostgreSQL): the text search, Django's
 ``icontains`` (``UPPER(col) LIKE UPPER(%s)``) on the name or the slug, found in trigram indexes
 instead of comparing every account. SQLite compares, as it did.
+
+``portal_planned_rows(query)`` (PostgreSQL): the planner's estimate of the rows a query returns
+(``EXPLAIN``, not run), for ``portal.paging`` to say "about N" in the same statement that counts a
+page, where an exact total would scan every row of the filter.
 """
 
 from django.db import migrations, models
@@ -20,15 +24,30 @@ TEXT_INDEXES = {
 }
 
 
-def create_text_indexes(apps, schema_editor):
+PLANNED_ROWS = """
+CREATE OR REPLACE FUNCTION portal_planned_rows(query text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+    RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric::bigint;
+END
+$$
+"""
+
+
+def create_postgresql_parts(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for statement in TEXT_INDEXES.values():
             schema_editor.execute(statement)
+        schema_editor.execute(PLANNED_ROWS)
 
 
-def drop_text_indexes(apps, schema_editor):
+def drop_postgresql_parts(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS portal_planned_rows(text)")
         for name in TEXT_INDEXES:
             schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
@@ -56,5 +75,5 @@ class Migration(migrations.Migration):
             model_name='account',
             index=models.Index(fields=['status', 'name', 'id'], name='account_status_name'),
         ),
-        migrations.RunPython(create_text_indexes, drop_text_indexes, elidable=False),
+        migrations.RunPython(create_postgresql_parts, drop_postgresql_parts, elidable=False),
     ]
