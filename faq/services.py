@@ -25,7 +25,7 @@ from faq.models import (
     Synonym,
     Tag,
 )
-from faq.search import normalise_query
+from faq.search import index_holds, normalise_query
 from portal.models import Segment, User
 
 # The fields a revision keeps, in the order its "what changed" summary lists them.
@@ -275,8 +275,7 @@ def _holding_any(words: list[str]) -> QuerySet[Article]:
     found = Q(pk__in=[])
     for word in words:
         if terms := word_terms(word):
-            phrase = f" {' '.join(terms)} "
-            found |= Q(search_title__contains=phrase) | Q(search_body__contains=phrase)
+            found |= index_holds(" ".join(terms))
     return Article.objects.filter(found)
 
 
