@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "portal.models.Account.Status",
         "MembershipRoleEnum": "portal.models.Membership.Role",
         "AccountImportStatusEnum": "portal.models.AccountImport.Status",
+        "AccountImportKindEnum": "portal.models.AccountImport.Kind",
     },
 }
 
