@@ -89,7 +89,8 @@ def _rebuild(schema_editor, *, partitioned):
         for name, definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {qn(TABLE)} ADD CONSTRAINT {qn(name)} {definition}")
         if partitioned:
-            # PostgreSQL 15 allows no identity column on a partitioned table: a sequence of its own.
+            # A sequence as the default, not an identity: before PostgreSQL 17 an identity of a partitioned
+            # table does not fill an insert made into one of its partitions; a default reaches them all.
             sequence = qn(f"{TABLE}_id_seq")
             cursor.execute(f"CREATE SEQUENCE {sequence} OWNED BY {qn(TABLE)}.id")
             cursor.execute(f"ALTER TABLE {qn(TABLE)} ALTER COLUMN id SET DEFAULT nextval('{TABLE}_id_seq')")
