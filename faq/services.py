@@ -178,9 +178,9 @@ def visitor_key(*, user: User | AnonymousUser | None, session_key: str | None) -
 
 
 def anonymous_visitor_key(*, address: str | None, user_agent: str, day: dt.date | None = None) -> str:
-    """An anonymous reader, told apart without a session or a cookie: a keyed digest of their address,
-    browser and the (UTC) day. Reading writes nothing but the view, and a page that sets no cookie can
-    be cached; the address is not stored. The digest changes every day, so an anonymous reader is one
+    """An anonymous reader, told apart without a session: a keyed digest of their address, browser and
+    the (UTC) day, so reading writes no session row (one per request for a client that keeps no
+    cookies) and the address is not stored. The digest changes every day: an anonymous reader is one
     reader a day and is not followed from day to day; people behind one address with the same browser
     count as one."""
     day = day or timezone.now().astimezone(dt.UTC).date()

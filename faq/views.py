@@ -111,8 +111,9 @@ def _article_context(request: HttpRequest, item, **extra: object) -> dict:
 
 
 def _visitor(request: HttpRequest) -> str | None:
-    """Who read, for the view counts. Never a new session: an anonymous reader is known by
-    address and browser, so reading a public article writes no session and sets no cookie."""
+    """Who read, for the view counts. Never a new session: an anonymous reader is known by address
+    and browser, so reading a public article writes no session row and sets no session cookie. The
+    address is the one the sign-in lockout reads: behind PROXY_COUNT proxies, the first one's view."""
     if request.user.is_authenticated:
         return visitor_key(user=request.user, session_key=None)
     return anonymous_visitor_key(address=lockout_client_ip(request), user_agent=request.headers.get("User-Agent", ""))
