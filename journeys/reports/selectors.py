@@ -253,7 +253,8 @@ def _time_on_steps(states: QuerySet[StepState], *, now: datetime) -> tuple[int, 
     moment = connection.ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":
         greatest, pack = "GREATEST", "STRING_AGG"
-        elapsed = "CAST(EXTRACT(EPOCH FROM ({end}) - ({start})) * 1000000 AS BIGINT)"
+        # Whole microseconds, exact for any wait under 270 years; EXTRACT's numeric would cost a third more.
+        elapsed = "CAST(ROUND(DATE_PART('epoch', ({end}) - ({start})) * 1000000) AS BIGINT)"
     else:  # SQLite: Django's function gives whole microseconds; MAX of two values is the greater
         greatest, pack = "MAX", "GROUP_CONCAT"
         elapsed = "django_timestamp_diff({end}, {start})"
@@ -264,14 +265,18 @@ def _time_on_steps(states: QuerySet[StepState], *, now: datetime) -> tuple[int, 
         start=f"{greatest}(bn_started, COALESCE(last_done, bn_started))",
     )
     # Only our own SQL is formatted in (Django's compiled query of the states); values go as parameters.
+    # A step not reached has no time (us NULL), which every aggregate leaves out: no WHERE, so that the
+    # planner, which cannot guess how many steps were reached, still adds up in a hash by step.
     sql = f"""
-        SELECT bn_key, COUNT(*), COUNT(done_at), SUM(CASE WHEN done_at IS NULL AND bn_due < %s THEN 1 ELSE 0 END),
+        SELECT bn_key, COUNT(us), COUNT(CASE WHEN us IS NOT NULL THEN done_at END),
+               SUM(CASE WHEN us IS NOT NULL AND done_at IS NULL AND bn_due < %s THEN 1 ELSE 0 END),
                SUM(CASE WHEN earlier = 0 THEN 1 ELSE 0 END), SUM(us), MAX(us),
                {pack}(CAST(CASE WHEN done_at IS NULL THEN -1 - us ELSE us END AS TEXT), ',')
         FROM (
-            SELECT bn_key, bn_due, done_at, earlier, CASE WHEN elapsed < 0 THEN 0 ELSE elapsed END AS us
+            SELECT bn_key, bn_due, done_at, earlier,
+                   CASE WHEN open_before > 0 THEN NULL WHEN elapsed < 0 THEN 0 ELSE elapsed END AS us
             FROM (
-                SELECT bn_key, bn_due, done_at, earlier, {spent} AS elapsed
+                SELECT bn_key, bn_due, done_at, earlier, open_before, {spent} AS elapsed
                 FROM (
                     SELECT bn_key, bn_due, bn_started, bn_churned, done_at,
                            COUNT(*) OVER earlier_steps AS earlier,
@@ -286,7 +291,6 @@ def _time_on_steps(states: QuerySet[StepState], *, now: datetime) -> tuple[int, 
                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
                     )
                 ) w
-                WHERE open_before = 0
             ) e
         ) d
         GROUP BY bn_key
@@ -298,9 +302,10 @@ def _time_on_steps(states: QuerySet[StepState], *, now: datetime) -> tuple[int, 
     times = {}
     for key, reached, done, stalled, firsts, spent_us, longest_us, packed in rows:
         journeys += firsts
+        # A step no journey reached adds up to nothing (NULL).
         times[key] = _StepTimes(
-            reached=reached, done=done, stalled=stalled, spent_us=int(spent_us), longest_us=int(longest_us),
-            packed=packed,
+            reached=reached, done=done, stalled=stalled, spent_us=int(spent_us or 0), longest_us=int(longest_us or 0),
+            packed=packed or "",
         )  # fmt: skip
     return journeys, times
 
