@@ -188,9 +188,9 @@ def test_the_database_adds_up_the_times_as_the_journeys_ran() -> None:
     rng = random.Random(7)
     segment = SegmentFactory()
     playbook = PlaybookFactory(key="flow", status=Playbook.Status.PUBLISHED)
-    # Two steps share a position: the one created first comes first.
+    # Created out of order; two steps share a position: the one created first (c) comes first.
     closing = {"a": 0.9, "b": 0.85, "c": 0.85, "d": 0.8, "e": 0.2}  # few close the last: its median lies beyond
-    for key, position in (("a", 0), ("b", 1), ("c", 1), ("d", 2), ("e", 3)):
+    for key, position in (("d", 2), ("c", 1), ("a", 0), ("e", 3), ("b", 1)):
         StepFactory(playbook=playbook, key=key, position=position, due_offset_days=rng.choice([1, 5, 30]))
     for n in range(60):
         started = START + timedelta(seconds=rng.uniform(-5, 5) * 86400, microseconds=rng.randrange(10**6))
