@@ -31,7 +31,8 @@ DEBUG off, like production.
 Then (alone with --only-sql-reports) the reports that the database adds up, with the steps and
 step states bench/portfolio.py adds (eight per journey):
 - /reports/bottlenecks/ for the playbook with the most journeys: the page's server time against
-  its SQL alone (every statement the page ran, execute + fetchall; target <= 1.5x), with the
+  its SQL alone (every statement the page ran, executed and its rows received but not converted
+  to Python; in turns with the page, so both see the same load; target <= 1.5x), with the
   heaviest statement's EXPLAIN ANALYZE time and any sort that spilled to disk;
 - GET /api/v1/reports/ttv/rows/?kind=first_value: the first page (target <= 100 ms) and the next one.
 """
@@ -619,11 +620,11 @@ class Bench:
         statements = [(q["sql"], float(q["time"])) for q in Sample(page, 1).queries]
 
         def sql_alone() -> None:
-            # Every statement the page ran, one after the other, execute + fetchall.
+            # Every statement the page ran, one after the other: executed, its rows received by the
+            # client, not converted to Python (what turning them into objects costs is the page's).
             with connection.cursor() as cursor:
                 for sql, _seconds in statements:
                     cursor.execute(sql)
-                    cursor.fetchall()
 
         # In turns, so that both see the same load on a shared machine.
         sample, alone = Sample(page, 1), Sample(sql_alone, 1)
@@ -642,7 +643,7 @@ class Bench:
             f"(of {repeat}), {len(statements)} queries"
         )
         print(
-            f"its SQL alone (the page's {len(statements)} statements, execute + fetchall): p50 {alone.p50:.0f} ms, "
+            f"its SQL alone (the page's {len(statements)} statements, rows received): p50 {alone.p50:.0f} ms, "
             f"min {alone.min:.0f} ms; page / SQL {sample.p50 / alone.p50:.2f}x (target <= 1.5x); "
             f"per turn {statistics.median(ratios):.2f}x median, {ratios[0]:.2f}x-{ratios[-1]:.2f}x"
         )
