@@ -104,8 +104,9 @@ def add_steps() -> None:
             cursor.execute(
                 """
                 INSERT INTO journeys_stepevent (step_state_id, journey_id, from_status, to_status, reason, note,
-                                                actor_id, source, occurred_at, recorded_at)
-                SELECT st.id, st.journey_id, 'todo', 'done', '', '', NULL, 'rule', st.completed_at, st.completed_at
+                                                change, change_params, actor_id, source, occurred_at, recorded_at)
+                SELECT st.id, st.journey_id, 'todo', 'done', '', '', '', '{}', NULL, 'rule', st.completed_at,
+                       st.completed_at
                 FROM journeys_stepstate st JOIN journeys_journey j ON j.id = st.journey_id
                 WHERE st.status = 'done' AND j.playbook_key LIKE %s
                 """,
