@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journeys", "0017_api_keys_are_portal_tokens"),
+        ("journeys", "0021_event_partitions_schedule"),
         ("portal", "0018_import_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
