@@ -24,6 +24,13 @@ measured once, after a warm-up, in two ways, and p50 / p95 / p99 printed for eac
   rendered list).
 
 Then the slowest texts, and EXPLAIN ANALYZE of the slowest one's search query.
+
+How the search finds the articles (``faq.search``): each word of the text is looked up in the GIN
+index of the articles' words (``faq_article_words(search_title, search_body) @> ARRAY[word]``,
+migration ``faq.0007_article_search_words``), which reads no text; the trigram indexes it replaced
+left ``LIKE '% word %'`` thousands of long texts to compare for an everyday word. What the plan
+shows for the slowest texts now is the ranking, which compares each word with the texts of every
+article found (thousands, for a text whose words are everyday ones).
 """
 
 from __future__ import annotations

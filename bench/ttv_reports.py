@@ -27,6 +27,14 @@ manager assigned the first 1,000 accounts; and ttv_report(accounts=...)), and th
 server time of /reports/ and /reports/cohorts/ (on the fly, and from the
 snapshots Celery keeps) and of the other report pages (on the fly). Runs with
 DEBUG off, like production.
+
+Then (alone with --only-sql-reports) the reports that the database adds up, with the steps and
+step states bench/portfolio.py adds (eight per journey):
+- /reports/bottlenecks/ for the playbook with the most journeys: the page's server time against
+  its SQL alone (every statement the page ran, executed and its rows received but not converted
+  to Python; in turns with the page, so both see the same load; target <= 1.5x), with the
+  heaviest statement's EXPLAIN ANALYZE time and any sort that spilled to disk;
+- GET /api/v1/reports/ttv/rows/?kind=first_value: the first page (target <= 100 ms) and the next one.
 """
 
 from __future__ import annotations
@@ -149,6 +157,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="reuse the generated data when its counts match")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the report queries")
+    parser.add_argument(
+        "--only-sql-reports", action="store_true", help="measure only the bottlenecks page and the rows API"
+    )
     args = parser.parse_args()
     if args.accounts < 1 or args.months < 1 or args.repeat < 1:
         sys.exit("--accounts, --months and --repeat must be at least 1.")
@@ -157,7 +168,9 @@ def main() -> None:
     setup_django(url, static=True)
     bench = Bench(args)
     bench.prepare()
-    bench.measure()
+    if not args.only_sql_reports:
+        bench.measure()
+    bench.measure_sql_reports()
 
 
 class Bench:
@@ -572,6 +585,97 @@ class Bench:
             f"the snapshots' payload is {text_size / 1e6:.2f} MB of JSON ({stored / 1e6:.2f} MB stored)"
         )
         ReportSnapshot.objects.filter(key__in=kept_keys).delete()
+
+    def measure_sql_reports(self) -> None:
+        """The bottlenecks page against its own SQL, and the first pages of the rows API."""
+        import portfolio  # beside this script: it adds the steps and step states the bottlenecks need
+        from django.db import connection
+        from django.db.models import Count
+        from django.test import Client
+
+        from journeys.onboarding.models import Journey
+
+        portfolio.add_steps()
+        repeat = self.args.repeat
+        client = Client()
+        client.force_login(self.admin)
+        playbook = (
+            Journey.objects.filter(playbook_key__startswith=PREFIX)
+            .values("playbook_key")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("playbook_key", "n")
+            .first()
+        )
+        assert playbook is not None
+        key, journeys = playbook
+        path = f"/reports/bottlenecks/?playbook={key}"
+
+        def page() -> object:
+            response = client.get(path, secure=True)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+
+        page()  # warm
+        statements = [(q["sql"], float(q["time"])) for q in Sample(page, 1).queries]
+
+        def sql_alone() -> None:
+            # Every statement the page ran, one after the other: executed, its rows received by the
+            # client, not converted to Python (what turning them into objects costs is the page's).
+            with connection.cursor() as cursor:
+                for sql, _seconds in statements:
+                    cursor.execute(sql)
+
+        # In turns, so that both see the same load on a shared machine.
+        sample, alone = Sample(page, 1), Sample(sql_alone, 1)
+        for _ in range(repeat - 1):
+            sample._call(page)
+            alone._call(sql_alone)
+        ratios = sorted(a / b for a, b in zip(sample.times, alone.times, strict=True))
+        heaviest, heaviest_time = max(statements, key=lambda item: item[1])
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + heaviest)
+            plan = [row[0] for row in cursor.fetchall()]
+        executed = next((line for line in plan if line.startswith("Execution Time")), "?")
+        spills = [line.strip() for line in plan if "Disk" in line or "external" in line]
+        print(
+            f"\nbottlenecks page {path} ({journeys:,} journeys): p50 {sample.p50:.0f} ms, min {sample.min:.0f} ms "
+            f"(of {repeat}), {len(statements)} queries"
+        )
+        print(
+            f"its SQL alone (the page's {len(statements)} statements, rows received): p50 {alone.p50:.0f} ms, "
+            f"min {alone.min:.0f} ms; page / SQL {sample.p50 / alone.p50:.2f}x (target <= 1.5x); "
+            f"per turn {statistics.median(ratios):.2f}x median, {ratios[0]:.2f}x-{ratios[-1]:.2f}x"
+        )
+        print(
+            f"its heaviest statement: {heaviest_time * 1000:.0f} ms in the page; EXPLAIN ANALYZE {executed}; "
+            f"spills to disk: {'; '.join(spills) or 'none'}"
+        )
+        if self.args.explain:
+            print("\n".join(plan))
+
+        # The rows API: its first page, the next one by its link, and the query count for few accounts.
+        rows_path = "/api/v1/reports/ttv/rows/?kind=first_value"
+
+        def first_page() -> object:
+            response = client.get(rows_path, secure=True)
+            assert response.status_code == 200, (rows_path, response.status_code)
+            return response
+
+        first = Sample(first_page, repeat)
+        body = first.result.json()
+        following = body["next"].replace("http://testserver", "").replace("https://testserver", "")
+        second = Sample(lambda: client.get(following, secure=True), repeat)
+        print(
+            f"\nrows API {rows_path}: first page of {len(body['results'])} p50 {first.p50:.1f} ms, "
+            f"min {first.min:.1f} ms (target <= 100 ms), {len(first.queries)} queries; "
+            f"the next page p50 {second.p50:.1f} ms"
+        )
+        if self.args.explain:
+            rows_sql = max(first.queries, key=lambda query: float(query["time"]))["sql"]
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + rows_sql)
+                print("\n".join(row[0] for row in cursor.fetchall()))
 
     def raw_sql(self, kind: str, group_by: str) -> tuple[str, list]:
         from django.conf import settings

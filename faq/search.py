@@ -7,8 +7,12 @@ when its index (``search_title``, ``search_body``) holds the query's words as wh
 ``Query.required``); weak words (方法, 手順) and a query's other words only rank. So a query says
 "nothing found" rather than list articles that share one word of it.
 
-On PostgreSQL, GIN trigram indexes on the two columns serve the ``LIKE`` (migration
-``faq.0004_article_search_columns``); SQLite, for development and tests, reads the table.
+On PostgreSQL, the words are looked up in a GIN index of the array of the index's words
+(``faq_article_words(search_title, search_body) @> ARRAY['認証']``, migration
+``faq.0007_article_search_words``), which finds the same articles without reading their texts: the
+trigram indexes it replaced only narrowed the ``LIKE`` down, and for an everyday word left it
+thousands of long texts to compare. Only the ranking reads the texts, of the articles found. SQLite,
+for development and tests, compares the texts (``LIKE``).
 
 Ranking, the same SQL on both databases: for every word, 3 points when the title holds it and 1
 when the article does at all (weak words: 1 for the title), times the word's rarity among the
@@ -27,6 +31,9 @@ from functools import lru_cache, reduce
 from operator import add, and_
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -34,10 +41,12 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     Q,
     QuerySet,
     Sum,
+    TextField,
     Value,
     When,
     Window,
@@ -58,6 +67,7 @@ __all__ = [
     "annotate_highlights",
     "highlight",
     "highlight_terms",
+    "index_holds",
     "normalise_query",
     "plain_text",
     "search_articles",
@@ -103,12 +113,45 @@ def highlight_terms(query: str | None) -> list[str]:
 # --- The search ------------------------------------------------------------------------------------
 
 
+_WORDS: ArrayField[list[str], list[str]] = ArrayField(TextField())
+
+
+class IndexWords(Func):
+    """PostgreSQL: an article's index as the array of its words, ``faq_article_words(search_title,
+    search_body)`` (the words of both columns split on spaces, a ``|`` between groups and empty
+    strings beside them), the expression of the GIN index of migration
+    ``faq.0007_article_search_words``: change both together, or PostgreSQL no longer uses the index."""
+
+    function = "faq_article_words"
+    output_field = _WORDS
+
+    def __init__(self) -> None:
+        super().__init__(F("search_title"), F("search_body"))
+
+
 def _has(term: str, field: str) -> Q:
     return Q(**{f"{field}__contains": f" {term} "})
 
 
-def _found(term: str) -> Q:
+def _like(term: str) -> Q:
     return _has(term, "search_title") | _has(term, "search_body")
+
+
+def index_holds(*terms: str) -> Q:
+    """Articles whose index holds every one of ``terms`` as whole words (a term of several words,
+    as those words next to each other), as ``LIKE '% term %'`` on either column finds them.
+
+    PostgreSQL looks the words up in the GIN index of their array (``IndexWords``), all at once and
+    without reading the texts: a word is in either column exactly when it is in the array. Only a
+    term of several words (a synonym's, or a query of stop words only) is then also compared as
+    text, for its words' order. SQLite, for development and tests, compares the texts."""
+    if connections[Article.objects.db].vendor != "postgresql":
+        return reduce(and_, [_like(term) for term in terms])
+    words = list(dict.fromkeys(word for term in terms for word in term.split(" ") if word))
+    runs = [_like(term) for term in terms if " " in term]
+    if not words:
+        return reduce(and_, runs)
+    return reduce(and_, runs, Q(DataContains(IndexWords(), Value(words, output_field=_WORDS))))
 
 
 def _holds(term: str, field: str) -> Expression:
@@ -157,11 +200,12 @@ def _score(query: Query, *, rarity: bool) -> Expression:
 
 def _holding(terms: list[str], *, at_least: int) -> RawSQL:
     """The ids of the articles that hold at least ``at_least`` of ``terms``: each word looked up on
-    its own (its index scans, then one comparison per column for each article they return), and the
-    words found counted per article. Counting them in the ranking query instead compares every word
-    with every article that holds any one of them: on 10,000 articles, a question of five words
-    (「CSVインポートで一部の行がエラーに」) made 100,000 comparisons of long texts for 300 hits."""
-    branches = [Article.objects.filter(_found(term)).order_by().values(hit=F("pk")) for term in terms]
+    its own (on PostgreSQL, one scan of the words' index; on SQLite, a comparison per column and
+    article), and the words found counted per article. Counting them in the ranking query instead
+    compares every word with every article that holds any one of them: on 10,000 articles, a
+    question of five words (「CSVインポートで一部の行がエラーに」) made 100,000 comparisons of long
+    texts for 300 hits."""
+    branches = [Article.objects.filter(index_holds(term)).order_by().values(hit=F("pk")) for term in terms]
     sql, params = branches[0].union(*branches[1:], all=True).query.sql_with_params()
     counted = f"SELECT hit FROM ({sql}) holding GROUP BY hit HAVING COUNT(*) >= %s"  # noqa: S608 (Django's SQL, parameters apart)
     return RawSQL(counted, (*params, at_least))  # noqa: S611
@@ -177,7 +221,7 @@ def search_articles(query: str, *, user: User | AnonymousUser, language: str) ->
     articles = in_language(visible_articles(user), language=language)
     every = analysed.required >= len(strong)  # every article found holds every strong word
     if every:
-        articles = articles.filter(reduce(and_, [_found(term) for term in strong]))
+        articles = articles.filter(index_holds(*strong))
     else:
         articles = articles.filter(pk__in=_holding(strong, at_least=analysed.required))
     return (

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from faq.analysis import synonym_words, word_terms
@@ -25,7 +26,7 @@ from faq.models import (
     Synonym,
     Tag,
 )
-from faq.search import normalise_query
+from faq.search import index_holds, normalise_query
 from portal.models import Segment, User
 
 # The fields a revision keeps, in the order its "what changed" summary lists them.
@@ -176,6 +177,17 @@ def visitor_key(*, user: User | AnonymousUser | None, session_key: str | None) -
     return f"s:{session_key}" if session_key else None
 
 
+def anonymous_visitor_key(*, address: str | None, user_agent: str, day: dt.date | None = None) -> str:
+    """An anonymous reader, told apart without a session: a keyed digest of their address, browser and
+    the (UTC) day, so reading writes no session row (one per request for a client that keeps no
+    cookies) and the address is not stored. The digest changes every day: an anonymous reader is one
+    reader a day and is not followed from day to day; people behind one address with the same browser
+    count as one."""
+    day = day or timezone.now().astimezone(dt.UTC).date()
+    digest = salted_hmac("faq.anonymous_visitor", f"{day.isoformat()}|{address or ''}|{user_agent}", algorithm="sha256")
+    return f"a:{digest.hexdigest()[:32]}"
+
+
 def view_record(*, article: Article, visitor: str, day: dt.date | None = None) -> bool:
     """Count one view per visitor, article and UTC day. True when this was the first one today."""
     day = day or timezone.now().astimezone(dt.UTC).date()
@@ -275,8 +287,7 @@ def _holding_any(words: list[str]) -> QuerySet[Article]:
     found = Q(pk__in=[])
     for word in words:
         if terms := word_terms(word):
-            phrase = f" {' '.join(terms)} "
-            found |= Q(search_title__contains=phrase) | Q(search_body__contains=phrase)
+            found |= index_holds(" ".join(terms))
     return Article.objects.filter(found)
 
 

@@ -18,8 +18,16 @@ from faq.markdown import render_article
 from faq.models import SearchLog
 from faq.qr import article_qr_svg
 from faq.search import search_results
-from faq.services import VoteLimitReached, search_log_record, view_record, visitor_key, vote_record
+from faq.services import (
+    VoteLimitReached,
+    anonymous_visitor_key,
+    search_log_record,
+    view_record,
+    visitor_key,
+    vote_record,
+)
 from portal.access import HtmxHttpRequest
+from portal.lockout import lockout_client_ip
 
 SEARCH_RESULTS = 50
 
@@ -102,10 +110,19 @@ def _article_context(request: HttpRequest, item, **extra: object) -> dict:
     }
 
 
+def _visitor(request: HttpRequest) -> str | None:
+    """Who read, for the view counts. Never a new session: an anonymous reader is known by address
+    and browser, so reading a public article writes no session row and sets no session cookie. The
+    address is the one the sign-in lockout reads: behind PROXY_COUNT proxies, the first one's view."""
+    if request.user.is_authenticated:
+        return visitor_key(user=request.user, session_key=None)
+    return anonymous_visitor_key(address=lockout_client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+
+
 def article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
     item = selectors.article_for_reading(user=request.user, language=language, slug=slug)
     if item.is_published:
-        visitor = visitor_key(user=request.user, session_key=_session_key(request, create=True))
+        visitor = _visitor(request)
         if visitor is not None:
             view_record(article=item, visitor=visitor)
     return render(request, "faq/article.html", _article_context(request, item))

@@ -2,7 +2,7 @@
 (``journeys.<concept>.models``), and code imports it from there, never from here."""
 
 from journeys.automation.models import AccountRisk, AutomationSettings, EmailRecord, FailedTask, Notification, Nudge
-from journeys.events.models import DailyEventCount, EventCriterion, UsageEvent
+from journeys.events.models import DailyEventCount, EventCriterion, UsageEvent, UsageEventKey
 from journeys.onboarding.models import (
     Achievement,
     AchievementChange,
@@ -44,6 +44,7 @@ __all__ = [
     "StepState",
     "SuccessGoal",
     "UsageEvent",
+    "UsageEventKey",
     "ValueRecord",
     "ValueRecordChange",
 ]

@@ -18,6 +18,7 @@ from portal import outbox
 EVALUATE_ACCOUNTS = "journeys.tasks.journeys_evaluate_accounts"
 BACKFILL_COUNTS = "journeys.tasks.journeys_backfill_counts"
 PRUNE_EVENTS = "journeys.tasks.journeys_prune_events"
+EVENT_PARTITIONS = "journeys.tasks.journeys_event_partitions"
 REFRESH_REPORTS = "journeys.tasks.journeys_refresh_reports"
 EVALUATE_RISK = "journeys.tasks.journeys_evaluate_risk"
 NUDGES_SCAN = "journeys.tasks.nudges_scan"

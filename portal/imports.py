@@ -1062,10 +1062,16 @@ def import_request_rollback(*, account_import: AccountImport) -> None:
 
 def run_rollback(*, import_id: int) -> RollbackResult | None:
     """The worker's rollback of an import waiting for it; None when there is none (a second delivery)."""
-    account_import = AccountImport.objects.filter(pk=import_id, status=AccountImport.Status.ROLLING_BACK).first()
+    account_import = (
+        AccountImport.objects.select_related("created_by")
+        .filter(pk=import_id, status=AccountImport.Status.ROLLING_BACK)
+        .first()
+    )
     if account_import is None:
         return None
-    return _roll_back(account_import)
+    # What it writes (a reason in a history) is in the language of the person who imports.
+    with translation.override(account_import.created_by.language if account_import.created_by else None):
+        return _roll_back(account_import)
 
 
 def _roll_back(account_import: AccountImport, *, now: datetime | None = None) -> RollbackResult:

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     # An API POST sent again with its Idempotency-Key gets the first answer back.
     "portal.api.idempotency.IdempotencyMiddleware",
     "portal.middleware.UserPreferencesMiddleware",
+    # Reports and CSV downloads read from the replica, when there is one (after the user is loaded).
+    "portal.db_router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -118,6 +120,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Optional: a PostgreSQL streaming replica of DATABASE_URL. Reports and CSV exports read from it
+# (portal/db_router.py); every other read, and every write, stays on the primary. In tests it is a
+# mirror of the test database.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_READ_REPLICA = "replica" if "replica" in DATABASES else None
+DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
+# The views whose GETs read from the replica (by module; CSV downloads, ?format=csv, do too).
+REPLICA_READ_VIEWS = ("journeys.reports.views", "journeys.reports.api", "support.report_views")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------
@@ -326,6 +340,7 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "portal.models.Account.Status",
         "MembershipRoleEnum": "portal.models.Membership.Role",
         "AccountImportStatusEnum": "portal.models.AccountImport.Status",
+        "AccountImportKindEnum": "portal.models.AccountImport.Kind",
     },
 }
 

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from portal.models import Account, User
+from portal.models import Account, Membership, User
 
 M = TypeVar("M", bound=Model)
 
@@ -61,10 +61,15 @@ def get_visible_account(*, user: User | AnonymousUser, slug: str) -> Account:
 
 
 def customer_account(*, user: User | AnonymousUser) -> Account | None:
-    """The account of a customer user (None for staff or a customer without one)."""
+    """The account of a customer user (None for staff or a customer without one). Their membership
+    comes with it, in the same query, and stays on ``user`` (``user.membership``)."""
     if not user.is_authenticated or not user.is_customer:
         return None
-    return Account.objects.select_related("segment", "csm").filter(memberships__user=user).first()
+    membership = Membership.objects.select_related("account__segment", "account__csm").filter(user=user).first()
+    if membership is None:
+        return None
+    user.membership = membership
+    return membership.account
 
 
 def is_account_staff(*, user: User, account: Account) -> bool:

@@ -26,5 +26,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test run, so runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 
+# The replica is a mirror of the test database, there with or without DATABASE_REPLICA_URL; reads go
+# to it only in the tests that turn DATABASE_READ_REPLICA on (tests/portal/test_db_router.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {**DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}
+DATABASE_READ_REPLICA = None
+
 # Attachments of one test run go to a folder of their own.
 STORAGES["support"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / f"test-support-{os.getpid()}")  # noqa: F405

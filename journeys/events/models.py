@@ -46,7 +46,15 @@ class EventCriterion(models.Model):
 
 
 class UsageEvent(models.Model):
-    """A raw product event, kept for the retention period. Idempotent on (key, external id)."""
+    """A raw product event, kept for the retention period. Idempotent on (key, external id) through
+    its ``UsageEventKey``.
+
+    On PostgreSQL the table is partitioned by month of ``received_at`` (``journeys/events/partitions.py``):
+    its primary key there is (id, received_at), as PostgreSQL requires of a partitioned table, while
+    Django keeps ``id`` as the primary key it knows (ids come from one sequence, so ``id`` alone stays
+    unique; a CompositePrimaryKey would bar the model from the admin and from being the target of a
+    ForeignKey). Nothing points at this table by foreign key.
+    """
 
     api_key = models.ForeignKey(ApiToken, verbose_name=_("API token"), on_delete=models.CASCADE, related_name="events")
     external_id = models.CharField(_("event id"), max_length=200)
@@ -62,7 +70,6 @@ class UsageEvent(models.Model):
     class Meta:
         verbose_name = _("usage event")
         verbose_name_plural = _("usage events")
-        constraints = [models.UniqueConstraint(fields=["api_key", "external_id"], name="usage_event_id_unique_per_key")]
         indexes = [
             models.Index(fields=["account", "name", "occurred_at"]),
             models.Index(fields=["received_at"]),
@@ -70,6 +77,28 @@ class UsageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class UsageEventKey(models.Model):
+    """The (token, event id) of every raw event kept: its unique constraint is what makes ingestion
+    idempotent, also between concurrent requests. A table of its own because a partitioned table can
+    hold a unique constraint only with the partition key in it, and (token, event id, month) would let
+    a replay in another month in. Narrow rows, pruned with the raw events, received before the same
+    moment."""
+
+    api_key = models.ForeignKey(
+        ApiToken, verbose_name=_("API token"), on_delete=models.CASCADE, related_name="event_keys"
+    )
+    external_id = models.CharField(_("event id"), max_length=200)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("usage event key")
+        verbose_name_plural = _("usage event keys")
+        constraints = [models.UniqueConstraint(fields=["api_key", "external_id"], name="usage_event_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.api_key_id}: {self.external_id}"
 
 
 class DailyEventCount(models.Model):

@@ -229,6 +229,8 @@ class Journey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "playbook_key"], name="journey_one_per_account_and_playbook")
         ]
+        # The order of the TTV rows, which the API pages by cursor.
+        indexes = [models.Index(fields=["started_at", "id"], name="journey_started_id")]
 
     def __str__(self) -> str:
         return f"{self.account} · {self.playbook}"

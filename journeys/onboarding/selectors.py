@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from journeys.onboarding.models import (
@@ -160,7 +160,7 @@ def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step], *, for_sta
 
 
 def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checklist:
-    """Steps in order with milestones placed where their target falls: six queries, whatever the size."""
+    """Steps in order with milestones placed where their target falls: five queries, whatever the size."""
     states = list(
         StepState.objects.filter(journey=journey, step__playbook_id=journey.playbook_id)
         .select_related("step", "assignee")
@@ -171,14 +171,14 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
         .prefetch_related(Prefetch("steps", queryset=Step.objects.only("id", "playbook_id")))
         .order_by("position", "id")
     )
-    achievements = {a.milestone_key: a for a in Achievement.objects.filter(journey=journey).select_related("journey")}
-    given: set[int] = set()
+    reached = Achievement.objects.filter(journey=journey).select_related("journey")
     if viewer is not None and viewer.is_authenticated:
-        given = set(
-            MilestoneFeedback.objects.filter(achievement__journey=journey, user=viewer).values_list(
-                "achievement_id", flat=True
-            )
+        # Whether the viewer rated each one, in the same query.
+        reached = reached.annotate(
+            feedback_given=Exists(MilestoneFeedback.objects.filter(achievement=OuterRef("pk"), user=viewer))
         )
+    achievements = {a.milestone_key: a for a in reached}
+    given = {a.pk for a in achievements.values() if getattr(a, "feedback_given", False)}
     segment = journey.account.segment
     steps_by_pk = {s.step.pk: s.step for s in states}
     for_staff = viewer is None or viewer.is_admin or viewer.is_csm

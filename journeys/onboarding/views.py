@@ -90,6 +90,7 @@ def checklist(request: CustomerHttpRequest) -> HttpResponse:
     journey = selectors.account_journey(account=account)
     context: dict[str, object] = {"account": account, "membership": request.user.membership, "journey": journey}
     if journey is not None:
+        journey.account = account  # with its segment and CS manager, loaded already
         context.update(checklist_context(request, journey))
         context["goals"] = list(account.success_goals.all())  # the expectations agreed at the start
     return render(request, "journeys/checklist.html", context)

@@ -7,6 +7,7 @@ Admins see every account; a CS manager sees the accounts assigned to them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
 
 from django.http.response import HttpResponseBase
@@ -25,8 +26,9 @@ from rest_framework.views import APIView
 
 from faq.selectors import step_tutorials
 from journeys.onboarding.models import Playbook
-from journeys.reports import measurement, risk, selectors
+from journeys.reports import measurement, risk, selectors, ttv_sql
 from journeys.reports.forms import PERIOD_REVERSED, PERIOD_VALIDATORS, period_reversed
+from portal.api.pagination import KeysetPage
 from portal.api.permissions import TokenScopes
 from portal.exports import csv_response
 from portal.models import ApiScope, MilestoneKind
@@ -234,13 +236,21 @@ class RowsPagination(PageNumberPagination):
     max_page_size = 1000
 
 
+class RowsPage(KeysetPage[measurement.Row]):
+    """By start, then journey: the database reads one page of rows at a time."""
+
+    page_size = 100
+    max_page_size = 1000
+
+
 class TTVRowsView(APIView):
-    """One row per journey and milestone: start, achievement (or censoring), duration. ``?format=csv`` streams all."""
+    """One row per journey and milestone: start, achievement (or censoring), duration; by start, then
+    journey, a page at a time by cursor. ``?format=csv`` streams all."""
 
     permission_classes = [TokenScopes, IsStaff]
     scopes = {"GET": ApiScope.REPORTS_READ}
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    pagination_class = RowsPagination
+    pagination_class = RowsPage
 
     @extend_schema(
         parameters=[
@@ -250,13 +260,17 @@ class TTVRowsView(APIView):
         responses={(200, "application/json"): RowSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request):
-        rows = measurement.ttv_rows(**_query(request).filters(), accounts=visible_accounts(user=request.user))
+        filters, accounts = _query(request).filters(), visible_accounts(user=request.user)
         if request.accepted_renderer.format == "csv":
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            return rows_csv_response(rows, f"kachi-ttv-rows-{stamp}.csv")
-        paginator = self.pagination_class()
-        # The stubs want a QuerySet (DRF pages any sequence); with a page size set, a page comes back.
-        page = cast("list[measurement.Row]", paginator.paginate_queryset(rows, request, view=self))  # type: ignore[arg-type]
+            return rows_csv_response(measurement.ttv_rows(**filters, accounts=accounts), f"kachi-ttv-rows-{stamp}.csv")
+
+        def fetch(after: tuple[datetime, int] | None, limit: int, backwards: bool) -> list[measurement.Row]:
+            keyset = ttv_sql.Keyset(position=after, limit=limit, backwards=backwards)
+            return measurement.ttv_rows(**filters, accounts=accounts, keyset=keyset)
+
+        paginator = RowsPage()
+        page = paginator.paginate_rows(fetch, lambda row: (row.started_at, row.journey_id), request)
         return paginator.get_paginated_response(RowSerializer(page, many=True).data)
 
 

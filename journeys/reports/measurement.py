@@ -86,6 +86,7 @@ def ttv_rows(
     now: datetime | None = None,
     accounts: QuerySet[Account] | None = None,
     open_only: bool = False,
+    keyset: ttv_sql.Keyset | None = None,
 ) -> list[Row]:
     """Every journey whose playbook version has the milestone, with its time to it: two queries.
 
@@ -101,7 +102,8 @@ def ttv_rows(
     ``start_from`` and ``start_to`` are inclusive dates in settings.TIME_ZONE, as are cohorts.
     ``open_only`` keeps the journeys that have not reached the milestone, of accounts still customers.
     ``accounts`` restricts the rows to those accounts (pass ``visible_accounts(user=...)``).
-    An account with two journeys that both have the milestone gives two rows.
+    An account with two journeys that both have the milestone gives two rows. The rows come by
+    start, then journey id; ``keyset`` asks the database for one page of them in that order.
 
     Business days (``business_days=True``): Saturdays, Sundays and Japanese public holidays
     (``holidays``' Japan calendar, substitute and citizens' holidays included; it covers 1949-2099,
@@ -119,6 +121,7 @@ def ttv_rows(
         now=now,
         accounts=accounts,
         open_only=open_only,
+        keyset=keyset,
     )
     return rows
 
@@ -155,6 +158,7 @@ def _fetch_rows(
     now: datetime | None,
     accounts: QuerySet[Account] | None,
     open_only: bool = False,
+    keyset: ttv_sql.Keyset | None = None,
 ) -> tuple[list[Row], dict[str, tuple[Any, ...]]]:
     """Rows, and per group key the order to sort groups by."""
     _validate(
@@ -171,6 +175,7 @@ def _fetch_rows(
         now=now,
         accounts=accounts,
         open_only=open_only,
+        keyset=keyset,
     )
 
     ends: list[tuple[datetime | None, datetime]] = []  # (achieved as of now, end of observation)
@@ -185,6 +190,7 @@ def _fetch_rows(
 
     rows: list[Row] = []
     order: dict[str, tuple[Any, ...]] = {}
+    groups: dict[Any, tuple[str, str, tuple[Any, ...]]] = {}  # labels are translated once a group, not a row
     for r, (achieved, end) in zip(raw, ends, strict=True):
         started = r.started_at
         calendar = max(0.0, (end - started).total_seconds() / 86400)
@@ -192,7 +198,10 @@ def _fetch_rows(
         local_start = started.astimezone(tz)
         month = f"{local_start.year:04d}-{local_start.month:02d}"
         quarter = f"{local_start.year:04d}-Q{(local_start.month - 1) // 3 + 1}"
-        key, label, sort = _group_of(group_by, r, month, quarter)
+        identity = _group_identity(group_by, r, month, quarter)
+        if identity not in groups:
+            groups[identity] = _group_of(group_by, r, month, quarter)
+        key, label, sort = groups[identity]
         order.setdefault(key, sort)
         rows.append(
             Row(
@@ -216,6 +225,23 @@ def _fetch_rows(
             )
         )
     return rows, order
+
+
+def _group_identity(group_by: str | None, r: Any, month: str, quarter: str) -> Any:
+    """What tells a raw row's group from another's, cheaply: rows alike here share key and label."""
+    if group_by == "segment":
+        return r.account__segment__slug
+    if group_by == "plan":
+        return r.account__plan
+    if group_by == "csm":
+        return r.account__csm_id
+    if group_by == "playbook_version":
+        return r.playbook__key, r.playbook__version
+    if group_by == "cohort_month":
+        return month
+    if group_by == "cohort_quarter":
+        return quarter
+    return None
 
 
 def _group_of(group_by: str | None, r: Any, month: str, quarter: str) -> tuple[str, str, tuple[Any, ...]]:

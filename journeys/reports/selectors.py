@@ -6,10 +6,11 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
+import numpy as np
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -166,11 +167,7 @@ def step_bottlenecks(
         states = states.filter(journey__started_at__gte=day_bounds(start_from)[0])
     if start_to:
         states = states.filter(journey__started_at__lt=day_bounds(start_to)[1])
-    rows = list(
-        states.order_by("journey_id", "step__position", "step_id").values_list(
-            "journey_id", "step_key", "completed_at", "due_at", "journey__started_at", "journey__account__churned_at"
-        )
-    )
+    journeys, times = _time_on_steps(states, now=now)
     version = (
         Playbook.objects.filter(key=playbook_key).exclude(status=Playbook.Status.DRAFT).order_by("-version").first()
     )
@@ -179,48 +176,26 @@ def step_bottlenecks(
         if version
         else []
     )
-    durations: dict[str, list[float]] = {}
-    closed: dict[str, list[bool]] = {}
-    stalled: dict[str, int] = {}
-    journeys = 0
-    for _journey, journey_rows in groupby(rows, key=itemgetter(0)):
-        journeys += 1
-        held = False  # an open step holds the journey: the steps after it are not reached yet
-        reached_at: datetime | None = None  # when the journey reached the step (the start for the first)
-        for _id, key, completed, due_at, started_at, churned_at in journey_rows:
-            if held:
-                continue
-            completed_at = completed if completed is not None and completed <= now else None  # as of now
-            if completed_at is None and due_at < now:  # the step that holds the journey, past due
-                stalled[key] = stalled.get(key, 0) + 1
-            reached_at = reached_at or started_at
-            end = completed_at if completed_at is not None else min(now, churned_at or now)
-            durations.setdefault(key, []).append(max((end - reached_at).total_seconds() / 86400, 0.0))
-            closed.setdefault(key, []).append(completed_at is not None)
-            if completed_at is None:
-                held = True
-            else:
-                reached_at = max(reached_at, completed_at)
-    total_spent = sum(sum(values) for values in durations.values()) or 1.0
+    total_spent = sum(t.spent_us for t in times.values()) or 1
     result = []
     for key, title, position in steps:
-        spent, left = durations.get(key, []), closed.get(key, [])
+        t = times.get(key, _NOT_REACHED)
         median = beyond = None
-        if len(spent) >= MIN_STEP_JOURNEYS:
-            median = kaplan_meier(spent, left).median_days
-            beyond = max(spent) if median is None else None
+        if t.reached >= MIN_STEP_JOURNEYS:
+            median = kaplan_meier(*t.durations()).median_days
+            beyond = _days(t.longest_us) if median is None else None
         result.append(
             StepBottleneck(
                 key=key,
                 title=title,
                 position=position,
-                reached=len(spent),
-                done=sum(left),
+                reached=t.reached,
+                done=t.done,
                 median_days=median,
                 median_beyond_days=beyond,
-                stalled=stalled.get(key, 0),
-                stalled_share=stalled.get(key, 0) / journeys if journeys else 0.0,
-                ttv_share=sum(spent) / total_spent,
+                stalled=t.stalled,
+                stalled_share=t.stalled / journeys if journeys else 0.0,
+                ttv_share=t.spent_us / total_spent,
             )
         )
     result.sort(key=_bottleneck_order)
@@ -232,6 +207,107 @@ def _bottleneck_order(b: StepBottleneck) -> tuple[Any, ...]:
     if not b.measured:
         return (1, b.position)
     return (0, -(b.days_on_it or 0.0), -b.stalled_share, b.position)
+
+
+@dataclass(frozen=True)
+class _StepTimes:
+    """What the journeys that reached one step spent on it, as the database added it up."""
+
+    reached: int = 0
+    done: int = 0
+    stalled: int = 0
+    spent_us: int = 0  # microseconds, all journeys together (time still running included)
+    longest_us: int = 0
+    packed: str = ""  # per journey, its microseconds on the step if it closed it, else -1 - them
+
+    def durations(self) -> tuple[list[float], list[bool]]:
+        """(days on the step, closed it) per journey, for ``kaplan_meier``."""
+        values = np.array(self.packed.split(","), dtype=np.int64) if self.packed else np.zeros(0, np.int64)
+        still_on_it = values < 0
+        micros = np.where(still_on_it, -1 - values, values)
+        # As timedelta.total_seconds() / 86400 gives them: both divisions are correctly rounded.
+        return (micros / 1_000_000 / 86400).tolist(), (~still_on_it).tolist()
+
+
+_NOT_REACHED = _StepTimes()
+
+
+def _days(micros: int) -> float:
+    return micros / 1_000_000 / 86400
+
+
+def _time_on_steps(states: QuerySet[StepState], *, now: datetime) -> tuple[int, dict[str, _StepTimes]]:
+    """The journeys of ``states`` and, per step key, the time they spent on it (see ``StepBottleneck``),
+    in one statement: a window over each journey's steps in order finds the ones it reached and when,
+    and the database adds up per step; only the durations the Kaplan-Meier median needs come back,
+    as whole microseconds (exact) in one text per step."""
+    base = states.order_by().values(
+        bn_journey=F("journey_id"), bn_key=F("step_key"), bn_position=F("step__position"), bn_step=F("step_id"),
+        bn_completed=F("completed_at"), bn_due=F("due_at"), bn_started=F("journey__started_at"),
+        bn_churned=F("journey__account__churned_at"),
+    )  # fmt: skip
+    try:
+        inner, inner_params = base.query.sql_with_params()
+    except EmptyResultSet:  # no accounts to count
+        return 0, {}
+    moment = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        greatest, pack = "GREATEST", "STRING_AGG"
+        # Whole microseconds, exact for any wait under 270 years; EXTRACT's numeric would cost a third more.
+        elapsed = "CAST(ROUND(DATE_PART('epoch', ({end}) - ({start})) * 1000000) AS BIGINT)"
+    else:  # SQLite: Django's function gives whole microseconds; MAX of two values is the greater
+        greatest, pack = "MAX", "GROUP_CONCAT"
+        elapsed = "django_timestamp_diff({end}, {start})"
+    # A step closes at its completion as of now; a step still open ends at now, or at churn if earlier.
+    # It was reached when every step before it had closed, at the start or the last of those closings.
+    spent = elapsed.format(
+        end="COALESCE(done_at, CASE WHEN bn_churned < %s THEN bn_churned ELSE %s END)",
+        start=f"{greatest}(bn_started, COALESCE(last_done, bn_started))",
+    )
+    # Only our own SQL is formatted in (Django's compiled query of the states); values go as parameters.
+    # A step not reached has no time (us NULL), which every aggregate leaves out: no WHERE, so that the
+    # planner, which cannot guess how many steps were reached, still adds up in a hash by step.
+    sql = f"""
+        SELECT bn_key, COUNT(us), COUNT(CASE WHEN us IS NOT NULL THEN done_at END),
+               SUM(CASE WHEN us IS NOT NULL AND done_at IS NULL AND bn_due < %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN earlier = 0 THEN 1 ELSE 0 END), SUM(us), MAX(us),
+               {pack}(CAST(CASE WHEN done_at IS NULL THEN -1 - us ELSE us END AS TEXT), ',')
+        FROM (
+            SELECT bn_key, bn_due, done_at, earlier,
+                   CASE WHEN open_before > 0 THEN NULL WHEN elapsed < 0 THEN 0 ELSE elapsed END AS us
+            FROM (
+                SELECT bn_key, bn_due, done_at, earlier, open_before, {spent} AS elapsed
+                FROM (
+                    SELECT bn_key, bn_due, bn_started, bn_churned, done_at,
+                           COUNT(*) OVER earlier_steps AS earlier,
+                           COUNT(*) OVER earlier_steps - COUNT(done_at) OVER earlier_steps AS open_before,
+                           MAX(done_at) OVER earlier_steps AS last_done
+                    FROM (
+                        SELECT s.*, CASE WHEN bn_completed <= %s THEN bn_completed END AS done_at
+                        FROM ({inner}) s
+                    ) s
+                    WINDOW earlier_steps AS (
+                        PARTITION BY bn_journey ORDER BY bn_position, bn_step
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                    )
+                ) w
+            ) e
+        ) d
+        GROUP BY bn_key
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [moment, moment, moment, moment, *inner_params])
+        rows = cursor.fetchall()
+    journeys = 0
+    times = {}
+    for key, reached, done, stalled, firsts, spent_us, longest_us, packed in rows:
+        journeys += firsts
+        # A step no journey reached adds up to nothing (NULL).
+        times[key] = _StepTimes(
+            reached=reached, done=done, stalled=stalled, spent_us=int(spent_us or 0), longest_us=int(longest_us or 0),
+            packed=packed or "",
+        )  # fmt: skip
+    return journeys, times
 
 
 def ttv_by_asking(

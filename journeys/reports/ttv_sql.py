@@ -199,6 +199,17 @@ class FullRow(NamedTuple):
     achieved_at: datetime | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Keyset:
+    """One page of the rows in their order (start, then journey id): the ``limit`` rows after the
+    journey at ``position`` (its start and id; None: from the first), or with ``backwards`` the
+    ``limit`` rows before it. The database seeks to the position by the index on (start, id)."""
+
+    position: tuple[datetime, int] | None
+    limit: int
+    backwards: bool = False
+
+
 def full_rows(
     *,
     milestones: Sequence[MeasuredMilestone],
@@ -207,9 +218,11 @@ def full_rows(
     now: datetime,
     accounts: QuerySet[Account] | None,
     open_only: bool = False,
+    keyset: Keyset | None = None,
 ) -> list[FullRow]:
     """One row per journey measured with everything an export shows, ordered by start: one statement.
-    ``open_only``: only journeys that have not reached the milestone, of accounts still customers."""
+    ``open_only``: only journeys that have not reached the milestone, of accounts still customers;
+    ``keyset``: only that page of them (still in start order)."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
     from_where, params = _from_where(
@@ -217,6 +230,17 @@ def full_rows(
         open_only=open_only,
         joins="JOIN journeys_playbook p ON p.id = j.playbook_id LEFT JOIN portal_user u ON u.id = acc.csm_id",
     )  # fmt: skip
+    order, page = "ORDER BY j.started_at, j.id", ""
+    if keyset is not None:
+        if keyset.position is not None:
+            started, pk = keyset.position
+            # A row value, so that both backends seek in the index on (started_at, id).
+            from_where += f" AND (j.started_at, j.id) {'<' if keyset.backwards else '>'} (%s, %s)"
+            params += [connection.ops.adapt_datetimefield_value(started), pk]
+        if keyset.backwards:
+            order = "ORDER BY j.started_at DESC, j.id DESC"
+        page = "LIMIT %s"
+        params.append(keyset.limit)
     # The playbook's name in the reader's language, as ``localized`` reads it.
     playbook_name = "COALESCE(NULLIF(p.name_en, ''), p.name)" if active_language() == ENGLISH else "p.name"
     sql = f"""
@@ -224,11 +248,13 @@ def full_rows(
                u.name, u.email, acc.churned_at, p.key, p.version, {playbook_name}, j.started_at, m.key, m.kind,
                {target_sql()}, a.achieved_at
         {from_where}
-        ORDER BY j.started_at, j.id
+        {order} {page}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if keyset is not None and keyset.backwards:
+        rows.reverse()
     if connection.vendor != "sqlite":
         return [FullRow(*row) for row in rows]
     # SQLite hands datetimes back naive (or as text) when not read through the ORM.

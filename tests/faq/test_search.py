@@ -9,11 +9,20 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from faq.models import Article, SearchLog
-from faq.search import highlight, normalise_query, search_articles, search_phrases, search_terms, snippet
+from faq.search import (
+    highlight,
+    index_holds,
+    normalise_query,
+    search_articles,
+    search_phrases,
+    search_terms,
+    snippet,
+)
 from faq.selectors import search_gaps
 from tests.conftest import World
 from tests.factories import ArticleFactory, CategoryFactory, CsmFactory, SearchLogFactory
@@ -78,6 +87,48 @@ def test_an_article_must_hold_enough_of_the_words_to_be_found(help_centre: dict[
     assert first("配信", "ja") is not None
     # Of three words, two are enough: 招待 and メール are in no article here, Gmail is.
     assert first("Gmail 迷惑メール 届かない", "ja") == "ja-spam-folder"
+
+
+def test_the_index_finds_whole_words_of_either_column_and_runs_in_their_order(db: None) -> None:
+    """``index_holds`` finds what ``LIKE '% word %'`` on either column finds, on PostgreSQL through
+    the words' array: whole words only, the words of a query in the title and the text together, a
+    run of words in its order within one column and one group."""
+    for slug, title, body in [
+        ("a", " 配信 予約 ", " メール | 取る 消す "),
+        ("b", "", " 予約 配信 "),
+        ("c", " 予約配信 ", ""),
+    ]:
+        Article.objects.filter(pk=ArticleFactory(slug=slug).pk).update(search_title=title, search_body=body)
+
+    def found(*terms: str) -> set[str]:
+        return set(Article.objects.filter(index_holds(*terms)).values_list("slug", flat=True))
+
+    assert found("予約") == {"a", "b"}  # not 予約配信, nor a part of it
+    assert found("予約配") == set()
+    assert found("予約", "メール") == {"a"}  # one in the title, one in the text
+    assert found("予約", "予約配信") == set()
+    assert found("配信 予約") == {"a"}
+    assert found("予約 配信") == {"b"}
+    assert found("取る 消す", "予約") == {"a"}
+    assert found("消す 取る") == set()  # the words, not in their order
+    assert found("メール 取る") == set()  # a "|" between them
+    assert found("予約 メール") == set()  # the end of the title and the start of the text
+
+
+def test_postgresql_finds_the_articles_through_the_words_index(help_centre: dict[str, Article]) -> None:
+    """The search's ``IndexWords`` is the expression of the index of migration
+    faq.0007_article_search_words: were they to differ, PostgreSQL would read every text instead."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite compares the texts")
+    with connection.cursor() as cursor:
+        # What is left when the table is not read whole: the bitmap scan of an index that serves the
+        # condition (a table this small would be read whole anyway).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = Article.objects.filter(index_holds("メール", "届く")).explain()
+    assert "Bitmap Index Scan on faq_article_search_words" in plan, plan
+    assert "~~" not in plan, plan  # no LIKE
+    assert search_articles("メールが届かない", user=AnonymousUser(), language="ja").first() is not None
 
 
 def test_customers_questions_find_their_article_first(db: None) -> None:

@@ -8,6 +8,7 @@ import re
 import pytest
 import segno
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 
 from faq.models import Article, ArticleView, ArticleVote
@@ -212,6 +213,47 @@ def test_views_are_counted_once_per_person_per_day(world: World, shelf: Shelf) -
     assert shelf.public.view_count == 2
     assert ArticleView.objects.filter(article=shelf.draft).count() == 0
     assert ArticleView.objects.filter(visitor=f"u:{world.customer_a.pk}").count() == 1
+
+
+def test_anonymous_readers_are_told_apart_by_address_and_browser_and_never_stored_as_such(shelf: Shelf) -> None:
+    url = shelf.public.get_absolute_url()
+    for _ in range(2):
+        Client(REMOTE_ADDR="192.0.2.1", HTTP_USER_AGENT="Firefox").get(url)
+    Client(REMOTE_ADDR="192.0.2.1", HTTP_USER_AGENT="Safari").get(url)
+    Client(REMOTE_ADDR="192.0.2.2", HTTP_USER_AGENT="Firefox").get(url)
+
+    visitors = list(ArticleView.objects.filter(article=shelf.public).values_list("visitor", flat=True))
+    assert len(visitors) == 3
+    assert not [visitor for visitor in visitors if "192.0.2" in visitor or "Firefox" in visitor]
+    shelf.public.refresh_from_db()
+    assert shelf.public.view_count == 3
+
+
+def test_an_anonymous_reader_gets_no_session(shelf: Shelf) -> None:
+    client = Client()
+    responses = [
+        client.get(shelf.public.get_absolute_url()),
+        client.get(shelf.public.get_absolute_url()),
+        client.get("/help/"),
+        client.get("/help/category/getting-started/"),
+        client.get("/help/search/", {"q": "one"}),
+    ]
+
+    assert [response.status_code for response in responses] == [200] * 5
+    assert not [response for response in responses if settings.SESSION_COOKIE_NAME in response.cookies]
+    assert not Session.objects.exists()
+    assert ArticleView.objects.filter(article=shelf.public).count() == 1  # still counted, once
+
+
+def test_an_anonymous_vote_still_keeps_its_session(shelf: Shelf) -> None:
+    client = Client()
+    client.get(shelf.public.get_absolute_url())
+    client.post(f"{shelf.public.get_absolute_url()}vote/", {"helpful": "yes"})
+    page = client.get(shelf.public.get_absolute_url()).content.decode()
+
+    assert Session.objects.count() == 1
+    assert 'value="yes" aria-pressed="true"' in page
+    assert ArticleView.objects.filter(article=shelf.public).count() == 1  # the same reader after voting
 
 
 def test_voting_without_script_redirects_back_and_can_change(world: World, shelf: Shelf) -> None:

@@ -4,9 +4,10 @@ Ingestion is the hot path of the public API, so it is deliberately lean: items
 are checked by hand (no serializer per item), every account slug of a batch is
 resolved in one query, new events go in with one ``INSERT … ON CONFLICT DO
 NOTHING RETURNING`` and their daily counts with one upsert, all in one
-transaction. The database's unique constraint (api_key, external_id), not a
-read before the write, is what makes a replay harmless, also between
-concurrent requests.
+transaction. The database's unique constraint on (api_key, external_id) of
+the event keys, not a read before the write, is what makes a replay harmless,
+also between concurrent requests: an event is written only if its key was
+(``journeys/events/partitions.py`` says why the key has a table of its own).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys import queue
-from journeys.events import rules
-from journeys.events.models import DailyEventCount, UsageEvent
+from journeys.events import partitions, rules
+from journeys.events.models import DailyEventCount, UsageEvent, UsageEventKey
 from journeys.events.services.marks import usage_received
 from portal.models import ApiToken
 from portal.tenancy import visible_accounts
@@ -291,7 +292,7 @@ def _properties_json(properties: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def _insert_events(*, api_key: ApiToken, events: dict[str, _Event]) -> list[str]:
-    """Insert what is new in one statement; the ids actually inserted."""
+    """Insert the keys of what is new, and the events whose key went in; the ids actually inserted."""
     qn = connection.ops.quote_name
     received_at = timezone.now()
     # Sorted by id: concurrent batches of one key then wait on each other's rows in the same order.
@@ -309,12 +310,14 @@ def _insert_events(*, api_key: ApiToken, events: dict[str, _Event]) -> list[str]
             "received_at",
         )
     )
-    head = f"INSERT INTO {qn(UsageEvent._meta.db_table)} ({columns}) "
-    tail = f" ON CONFLICT ({qn('api_key_id')}, {qn('external_id')}) DO NOTHING RETURNING {qn('external_id')}"
+    keys_table, events_table = qn(UsageEventKey._meta.db_table), qn(UsageEvent._meta.db_table)
+    key_columns = f"({qn('api_key_id')}, {qn('external_id')}, {qn('received_at')})"
+    on_conflict = f"ON CONFLICT ({qn('api_key_id')}, {qn('external_id')}) DO NOTHING RETURNING {qn('external_id')}"
     if connection.vendor == "postgresql":
         # The rows travel as one JSON document that PostgreSQL unpacks (json_to_recordset), not as
         # 8 parameters per row: quoting 8,000 parameters, or 8 arrays, spent most of the request in
         # the driver. Validation already refused what PostgreSQL cannot store (NUL, lone surrogates).
+        # One statement: the keys that went in (not a replay) pick the events to write.
         rows = json.dumps(
             [
                 {
@@ -330,19 +333,36 @@ def _insert_events(*, api_key: ApiToken, events: dict[str, _Event]) -> list[str]
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        values = (
-            "SELECT %s, r.i, r.a, r.u, r.n, r.t, r.p, %s "
-            "FROM json_to_recordset(%s::json) AS r(i text, a bigint, u text, n text, t timestamptz, p jsonb)"
+        sql = (
+            "WITH r AS MATERIALIZED (SELECT * FROM json_to_recordset(%s::json) "  # noqa: S608 (identifiers only)
+            "AS r(i text, a bigint, u text, n text, t timestamptz, p jsonb)), "
+            f"k AS (INSERT INTO {keys_table} {key_columns} SELECT %s, r.i, %s FROM r {on_conflict}) "
+            f"INSERT INTO {events_table} ({columns}) "
+            "SELECT %s, r.i, r.a, r.u, r.n, r.t, r.p, %s FROM r JOIN k ON k.external_id = r.i "
+            f"RETURNING {qn('external_id')}"
         )
-        params: list[_Param] = [api_key.pk, received_at, rows]
-    else:
-        # Django keeps JSONField as text on SQLite. The batch limit (1,000) keeps this far below
-        # SQLite's 32,766 parameters.
-        adapt_moment = connection.ops.adapt_datetimefield_value
-        received = adapt_moment(received_at)
-        values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(ordered))
-        params = []
-        for event in ordered:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [rows, api_key.pk, received_at, api_key.pk, received_at])
+            return [external_id for (external_id,) in cursor.fetchall()]
+    # Django keeps JSONField as text on SQLite. The batch limit (1,000) keeps this far below
+    # SQLite's 32,766 parameters.
+    adapt_moment = connection.ops.adapt_datetimefield_value
+    received = adapt_moment(received_at)
+    key_params: list[_Param] = []
+    for event in ordered:
+        key_params += (api_key.pk, event.external_id, received)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {keys_table} {key_columns} "  # noqa: S608 (identifiers from the model)
+            f"VALUES {', '.join(['(%s, %s, %s)'] * len(ordered))} {on_conflict}",
+            key_params,
+        )
+        inserted = {external_id for (external_id,) in cursor.fetchall()}
+        new = [event for event in ordered if event.external_id in inserted]
+        if not new:
+            return []
+        params: list[_Param] = []
+        for event in new:
             params += (
                 api_key.pk,
                 event.external_id,
@@ -353,9 +373,9 @@ def _insert_events(*, api_key: ApiToken, events: dict[str, _Event]) -> list[str]
                 event.properties_json,
                 received,
             )
-    with connection.cursor() as cursor:
-        cursor.execute(head + values + tail, params)
-        return [external_id for (external_id,) in cursor.fetchall()]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(new))
+        cursor.execute(f"INSERT INTO {events_table} ({columns}) VALUES {values}", params)  # noqa: S608
+    return [event.external_id for event in new]
 
 
 def _add_daily_counts(events: list[_Event]) -> None:
@@ -459,19 +479,52 @@ def daily_counts_backfill(*, name: str, properties_filter: dict[str, Any]) -> in
     return read
 
 
-def events_prune(*, older_than_days: int) -> int:
-    """Delete raw events received more than ``older_than_days`` ago, in chunks; how many went.
-
-    Daily counts stay: rules evaluate on them, so no achievement changes.
-    """
+def events_retention_boundary(*, older_than_days: int, now: datetime | None = None) -> datetime:
+    """The moment before which raw events received go when ``older_than_days`` are kept: exactly that
+    many days ago on a plain table, the start of that month on a table partitioned by month."""
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
-    cutoff = timezone.now() - timedelta(days=older_than_days)
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    return partitions.month_start(cutoff) if partitions.is_partitioned() else cutoff
+
+
+def events_prune(*, older_than_days: int) -> int:
+    """Remove the raw events received before ``events_retention_boundary()``, and their keys; how many
+    events went.
+
+    On PostgreSQL whole monthly partitions are detached and dropped; only what the default partition
+    holds is deleted row by row. On SQLite rows are deleted. Deletes go in chunks: one short statement
+    (and transaction) per chunk, never a long lock on a whole table. Daily counts stay: rules evaluate
+    on them, so no achievement changes.
+    """
+    boundary = events_retention_boundary(older_than_days=older_than_days)
+    deleted = 0
+    if partitions.is_partitioned():
+        _dropped, deleted = partitions.event_partitions_drop(before=boundary)
+        qn = connection.ops.quote_name
+        default, received = qn(partitions.DEFAULT_PARTITION), qn("received_at")
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {default} WHERE {qn('id')} IN "  # noqa: S608 (identifiers only)
+                    f"(SELECT {qn('id')} FROM {default} WHERE {received} < %s LIMIT %s)",
+                    [boundary, PRUNE_CHUNK],
+                )
+                count = cursor.rowcount
+            deleted += count
+            if count < PRUNE_CHUNK:
+                break
+    else:
+        deleted = _delete_in_chunks(UsageEvent, boundary)
+    _delete_in_chunks(UsageEventKey, boundary)
+    return deleted
+
+
+def _delete_in_chunks(model: type[UsageEvent] | type[UsageEventKey], before: datetime) -> int:
     deleted = 0
     while True:
-        # One short statement (and transaction) per chunk: never a long lock on the whole table.
-        chunk = UsageEvent.objects.filter(received_at__lt=cutoff).order_by().values("pk")[:PRUNE_CHUNK]
-        count, _by_model = UsageEvent.objects.filter(pk__in=chunk).delete()
+        chunk = model.objects.filter(received_at__lt=before).order_by().values("pk")[:PRUNE_CHUNK]
+        count, _by_model = model.objects.filter(pk__in=chunk).delete()
         deleted += count
         if count < PRUNE_CHUNK:
             return deleted

@@ -11,7 +11,10 @@ from journeys.events.services.ingest import events_prune
 
 
 class Command(BaseCommand):
-    help = "Delete raw usage events received more than --days ago (default: USAGE_EVENT_RETENTION_DAYS)."
+    help = (
+        "Delete raw usage events received more than --days ago (default: USAGE_EVENT_RETENTION_DAYS); "
+        "on PostgreSQL, the monthly partitions wholly older than that."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=None, help="Keep this many days of raw events.")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework import serializers
 
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
+from journeys.reports import measurement
 from tests.conftest import World, signed_in
 from tests.factories import AccountFactory, ArticleStepFactory
 from tests.queries import CaptureQueriesContext, assert_same_queries, capture_queries
@@ -75,7 +77,7 @@ def test_bad_parameters_are_field_errors(measured: World) -> None:
 def test_rows_as_json_and_as_streamed_csv(measured: World) -> None:
     client = signed_in(measured.admin)
     page = client.get("/api/v1/reports/ttv/rows/", {"kind": "first_value"}).json()
-    assert page["count"] == 2
+    assert (len(page["results"]), page["next"], page["previous"]) == (2, None, None)  # one page holds both
     by_account = {row["account_slug"]: row for row in page["results"]}
     assert by_account["alpha"]["censored"] is False and by_account["alpha"]["duration_days"] == pytest.approx(4.0)
     assert by_account["beta"]["censored"] is True and by_account["beta"]["achieved_at"] is None
@@ -87,6 +89,42 @@ def test_rows_as_json_and_as_streamed_csv(measured: World) -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["account_slug"] for r in sorted(rows, key=lambda r: r["account_slug"])] == ["alpha", "beta"]
     assert {r["censored"] for r in rows} == {"0", "1"}
+
+
+def test_rows_come_a_page_at_a_time_by_cursor_in_start_order_ties_included(measured: World) -> None:
+    playbook = Playbook.objects.get()
+    same_start = timezone.now() - timedelta(days=3)
+    for account in AccountFactory.create_batch(7, segment=measured.account_a.segment):
+        journey_start(account=account, playbook=playbook, started_at=same_start)  # seven started at once
+    client = signed_in(measured.admin)
+    everything = measurement.ttv_rows(kind="first_value")
+    assert len(everything) == 9
+    expected = [(row.account_slug, row.started_at.isoformat()) for row in everything]
+    assert [started for _slug, started in expected] == sorted(started for _slug, started in expected)
+
+    def walk(url: str | None, link: str) -> tuple[list[tuple[str, str]], int]:
+        seen: list[tuple[str, str]] = []
+        pages = 0
+        while url is not None:
+            page = client.get(url).json()
+            rows = [(row["account_slug"], row["started_at"]) for row in page["results"]]
+            seen = [*seen, *rows] if link == "next" else [*rows, *seen]
+            url, pages = page[link], pages + 1
+        return seen, pages
+
+    forwards, pages = walk("/api/v1/reports/ttv/rows/?kind=first_value&page_size=2", "next")
+    assert (forwards, pages) == ([(slug, client_time(started)) for slug, started in expected], 5)
+    last = client.get("/api/v1/reports/ttv/rows/", {"kind": "first_value", "page_size": 8}).json()["next"]
+    last_page = client.get(last).json()
+    assert (len(last_page["results"]), last_page["next"]) == (1, None)
+    backwards, _pages = walk(last_page["previous"].replace("page_size=8", "page_size=3"), "previous")
+    assert [*backwards, *[(r["account_slug"], r["started_at"]) for r in last_page["results"]]] == forwards
+    assert client.get("/api/v1/reports/ttv/rows/", {"kind": "first_value", "cursor": "cD1zb29ufDE="}).status_code == 404
+
+
+def client_time(started: str) -> str:
+    """A start as the API writes it (DRF's ISO 8601, in the server's time zone)."""
+    return serializers.DateTimeField().to_representation(datetime.fromisoformat(started))
 
 
 def test_report_query_count_does_not_grow_with_accounts(measured: World) -> None:
@@ -173,6 +211,7 @@ def test_a_csm_sees_only_their_accounts_in_every_report(measured: World) -> None
 
 
 REPORTS = [
+    ("/api/v1/reports/ttv/rows/", {"kind": "first_value"}),
     ("/api/v1/reports/funnel/", {"playbook": "pb"}),
     ("/api/v1/reports/bottlenecks/", {"playbook": "pb"}),
     ("/api/v1/reports/at-risk/", {"kind": "first_value"}),

@@ -4,17 +4,20 @@ step censored, cross-checked against lifelines."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from lifelines import KaplanMeierFitter
 
-from journeys.onboarding.models import Journey, Playbook
+from journeys.onboarding.models import Journey, Playbook, StepState
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from journeys.reports.selectors import MIN_STEP_JOURNEYS, step_bottlenecks
 from portal.models import Account
+from portal.survival import kaplan_meier
 from tests.factories import AccountFactory, AdminFactory, PlaybookFactory, SegmentFactory, StepFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +152,72 @@ def test_a_journey_is_stalled_on_the_step_that_holds_it_not_on_the_steps_after_i
     # Four are held by A (past due); B, past due for all six, holds only the two that reached it.
     assert {key: by_key[key].stalled for key in "abc"} == {"a": 4, "b": 2, "c": 0}
     assert by_key["b"].stalled_share == pytest.approx(2 / journeys)
+
+
+def reference_bottlenecks(now: datetime) -> tuple[int, dict[str, tuple[list[float], list[bool], int]]]:
+    """The time on each step, worked out journey by journey in Python: the report's definition."""
+    rows = (
+        StepState.objects.filter(journey__playbook_key="flow", step__playbook_id=F("journey__playbook_id"))
+        .order_by("journey_id", "step__position", "step_id")
+        .values_list("journey_id", "step_key", "completed_at", "due_at", "journey__started_at",
+                     "journey__account__churned_at")
+    )  # fmt: skip
+    per_step: dict[str, tuple[list[float], list[bool], int]] = {}
+    journeys: set[int] = set()
+    held_journeys: set[int] = set()
+    reached_at: dict[int, datetime] = {}
+    for journey_id, key, completed, due_at, started_at, churned_at in rows:
+        journeys.add(journey_id)
+        if journey_id in held_journeys:
+            continue
+        durations, closed, stalled = per_step.setdefault(key, ([], [], 0))
+        completed_at = completed if completed is not None and completed <= now else None
+        since = reached_at.get(journey_id, started_at)
+        end = completed_at if completed_at is not None else min(now, churned_at or now)
+        durations.append(max((end - since).total_seconds() / 86400, 0.0))
+        closed.append(completed_at is not None)
+        if completed_at is None:
+            held_journeys.add(journey_id)
+            per_step[key] = (durations, closed, stalled + (due_at < now))
+        else:
+            reached_at[journey_id] = max(since, completed_at)
+    return len(journeys), per_step
+
+
+def test_the_database_adds_up_the_times_as_the_journeys_ran() -> None:
+    rng = random.Random(7)
+    segment = SegmentFactory()
+    playbook = PlaybookFactory(key="flow", status=Playbook.Status.PUBLISHED)
+    # Created out of order; two steps share a position: the one created first (c) comes first.
+    closing = {"a": 0.9, "b": 0.85, "c": 0.85, "d": 0.8, "e": 0.2}  # few close the last: its median lies beyond
+    for key, position in (("d", 2), ("c", 1), ("a", 0), ("e", 3), ("b", 1)):
+        StepFactory(playbook=playbook, key=key, position=position, due_offset_days=rng.choice([1, 5, 30]))
+    for n in range(60):
+        started = START + timedelta(seconds=rng.uniform(-5, 5) * 86400, microseconds=rng.randrange(10**6))
+        fields = {}
+        if n % 7 == 0:  # churned, some of them after "now"
+            fields = {"status": Account.Status.CHURNED, "churned_at": started + timedelta(days=rng.uniform(1, 30))}
+        account = AccountFactory(segment=segment, **fields)
+        journey = journey_start(account=account, playbook=playbook, started_at=started)
+        for state in journey.step_states.all():
+            # Closed at times in any order, some after now, some before the start.
+            if rng.random() < closing[state.step_key]:
+                at = started + timedelta(days=rng.uniform(-1, 25), microseconds=rng.randrange(10**6))
+                status = rng.choice([StepState.Status.DONE, StepState.Status.SKIPPED])
+                StepState.objects.filter(pk=state.pk).update(status=status, completed_at=at)
+
+    journeys, steps = step_bottlenecks(playbook_key="flow", now=NOW)
+
+    expected_journeys, expected = reference_bottlenecks(NOW)
+    assert journeys == expected_journeys == 60
+    total = sum(sum(durations) for durations, _closed, _stalled in expected.values())
+    assert {step.key for step in steps} == set(expected) == set("abcde")
+    for step in steps:
+        durations, closed, stalled = expected[step.key]
+        assert (step.reached, step.done, step.stalled) == (len(durations), sum(closed), stalled), step.key
+        median = kaplan_meier(durations, closed).median_days
+        assert step.median_days == median, step.key
+        assert step.median_beyond_days == (max(durations) if median is None else None), step.key
+        assert step.ttv_share == pytest.approx(sum(durations) / total, rel=1e-12), step.key
+    assert any(step.median_days is not None for step in steps)
+    assert any(step.median_beyond_days is not None for step in steps)
