@@ -331,7 +331,7 @@ class Bench:
                     FROM t
                 )
                 INSERT INTO portal_account (name, slug, plan, contract_start, investment_amount, status, churned_at,
-                                            created_at, csm_id, segment_id)
+                                            created_at, csm_id, segment_id, domain, external_id)
                 SELECT 'TTV Bench ' || lpad(rn::text, 7, '0'), %(prefix)s || lpad(rn::text, 7, '0'),
                        (%(plans)s::text[])[seg], start, round((%(inv)s::numeric[])[seg] * (0.5 + r_inv)),
                        CASE WHEN churn THEN 'churned'
@@ -341,7 +341,7 @@ class Bench:
                        start,
                        CASE WHEN rn <= %(subset)s THEN (%(csms)s::bigint[])[1]
                             ELSE (%(csms)s::bigint[])[2 + rn %% (%(k)s - 1)] END,
-                       (%(segs)s::bigint[])[seg]
+                       (%(segs)s::bigint[])[seg], '', ''
                 FROM u
                 ORDER BY rn
                 """,
