@@ -113,8 +113,7 @@ def joins_sql(moments: Sequence[tuple[str, str]]) -> tuple[str, list[Any]]:
     tz_name = timezone.get_default_timezone_name()
     sql, params = [], []
     for moment, alias in moments:
-        # The stubs say a string; Django returns (sql, params) since 4.2.
-        local: tuple[str, Sequence[Any]] = connection.ops.datetime_cast_date_sql(moment, (), tz_name)  # type: ignore[assignment]
+        local = connection.ops.datetime_cast_date_sql(moment, (), tz_name)
         sql.append(f"LEFT JOIN {TABLE} {alias} ON {alias}.time_zone = %s AND {alias}.day = {local[0]}")
         params.extend([tz_name, *local[1]])
     return "\n".join(sql), params

@@ -217,7 +217,7 @@ def _fetch_rows(
     return rows, order
 
 
-def _group_key(group_by: str | None, r: Any, month: str, quarter: str) -> str:
+def _group_key(group_by: str | None, r: ttv_sql.FullRow, month: str, quarter: str) -> str:
     """The key of a raw row's group, as ``_group_of`` gives it."""
     if group_by is None:
         return "all"

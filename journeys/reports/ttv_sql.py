@@ -303,7 +303,7 @@ def full_rows(
         return [FullRow(*row) for row in rows]
     # SQLite hands datetimes back naive (or as text) when not read through the ORM.
     return [
-        FullRow(*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19]))  # type: ignore[arg-type]
+        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19]), None))
         for row in rows
     ]
 
@@ -329,9 +329,9 @@ def _with_business_days(select: str, params: list[Any], now: datetime) -> list[F
             break
         calendar.calendar_keep(until=now)  # a day the calendar lacks: filled, once
     if connection.vendor != "sqlite":
-        return [FullRow(*row[:20], business_days=row[21]) for row in rows]
+        return [FullRow._make((*row[:20], row[21])) for row in rows]
     return [
-        FullRow(*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19]), row[21])  # type: ignore[arg-type]
+        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19]), row[21]))
         for row in rows
     ]
 
