@@ -136,8 +136,8 @@ def business_lean_rows(
         milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
     )
     joins, join_params = calendar.joins_sql([("r.s", "cs"), ("r.e", "ce")])
-    if connection.vendor == "postgresql":
-        elapsed = "DATE_PART('epoch', r.e - r.s) / 86400"
+    if connection.vendor == "postgresql":  # whole microseconds, so that the days are Python's to the last bit
+        elapsed = "CAST(CAST(DATE_PART('epoch', r.e - r.s) * 1000000 AS BIGINT) AS DOUBLE PRECISION) / 1000000 / 86400"
     else:  # SQLite: Django's function gives whole microseconds, exactly
         elapsed = "CAST(django_timestamp_diff(r.e, r.s) AS DOUBLE PRECISION) / 1000000 / 86400"
     sql = f"""
