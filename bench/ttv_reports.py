@@ -25,8 +25,10 @@ and prints API / raw SQL (the target computed on the fly: <= 1.5x), the query
 count of the API request on the full data set and for 1,000 accounts (a CS
 manager assigned the first 1,000 accounts; and ttv_report(accounts=...)), and the
 server time of /reports/ and /reports/cohorts/ (on the fly, and from the
-snapshots Celery keeps) and of the other report pages (on the fly). Runs with
-DEBUG off, like production.
+snapshots Celery keeps) and of the other report pages (on the fly), and the
+reports in business days against the same in calendar days, as ratios (the
+/reports/ page on the fly, ttv_report and the API by segment: <= 1.5x);
+--business-days-only measures that alone. Runs with DEBUG off, like production.
 
 Then (alone with --only-sql-reports) the reports that the database adds up, with the steps and
 step states bench/portfolio.py adds (eight per journey):
@@ -160,6 +162,9 @@ def main() -> None:
     parser.add_argument(
         "--only-sql-reports", action="store_true", help="measure only the bottlenecks page and the rows API"
     )
+    parser.add_argument(
+        "--business-days-only", action="store_true", help="only the business-day reports against the calendar-day ones"
+    )
     args = parser.parse_args()
     if args.accounts < 1 or args.months < 1 or args.repeat < 1:
         sys.exit("--accounts, --months and --repeat must be at least 1.")
@@ -168,9 +173,12 @@ def main() -> None:
     setup_django(url, static=True)
     bench = Bench(args)
     bench.prepare()
-    if not args.only_sql_reports:
+    if not args.only_sql_reports and not args.business_days_only:
         bench.measure()
-    bench.measure_sql_reports()
+    if not args.business_days_only:
+        bench.measure_sql_reports()
+    if not args.only_sql_reports:
+        bench.business_days()
 
 
 class Bench:
@@ -347,7 +355,7 @@ class Bench:
                        start,
                        CASE WHEN rn <= %(subset)s THEN (%(csms)s::bigint[])[1]
                             ELSE (%(csms)s::bigint[])[2 + rn %% (%(k)s - 1)] END,
-                       (%(segs)s::bigint[])[seg]
+                       (%(segs)s::bigint[])[seg], '', ''
                 FROM u
                 ORDER BY rn
                 """,
@@ -676,6 +684,50 @@ class Bench:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + rows_sql)
                 print("\n".join(row[0] for row in cursor.fetchall()))
+
+    def business_days(self) -> None:
+        """The reports in business days against the same reports in calendar days, on the fly."""
+        from django.test import Client
+
+        from journeys.reports import measurement, rollup
+        from journeys.reports.models import ReportSnapshot
+
+        repeat, few = self.args.repeat, min(self.args.repeat, 3)
+        client = Client()
+        client.force_login(self.admin)
+        ReportSnapshot.objects.filter(key__in=[rollup.OVERVIEW_KEY, rollup.COHORTS_KEY]).delete()
+
+        def get(path: str) -> Callable[[], object]:
+            def call() -> object:
+                response = client.get(path, secure=True)
+                assert response.status_code == 200, (path, response.status_code, response.content[:300])
+                return response
+
+            return call
+
+        def report(business_days: bool) -> Callable[[], object]:
+            return lambda: measurement.ttv_report(kind="first_value", group_by="segment", business_days=business_days)
+
+        api = "/api/v1/reports/ttv/?kind=first_value&group_by=segment"
+        cases: list[tuple[str, Callable[[], object], Callable[[], object], int]] = [
+            ("page /reports/ (13 reports)", get("/reports/?kind=first_value"),
+             get("/reports/?kind=first_value&business_days=on"), few),
+            ("ttv_report first_value by segment", report(False), report(True), repeat),
+            ("API first_value by segment", get(api), get(api + "&business_days=true"), repeat),
+        ]  # fmt: skip
+        get("/reports/?kind=first_value&business_days=on")()  # warm-up
+        print("\nbusiness days against calendar days, on the fly: ms, median and min; queries calendar/business")
+        print(
+            f"{'report':<34} {'calendar p50':>12} {'min':>6} {'business p50':>12} {'min':>6}"
+            f" {'business/calendar':>17} {'queries':>9}"
+        )
+        for name, calendar_call, business_call, times in cases:
+            calendar = Sample(calendar_call, times)
+            business = Sample(business_call, times)
+            print(
+                f"{name:<34} {calendar.p50:12.0f} {calendar.min:6.0f} {business.p50:12.0f} {business.min:6.0f}"
+                f" {business.p50 / calendar.p50:16.2f}x {len(calendar.queries):4d}/{len(business.queries):<4d}"
+            )
 
     def raw_sql(self, kind: str, group_by: str) -> tuple[str, list]:
         from django.conf import settings

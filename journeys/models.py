@@ -17,7 +17,7 @@ from journeys.onboarding.models import (
     ValueRecord,
     ValueRecordChange,
 )
-from journeys.reports.models import ReportSnapshot
+from journeys.reports.models import CalendarDay, ReportSnapshot
 from journeys.workspace.models import AccountNote, AccountNoteRevision, SuccessGoal
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Achievement",
     "AchievementChange",
     "AutomationSettings",
+    "CalendarDay",
     "DailyEventCount",
     "EmailRecord",
     "EventCriterion",

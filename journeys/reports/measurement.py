@@ -13,17 +13,15 @@ Three layers, each usable alone:
 - ``ttv_rows``: one row per journey, with everything the per-account exports show, from two queries
   (the milestone of each playbook version, then the journeys), whatever their number.
 - ``ttv_report``: groups of rows with an estimate each, plus the total, and ``Report.as_dict()``
-  for the API. In calendar days it reads lean rows (``ttv_sql``: group, duration, reached,
-  computed and sorted by the database); in business days, the rows of ``ttv_rows``.
+  for the API. It reads lean rows (``ttv_sql``: group, duration, reached, computed and sorted by
+  the database; in business days from the calendar table of ``journeys.reports.calendar``).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
+from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -109,7 +107,8 @@ def ttv_rows(
     (``holidays``' Japan calendar, substitute and citizens' holidays included; it covers 1949-2099,
     outside that only weekends are excluded) do not count. Every other day counts in proportion to
     the part of it, in settings.TIME_ZONE, between the start and the end: a business day fully
-    elapsed is 1, a start at noon on a Friday and an end at noon on the next Monday is 1.0.
+    elapsed is 1, a start at noon on a Friday and an end at noon on the next Monday is 1.0. The
+    database computes them from the calendar table (``journeys.reports.calendar``).
     """
     rows, _extra = _fetch_rows(
         kind=kind,
@@ -176,33 +175,29 @@ def _fetch_rows(
         accounts=accounts,
         open_only=open_only,
         keyset=keyset,
+        business_days=business_days,
     )
-
-    ends: list[tuple[datetime | None, datetime]] = []  # (achieved as of now, end of observation)
-    for r in raw:
-        achieved = r.achieved_at if r.achieved_at is not None and r.achieved_at <= now else None
-        if achieved is not None:
-            ends.append((achieved, achieved))
-        else:
-            churned = r.account__churned_at
-            ends.append((None, min(now, churned) if churned is not None else now))
-    clock = _business_clock(tz, _years(raw, ends)) if business_days and raw else None
 
     rows: list[Row] = []
     order: dict[str, tuple[Any, ...]] = {}
-    groups: dict[Any, tuple[str, str, tuple[Any, ...]]] = {}  # labels are translated once a group, not a row
-    for r, (achieved, end) in zip(raw, ends, strict=True):
+    labels: dict[str, str] = {}
+    for r in raw:
+        achieved = r.achieved_at if r.achieved_at is not None and r.achieved_at <= now else None
+        if achieved is not None:
+            end = achieved
+        else:
+            churned = r.account__churned_at
+            end = min(now, churned) if churned is not None else now
         started = r.started_at
         calendar = max(0.0, (end - started).total_seconds() / 86400)
-        duration = max(0.0, clock(end) - clock(started)) if clock else calendar
+        duration = calendar if r.business_days is None else r.business_days
         local_start = started.astimezone(tz)
         month = f"{local_start.year:04d}-{local_start.month:02d}"
         quarter = f"{local_start.year:04d}-Q{(local_start.month - 1) // 3 + 1}"
-        identity = _group_identity(group_by, r, month, quarter)
-        if identity not in groups:
-            groups[identity] = _group_of(group_by, r, month, quarter)
-        key, label, sort = groups[identity]
-        order.setdefault(key, sort)
+        key = _group_key(group_by, r, month, quarter)
+        if key not in labels:  # a label and its translation once per group, not per row
+            _key, labels[key], order[key] = _group_of(group_by, r, month, quarter)
+        label = labels[key]
         rows.append(
             Row(
                 journey_id=r.pk,
@@ -227,21 +222,19 @@ def _fetch_rows(
     return rows, order
 
 
-def _group_identity(group_by: str | None, r: Any, month: str, quarter: str) -> Any:
-    """What tells a raw row's group from another's, cheaply: rows alike here share key and label."""
+def _group_key(group_by: str | None, r: ttv_sql.FullRow, month: str, quarter: str) -> str:
+    """The key of a raw row's group, as ``_group_of`` gives it."""
+    if group_by is None:
+        return "all"
     if group_by == "segment":
         return r.account__segment__slug
     if group_by == "plan":
         return r.account__plan
     if group_by == "csm":
-        return r.account__csm_id
+        return "none" if r.account__csm_id is None else str(r.account__csm_id)
     if group_by == "playbook_version":
-        return r.playbook__key, r.playbook__version
-    if group_by == "cohort_month":
-        return month
-    if group_by == "cohort_quarter":
-        return quarter
-    return None
+        return f"{r.playbook__key}:v{r.playbook__version}"
+    return month if group_by == "cohort_month" else quarter
 
 
 def _group_of(group_by: str | None, r: Any, month: str, quarter: str) -> tuple[str, str, tuple[Any, ...]]:
@@ -279,49 +272,6 @@ def _csm_group(pk: int | None, name: str | None, email: str | None) -> tuple[str
         return "none", _("No CS manager"), (1, "")
     label = name or email or ""
     return str(pk), label, (0, label.casefold(), pk)
-
-
-def _years(raw: list[Any], ends: list[tuple[datetime | None, datetime]]) -> tuple[int, int]:
-    first = min(r.started_at for r in raw)
-    last = max(end for _achieved, end in ends)
-    # A year of margin either side covers the shift into settings.TIME_ZONE.
-    return first.year - 1, max(last.year, first.year) + 1
-
-
-def _business_clock(tz: tzinfo, years: tuple[int, int]) -> Callable[[datetime], float]:
-    """A function giving business days elapsed since a fixed Monday (1900-01-01), fractional, so that
-    a business duration is the difference of two readings."""
-    holidays = _weekday_holidays(*years)  # all after the epoch: the calendar starts in 1949
-    epoch = date(1900, 1, 1).toordinal()  # a Monday
-
-    def reading(moment: datetime) -> float:
-        local = moment.astimezone(tz)
-        day = local.date()
-        ordinal = day.toordinal()
-        weeks, rest = divmod(ordinal - epoch, 7)
-        full = weeks * 5 + min(rest, 5) - bisect_left(holidays, ordinal)
-        if day.weekday() >= 5 or _is_holiday(holidays, ordinal):
-            return float(full)
-        midnight = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
-        next_midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
-        utc = moment.astimezone(UTC)
-        return full + (utc - midnight) / (next_midnight - midnight)
-
-    return reading
-
-
-def _is_holiday(holidays: tuple[int, ...], ordinal: int) -> bool:
-    index = bisect_left(holidays, ordinal)
-    return index < len(holidays) and holidays[index] == ordinal
-
-
-@lru_cache(maxsize=16)
-def _weekday_holidays(first_year: int, last_year: int) -> tuple[int, ...]:
-    """Japanese public holidays falling on Monday-Friday, as sorted date ordinals."""
-    import holidays
-
-    calendar = holidays.country_holidays("JP", years=range(first_year, last_year + 1))
-    return tuple(sorted(day.toordinal() for day in calendar if day.weekday() < 5))
 
 
 # --- Report -------------------------------------------------------------------------------------
@@ -406,8 +356,8 @@ def ttv_report(
     accounts: QuerySet[Account] | None = None,
 ) -> Report:
     """Kaplan-Meier TTV per group, for the journeys ``ttv_rows`` selects (same arguments); the same
-    number of queries whatever the number of accounts (two in calendar days, plus one for segment
-    or CS manager labels; two in business days).
+    number of queries whatever the number of accounts (two, plus one for segment or CS manager
+    labels), in calendar days as in business days.
 
     Each journey has one target (``Row.target_days``: the milestone's own, else its segment's), and
     a group's target is the one its journeys share, whatever the grouping; the total the same. When
@@ -423,27 +373,16 @@ def ttv_report(
     _validate(
         kind=kind, milestone_key=milestone_key, group_by=group_by, start_from=start_from, start_to=start_to, now=now
     )
-    if not business_days:
-        groups, total = _report_in_db(
-            kind=kind,
-            milestone_key=milestone_key,
-            group_by=group_by,
-            start_from=start_from,
-            start_to=start_to,
-            now=now,
-            accounts=accounts,
-        )
-    else:
-        groups, total = _report_from_rows(
-            kind=kind,
-            milestone_key=milestone_key,
-            group_by=group_by,
-            start_from=start_from,
-            start_to=start_to,
-            business_days=business_days,
-            now=now,
-            accounts=accounts,
-        )
+    groups, total = _report_in_db(
+        kind=kind,
+        milestone_key=milestone_key,
+        group_by=group_by,
+        start_from=start_from,
+        start_to=start_to,
+        now=now,
+        accounts=accounts,
+        business_days=business_days,
+    )
     return Report(
         generated_at=now,
         kind=kind,
@@ -468,8 +407,8 @@ def _report_from_rows(
     now: datetime,
     accounts: QuerySet[Account] | None,
 ) -> tuple[list[Group], Group]:
-    """The report from one row per journey, with ``kaplan_meier``: exact in every case, and the only
-    way to business days."""
+    """The report from one row per journey, with ``kaplan_meier``: exact in every case (what the lean
+    report is checked against)."""
     rows, order = _fetch_rows(
         kind=kind,
         milestone_key=milestone_key,
@@ -500,11 +439,14 @@ def _report_in_db(
     start_to: date | None,
     now: datetime,
     accounts: QuerySet[Account] | None,
+    business_days: bool = False,
 ) -> tuple[list[Group], Group]:
-    """The calendar-day report from lean rows (``ttv_sql``): the database computes the durations and
-    sorts them, ``kaplan_meier`` makes one pass per group and one over all rows for the total."""
+    """The report from lean rows (``ttv_sql``): the database computes the durations (in business days
+    from the calendar table when asked) and sorts them, ``kaplan_meier`` makes one pass per group
+    and one over all rows for the total."""
     milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
-    rows = ttv_sql.lean_rows(
+    lean = ttv_sql.business_lean_rows if business_days else ttv_sql.lean_rows
+    rows: Sequence[ttv_sql.LeanRow | ttv_sql.BusinessLeanRow] = lean(
         milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now, accounts=accounts
     )
     runs = [(value, list(members)) for value, members in groupby(rows, key=itemgetter(0))]
@@ -516,10 +458,15 @@ def _report_in_db(
     return groups, total
 
 
-def _lean_group(key: str, label: str, rows: list[ttv_sql.LeanRow]) -> Group:
-    """Like ``_group``, on ``ttv_sql.lean_rows`` tuples (group, duration, reached, target)."""
+def _lean_group(key: str, label: str, rows: Sequence[ttv_sql.LeanRow | ttv_sql.BusinessLeanRow]) -> Group:
+    """Like ``_group``, on ``ttv_sql.lean_rows`` tuples (group, duration, reached, target), or on
+    ``ttv_sql.business_lean_rows`` ones (the share within target measured on their calendar days)."""
+    business = bool(rows) and len(rows[0]) == 5
     estimate = _estimate(
-        [row[1] for row in rows], [row[2] for row in rows], [row[3] for row in rows], share_durations=None
+        [row[1] for row in rows],
+        [row[2] for row in rows],
+        [row[3] for row in rows],
+        share_durations=[row[4] for row in rows] if business else None,  # type: ignore[misc]
     )
     return Group(key=key, label=label, estimate=estimate)
 
@@ -635,13 +582,9 @@ def reached_durations(
 ) -> tuple[list[float], int]:
     """The times to ``kind`` of the journeys that reached it, and how many have not (yet)."""
     now = now or timezone.now()
-    if business_days:
-        rows = ttv_rows(kind=kind, start_from=start_from, start_to=start_to, business_days=True, now=now,
-                        accounts=accounts)  # fmt: skip
-        reached = [row.duration_days for row in rows if not row.censored]
-        return reached, len(rows) - len(reached)
     milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
-    lean = ttv_sql.lean_rows(
+    rows = ttv_sql.business_lean_rows if business_days else ttv_sql.lean_rows
+    lean: Sequence[ttv_sql.LeanRow | ttv_sql.BusinessLeanRow] = rows(
         milestones=milestones, group_by=None, start_from=start_from, start_to=start_to, now=now, accounts=accounts
     )
     reached = [row[1] for row in lean if row[2]]

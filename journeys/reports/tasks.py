@@ -1,10 +1,12 @@
-"""Background work of the reports: keeping the overview and cohort figures fresh."""
+"""Background work of the reports: keeping the overview and cohort figures fresh, and the business
+calendar ahead."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from journeys import queue
+from journeys.reports.calendar import calendar_keep
 from journeys.reports.rollup import overview_refresh
 from portal.celery import RETRY_POLICY
 
@@ -13,3 +15,9 @@ from portal.celery import RETRY_POLICY
 def journeys_refresh_reports() -> float:
     """Recompute the kept overview report. Returns the seconds it took."""
     return overview_refresh().seconds
+
+
+@shared_task(name=queue.KEEP_CALENDAR, **RETRY_POLICY)
+def journeys_keep_calendar() -> int:
+    """Keep the business calendar two years ahead (beat, daily). Returns the number of days written."""
+    return calendar_keep()

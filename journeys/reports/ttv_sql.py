@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from journeys.onboarding.models import Milestone
+from journeys.reports import calendar
 from portal.models import Account, MilestoneKind
 from portal.translated import ENGLISH, active_language, localized
 
@@ -62,8 +63,13 @@ def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[
     return list(chosen.values())
 
 
-# (group, duration in days, reached, target)
+# (group, duration in days, reached, target), and in business days (group, duration in business days,
+# reached, target, duration in calendar days)
 LeanRow = tuple[Any, float, bool, int | None]
+BusinessLeanRow = tuple[Any, float, bool, int | None, float]
+
+# The end of observation: the achievement as of now, else churn if earlier than now, else now.
+END_SQL = "CASE WHEN a.id IS NOT NULL THEN a.achieved_at WHEN acc.churned_at < %s THEN acc.churned_at ELSE %s END"
 
 
 def lean_rows(
@@ -87,8 +93,7 @@ def lean_rows(
     from_where, params = _from_where(
         milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
     )
-    # The end of observation: the achievement as of now, else churn if earlier than now, else now.
-    end = "CASE WHEN a.id IS NOT NULL THEN a.achieved_at WHEN acc.churned_at < %s THEN acc.churned_at ELSE %s END"
+    end = END_SQL
     if connection.vendor == "postgresql":
         elapsed = f"DATE_PART('epoch', ({end}) - j.started_at) / 86400"
     else:  # SQLite: Django's function gives whole microseconds, exactly
@@ -106,6 +111,58 @@ def lean_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*group_params, moment, moment, *params])
         rows: list[LeanRow] = cursor.fetchall()
+    return rows
+
+
+def business_lean_rows(
+    *,
+    milestones: Sequence[MeasuredMilestone],
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+) -> list[BusinessLeanRow]:
+    """``lean_rows`` in business days, sorted by group then business duration: (group, duration in
+    business days, reached, target, duration in calendar days), both durations never below 0; the
+    business days from the calendar table (``journeys.reports.calendar``), joined at the start and
+    the end of each journey. One statement, or three more the first time a day is missing from the
+    calendar (it is filled, and the statement run again)."""
+    if not milestones or (accounts is not None and accounts.query.is_empty()):
+        return []
+    moment = connection.ops.adapt_datetimefield_value(now)
+    group_sql, group_params = _group_expression(group_by)
+    from_where, params = _from_where(
+        milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    )
+    joins, join_params = calendar.joins_sql([("r.s", "cs"), ("r.e", "ce")])
+    if connection.vendor == "postgresql":  # whole microseconds, so that the days are Python's to the last bit
+        elapsed = "CAST(CAST(DATE_PART('epoch', r.e - r.s) * 1000000 AS BIGINT) AS DOUBLE PRECISION) / 1000000 / 86400"
+    else:  # SQLite: Django's function gives whole microseconds, exactly
+        elapsed = "CAST(django_timestamp_diff(r.e, r.s) AS DOUBLE PRECISION) / 1000000 / 86400"
+    sql = f"""
+        SELECT g, CASE WHEN business < 0 THEN 0.0 ELSE business END AS duration, hit = 1, row_target,
+               CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END
+        FROM (
+            SELECT r.g, r.hit, r.row_target, {elapsed} AS elapsed,
+                   {calendar.elapsed_sql("r.s", "cs", "r.e", "ce")} AS business
+            FROM (
+                SELECT {group_sql} AS g, j.started_at AS s, {END_SQL} AS e,
+                       CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
+                       {target_sql()} AS row_target
+                {from_where}
+            ) r
+            {joins}
+        ) b
+        ORDER BY g, duration
+    """  # noqa: S608
+    for attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*group_params, moment, moment, *params, *join_params])
+            rows: list[BusinessLeanRow] = cursor.fetchall()
+        if attempt or all(row[1] is not None for row in rows):
+            break
+        calendar.calendar_keep(until=now)  # a day the calendar lacks: filled, once
     return rows
 
 
@@ -197,6 +254,7 @@ class FullRow(NamedTuple):
     ms_kind: str
     target: int | None
     achieved_at: datetime | None
+    business_days: float | None = None  # asked for: business days from the start to the end of observation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,10 +277,14 @@ def full_rows(
     accounts: QuerySet[Account] | None,
     open_only: bool = False,
     keyset: Keyset | None = None,
+    business_days: bool = False,
 ) -> list[FullRow]:
     """One row per journey measured with everything an export shows, ordered by start: one statement.
     ``open_only``: only journeys that have not reached the milestone, of accounts still customers;
-    ``keyset``: only that page of them (still in start order)."""
+    ``keyset``: only that page of them (still in start order).
+    ``business_days``: with the business days from the start to the end of observation (the
+    achievement as of now, else churn if earlier, else now; not below 0), from the calendar table as
+    ``business_lean_rows`` reads it."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
     from_where, params = _from_where(
@@ -230,7 +292,7 @@ def full_rows(
         open_only=open_only,
         joins="JOIN journeys_playbook p ON p.id = j.playbook_id LEFT JOIN portal_user u ON u.id = acc.csm_id",
     )  # fmt: skip
-    order, page = "ORDER BY j.started_at, j.id", ""
+    order, page, page_params = "ORDER BY j.started_at, j.id", "", []
     if keyset is not None:
         if keyset.position is not None:
             started, pk = keyset.position
@@ -240,9 +302,20 @@ def full_rows(
         if keyset.backwards:
             order = "ORDER BY j.started_at DESC, j.id DESC"
         page = "LIMIT %s"
-        params.append(keyset.limit)
+        page_params = [keyset.limit]
     # The playbook's name in the reader's language, as ``localized`` reads it.
     playbook_name = "COALESCE(NULLIF(p.name_en, ''), p.name)" if active_language() == ENGLISH else "p.name"
+    if business_days:
+        select = f"""
+            SELECT j.id, j.account_id, acc.name, acc.slug, seg.name, seg.slug, seg.position, acc.plan, acc.csm_id,
+                   u.name, u.email, acc.churned_at, p.key, p.version, {playbook_name}, j.started_at, m.key, m.kind,
+                   {target_sql()}, a.achieved_at, {END_SQL} AS obs_end
+            {from_where}
+        """
+        rows = _with_business_days(
+            select, params, now, order=order.replace("j.", "r."), page=page, page_params=page_params
+        )
+        return rows[::-1] if keyset is not None and keyset.backwards else rows
     sql = f"""
         SELECT j.id, j.account_id, acc.name, acc.slug, seg.name, seg.slug, seg.position, acc.plan, acc.csm_id,
                u.name, u.email, acc.churned_at, p.key, p.version, {playbook_name}, j.started_at, m.key, m.kind,
@@ -251,7 +324,7 @@ def full_rows(
         {order} {page}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, *page_params])
         rows = cursor.fetchall()
     if keyset is not None and keyset.backwards:
         rows.reverse()
@@ -259,7 +332,44 @@ def full_rows(
         return [FullRow(*row) for row in rows]
     # SQLite hands datetimes back naive (or as text) when not read through the ORM.
     return [
-        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19])))
+        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19]), None))
+        for row in rows
+    ]
+
+
+def _with_business_days(
+    select: str,
+    params: list[Any],
+    now: datetime,
+    *,
+    order: str = "ORDER BY r.started_at, r.id",
+    page: str = "",
+    page_params: Sequence[Any] = (),
+) -> list[FullRow]:
+    """``full_rows``' rows from ``select`` (its columns, then the end of observation ``obs_end``) with
+    the business days of each, from the calendar joined at the start and at the end of observation;
+    the calendar filled first when it lacks a day. ``order`` and ``page`` (its ``page_params``): the
+    rows' order and the keyset page's limit, as ``full_rows`` sets them."""
+    moment = connection.ops.adapt_datetimefield_value(now)
+    joins, join_params = calendar.joins_sql([("r.started_at", "cs"), ("r.obs_end", "ce")])
+    business = calendar.elapsed_sql("r.started_at", "cs", "r.obs_end", "ce")
+    wrapped = f"""
+        SELECT r.*, CASE WHEN {business} < 0 THEN 0.0 ELSE {business} END
+        FROM ({select}) r
+        {joins}
+        {order} {page}
+    """  # noqa: S608
+    for attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(wrapped, [moment, moment, *params, *join_params, *page_params])
+            rows = cursor.fetchall()
+        if attempt or all(row[21] is not None for row in rows):
+            break
+        calendar.calendar_keep(until=now)  # a day the calendar lacks: filled, once
+    if connection.vendor != "sqlite":
+        return [FullRow._make((*row[:20], row[21])) for row in rows]
+    return [
+        FullRow._make((*row[:11], _aware(row[11]), *row[12:15], _aware(row[15]), *row[16:19], _aware(row[19]), row[21]))
         for row in rows
     ]
 

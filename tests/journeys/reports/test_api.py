@@ -120,6 +120,14 @@ def test_rows_come_a_page_at_a_time_by_cursor_in_start_order_ties_included(measu
     backwards, _pages = walk(last_page["previous"].replace("page_size=8", "page_size=3"), "previous")
     assert [*backwards, *[(r["account_slug"], r["started_at"]) for r in last_page["results"]]] == forwards
     assert client.get("/api/v1/reports/ttv/rows/", {"kind": "first_value", "cursor": "cD1zb29ufDE="}).status_code == 404
+    # In business days, the same pages of the same rows.
+    in_business_days, pages = walk("/api/v1/reports/ttv/rows/?kind=first_value&business_days=true&page_size=2", "next")
+    assert (in_business_days, pages) == (forwards, 5)
+    last = client.get(
+        "/api/v1/reports/ttv/rows/", {"kind": "first_value", "business_days": "true", "page_size": 8}
+    ).json()["next"]
+    backwards, _pages = walk(client.get(last).json()["previous"], "previous")
+    assert backwards == forwards[:8]
 
 
 def client_time(started: str) -> str:
