@@ -410,15 +410,19 @@ def parse_date(value: str) -> date:
     )
 
 
-def parse_amount(value: str) -> Decimal:
+def parse_amount(value: str, *, minimum: int = 0) -> Decimal:
+    """A whole number of yen of at least ``minimum`` (an investment: 0; a value record: 1), as
+    spreadsheets write it (``¥1,200,000``, ``500000円``, full-width digits)."""
     cleaned = re.sub(r"[\s,¥￥円]", "", unicodedata.normalize("NFKC", value))
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError(_("Not an amount: “%(value)s”.") % {"value": value}) from None
-    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value() or amount >= Decimal(10) ** 14:
-        raise ValueError(_("The investment must be a whole number of yen, 0 or more: “%(value)s”.") % {"value": value})
-    return amount.quantize(Decimal(1))
+    if amount.is_finite() and minimum <= amount < Decimal(10) ** 14 and amount == amount.to_integral_value():
+        return amount.quantize(Decimal(1))
+    if minimum:
+        raise ValueError(_("The amount must be a whole number of yen, 1 or more: “%(value)s”.") % {"value": value})
+    raise ValueError(_("The investment must be a whole number of yen, 0 or more: “%(value)s”.") % {"value": value})
 
 
 def normalise_domain(value: str) -> str:
@@ -559,33 +563,17 @@ def _accounts_plan(
     progress: Callable[[int], None] | None = None,
 ) -> Plan:
     lookups = _lookups()
-    result = Plan()
-    columns = [(index, name) for index, name in enumerate(mapping) if name and index < len(parsed.headers)]
-    header_of = {name: parsed.headers[index] or str(FIELDS[name]) for index, name in columns}
-    result.header_of = header_of
     seen: dict[tuple[str, str], int] = {}  # (key field, value) -> line of the row that had it
     next_slug: dict[str, int] = {}
-    for index, cells in enumerate(parsed.rows):
-        line = index + 2
-        if progress is not None and index and index % PROGRESS_EVERY == 0:
-            progress(index)
-        values: dict[str, Any] = {}
-        error: tuple[str, str] | None = None
-        for column, name in columns:
-            raw = text_of(cells[column]) if column < len(cells) else ""
-            if not raw:
-                continue
-            try:
-                values[name] = _value(name, raw, lookups)
-            except ValueError as problem:
-                error = (header_of[name], str(problem))
-                break
-        if error is None:
-            error = _row_plan(line, index, values, rules, lookups, seen, next_slug, header_of, result)
-        if error is not None:
-            result.counts.errors += 1
-            result.errors.append(RowError(line=line, cells=list(cells), column=error[0], message=error[1]))
-    return result
+    fields = {name: name for name in FIELDS}  # the row's errors name fields; ``plan_rows`` gives headers
+
+    def plan_row(line: int, index: int, values: dict[str, Any], result: Plan) -> tuple[str, str] | None:
+        return _row_plan(line, index, values, rules, lookups, seen, next_slug, fields, result)
+
+    return plan_rows(
+        parsed=parsed, mapping=mapping, fields=FIELDS, read=lambda name, raw: _value(name, raw, lookups),
+        plan_row=plan_row, progress=progress,
+    )  # fmt: skip
 
 
 def _row_plan(

@@ -20,12 +20,11 @@ and revokes the milestones it recorded, except those changed since; journeys it 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -98,23 +97,12 @@ def _importer(account_import: AccountImport) -> User:
 # --- Value records ------------------------------------------------------------------
 
 
-def parse_value_amount(raw: str) -> Decimal:
-    cleaned = re.sub(r"[\s,¥￥円]", "", unicodedata.normalize("NFKC", raw))
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(_("Not an amount: “%(value)s”.") % {"value": raw}) from None
-    if not amount.is_finite() or amount < 1 or amount != amount.to_integral_value() or amount >= Decimal(10) ** 14:
-        raise ValueError(_("The amount must be a whole number of yen, 1 or more: “%(value)s”.") % {"value": raw})
-    return amount.quantize(Decimal(1))
-
-
 def _read_value(name: str, raw: str) -> Any:
     key = imports.account_key_value(name, raw)
     if key is not None:
         return key
     if name == "amount":
-        return parse_value_amount(raw)
+        return imports.parse_amount(raw, minimum=1)
     if name == "occurred_on":
         day = imports.parse_date(raw)
         if day > timezone.localdate():
