@@ -156,11 +156,20 @@ def business_lean_rows(
         ) b
         ORDER BY g, duration
     """  # noqa: S608
+    rows: list[BusinessLeanRow] = _with_calendar(
+        sql, [*group_params, moment, moment, *params, *join_params], now=now, business_column=1
+    )
+    return rows
+
+
+def _with_calendar(sql: str, params: Sequence[Any], *, now: datetime, business_column: int) -> list[Any]:
+    """The rows of ``sql``, whose ``business_column`` is the business days the calendar table gives:
+    where it is NULL for a row, a day was missing, so the calendar is filled and ``sql`` run once more."""
     for attempt in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*group_params, moment, moment, *params, *join_params])
-            rows: list[BusinessLeanRow] = cursor.fetchall()
-        if attempt or all(row[1] is not None for row in rows):
+            cursor.execute(sql, params)
+            rows: list[Any] = cursor.fetchall()
+        if attempt or all(row[business_column] is not None for row in rows):
             break
         calendar.calendar_keep(until=now)  # a day the calendar lacks: filled, once
     return rows
@@ -359,13 +368,7 @@ def _with_business_days(
         {joins}
         {order} {page}
     """  # noqa: S608
-    for attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(wrapped, [moment, moment, *params, *join_params, *page_params])
-            rows = cursor.fetchall()
-        if attempt or all(row[21] is not None for row in rows):
-            break
-        calendar.calendar_keep(until=now)  # a day the calendar lacks: filled, once
+    rows = _with_calendar(wrapped, [moment, moment, *params, *join_params, *page_params], now=now, business_column=21)
     if connection.vendor != "sqlite":
         return [FullRow._make((*row[:20], row[21])) for row in rows]
     return [
