@@ -162,13 +162,14 @@ class SupportReportForm(forms.Form):
     start_from = forms.DateField(
         label=_("Asked from"),
         required=False,
-        validators=[MinValueValidator(dt.date(1900, 1, 1))],
+        validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(2999, 12, 31))],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     start_to = forms.DateField(
         label=_("Asked until"),
         required=False,
-        validators=[MaxValueValidator(dt.date(2999, 12, 31))],
+        # From 1900: the default start is a period before it, which must still be a date.
+        validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(2999, 12, 31))],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     group_by = forms.ChoiceField(label=_("Per"), choices=GROUPS, required=False)
