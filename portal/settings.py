@@ -134,6 +134,29 @@ DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
 REPLICA_READ_VIEWS = ("journeys.reports.views", "journeys.reports.api", "support.report_views")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------
+# Shared by every web process and worker: Redis when REDIS_URL (or CACHE_URL) names one, else a
+# folder under var/ (the processes of `make run` see each other's entries and invalidations).
+CACHE_URL = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "kachi",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "kachi",
+        }
+    }
+# A signed-in request reads its session from the cache; the database keeps it across restarts.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -33,3 +33,8 @@ DATABASE_READ_REPLICA = None
 
 # Attachments of one test run go to a folder of their own.
 STORAGES["support"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / f"test-support-{os.getpid()}")  # noqa: F405
+
+# One process's memory unless the run names a Redis server (REDIS_URL): then the real backend, which
+# the suite empties before every test (tests/conftest.py).
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kachi-tests"}}

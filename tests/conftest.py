@@ -41,6 +41,14 @@ def signed_in(user, *, language: str | None = "en"):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: cached pages and sessions do not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def need_service(reason: str) -> None:
     """Skip when a service is missing, or fail when the run says services are required."""
     if REQUIRE_SERVICES:
