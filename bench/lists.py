@@ -35,12 +35,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
+# bench/http.py is named like the standard library's http package: with this folder on the path,
+# ``import http.client`` would find it. The scripts beside this one import as bench.*.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
 
-import portfolio  # noqa: E402 - the steps, step states and portfolio assignment
-import ttv_reports  # noqa: E402 - the generator of the accounts, journeys and achievements
-from scratch import load_average, scratch_url, setup_django  # noqa: E402 - beside this script
+import bench.portfolio as portfolio  # noqa: E402 - the steps, step states and portfolio assignment
+import bench.ttv_reports as ttv_reports  # noqa: E402 - the generator of the accounts, journeys and achievements
+from bench.scratch import load_average, scratch_url, setup_django  # noqa: E402 - beside this script
 
 PREFIX = ttv_reports.PREFIX
 MEMBER = f"{PREFIX}member-"

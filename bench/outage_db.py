@@ -18,7 +18,15 @@ Needs PostgreSQL's server programs (/usr/lib/postgresql/*/bin). Everything it st
 and its folder deleted at the end.
 """
 
+# ruff: noqa: E402 - the path is set right before the imports (below)
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/http.py is named like the standard library's http package: with this folder on the path,
+# ``import http.client`` (below) would find it.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import glob

@@ -50,9 +50,12 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/http.py is named like the standard library's http package: with this folder on the path,
+# ``import http.client`` would find it. The scripts beside this one import as bench.*.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from scratch import scratch_url, setup_django  # noqa: E402 - beside this script
+from bench.scratch import scratch_url, setup_django  # noqa: E402 - beside this script
 
 PREFIX = "ttv-bench-"
 KINDS = ["first_action", "first_value", "full_value", "milestone", "roi", "adoption"]
@@ -596,11 +599,11 @@ class Bench:
 
     def measure_sql_reports(self) -> None:
         """The bottlenecks page against its own SQL, and the first pages of the rows API."""
-        import portfolio  # beside this script: it adds the steps and step states the bottlenecks need
         from django.db import connection
         from django.db.models import Count
         from django.test import Client
 
+        import bench.portfolio as portfolio  # the steps and step states the bottlenecks need
         from journeys.onboarding.models import Journey
 
         portfolio.add_steps()

@@ -21,8 +21,12 @@ def _parser() -> MarkdownIt:
     )
 
 
+@lru_cache(maxsize=2048)
 def render_markdown(text: str) -> str:
-    """HTML for ``text`` with nothing executable: no script, no event handlers, no javascript:/data: links."""
+    """HTML for ``text`` with nothing executable: no script, no event handlers, no javascript:/data: links.
+
+    The same text always gives the same HTML, so each process keeps the latest 2,048 renders: a step's
+    description or an article's body is rendered once, not on every page that shows it."""
     html = _parser().render(text or "")
     return nh3.clean(
         html,
