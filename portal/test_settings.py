@@ -8,7 +8,7 @@ os.environ.setdefault("KACHI_ANNOUNCE_DEFAULTS", "0")
 os.environ.setdefault("BROKER_FOLDER", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test-broker"))
 
 from portal.settings import *  # noqa: F403
-from portal.settings import BASE_DIR, DATABASES
+from portal.settings import BASE_DIR, CACHES, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if os.environ.get("KACHI_TEST_EMAIL_DIR"):
@@ -36,5 +36,5 @@ STORAGES["support"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / f"test-suppo
 
 # One process's memory unless the run names a Redis server (REDIS_URL): then the real backend, which
 # the suite empties before every test (tests/conftest.py).
-if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kachi-tests"}}
