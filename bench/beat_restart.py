@@ -22,12 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-# bench/http.py is named like the standard library's http package: with this folder on the path,
-# ``import http.client`` would find it. The scripts beside this one import as bench.*.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.outage_db import PYTHON, ROOT, Cluster, pg_bin  # noqa: E402 - after the path is set
+from bench.outage_db import PYTHON, ROOT, Cluster, pg_bin
 
 DATABASE = "kachi_beat_bench"
 TASK = "portal.tasks.housekeeping"

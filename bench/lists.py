@@ -35,9 +35,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
-# bench/http.py is named like the standard library's http package: with this folder on the path,
-# ``import http.client`` would find it. The scripts beside this one import as bench.*.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(HERE.parent))
 
 import bench.portfolio as portfolio  # noqa: E402 - the steps, step states and portfolio assignment

@@ -25,9 +25,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# bench/http.py is named like the standard library's http package: with this folder on the path,
-# ``import http.client`` would find it. The scripts beside this one import as bench.*.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(HERE.parent))
 
 import bench.ttv_reports as ttv_reports  # noqa: E402 - the generator of the accounts, journeys and achievements

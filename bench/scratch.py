@@ -6,7 +6,15 @@ import os
 import secrets
 import sys
 import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit
+
+# bench/http.py is named like the standard library's http package: a script of this folder run as a
+# file has the folder first on the path, where ``import http.client`` (Django, urllib, psycopg) would
+# find it. Importing this module, as bench.scratch, takes the folder off the path: the scripts import
+# it before anything else of theirs, and each other as bench.*.
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
 
 
 def scratch_url(script: str, purpose: str, example: str) -> str:

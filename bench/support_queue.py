@@ -34,9 +34,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
-# bench/http.py is named like the standard library's http package: with this folder on the path,
-# ``import http.client`` would find it. The scripts beside this one import as bench.*.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(HERE.parent))
 
 from bench.scratch import load_average, scratch_url, setup_django  # noqa: E402 - beside this script

@@ -45,9 +45,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# bench/http.py is named like the standard library's http package: with this folder on the path,
-# ``import http.client`` would find it. The scripts beside this one import as bench.*.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(HERE.parent))
 
 from bench.help_articles import Writer  # noqa: E402 - beside this script

@@ -50,9 +50,6 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/http.py is named like the standard library's http package: with this folder on the path,
-# ``import http.client`` would find it. The scripts beside this one import as bench.*.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_url, setup_django  # noqa: E402 - beside this script
@@ -358,7 +355,7 @@ class Bench:
                        start,
                        CASE WHEN rn <= %(subset)s THEN (%(csms)s::bigint[])[1]
                             ELSE (%(csms)s::bigint[])[2 + rn %% (%(k)s - 1)] END,
-                       (%(segs)s::bigint[])[seg], '', ''
+                       (%(segs)s::bigint[])[seg]
                 FROM u
                 ORDER BY rn
                 """,
