@@ -137,23 +137,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------
 # Shared by every web process and worker: Redis when REDIS_URL (or CACHE_URL) names one, else a
 # folder under var/ (the processes of `make run` see each other's entries and invalidations).
+# A Redis that is down or slow answers as an empty cache within half a second (django-redis's
+# IGNORE_EXCEPTIONS, logged): sessions are then read from the database, and nothing fails.
 CACHE_URL = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "kachi",
-        }
-    }
+    CACHE = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL, "OPTIONS": REDIS_CACHE_OPTIONS}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-            "KEY_PREFIX": "kachi",
-        }
-    }
+    CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+CACHES = {"default": {**CACHE, "KEY_PREFIX": "kachi"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # A signed-in request reads its session from the cache; the database keeps it across restarts.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
