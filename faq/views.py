@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from faq import selectors
+from faq.caching import public_answer
 from faq.forms import SearchForm, VoteForm
 from faq.markdown import render_article
 from faq.models import SearchLog
@@ -27,6 +28,7 @@ from faq.services import (
     vote_record,
 )
 from portal.access import HtmxHttpRequest
+from portal.csrf import csrf_for_members
 from portal.lockout import lockout_client_ip
 
 SEARCH_RESULTS = 50
@@ -45,14 +47,18 @@ def _session_key(request: HttpRequest, *, create: bool) -> str | None:
 def home(request: HttpRequest) -> HttpResponse:
     language = _language()
     user = request.user
-    context = {
-        "form": SearchForm(),
-        "categories": selectors.category_tree(user=user, language=language),
-        "popular": selectors.popular_articles(user=user, language=language),
-        "recent": selectors.recent_articles(user=user, language=language),
-        "language": language,
-    }
-    return render(request, "faq/home.html", context)
+
+    def page() -> HttpResponse:
+        context = {
+            "form": SearchForm(),
+            "categories": selectors.category_tree(user=user, language=language),
+            "popular": selectors.popular_articles(user=user, language=language),
+            "recent": selectors.recent_articles(user=user, language=language),
+            "language": language,
+        }
+        return render(request, "faq/home.html", context)
+
+    return public_answer(request, language, page)
 
 
 @vary_on_headers("HX-Request")
@@ -87,9 +93,13 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
     current = selectors.category_for_reading(slug=slug, user=request.user)
-    articles = selectors.category_articles(category=current, user=request.user, language=language)
-    context = {"category": current, "articles": articles, "language": language}
-    return render(request, "faq/category.html", context)
+
+    def page() -> HttpResponse:
+        articles = selectors.category_articles(category=current, user=request.user, language=language)
+        context = {"category": current, "articles": articles, "language": language}
+        return render(request, "faq/category.html", context)
+
+    return public_answer(request, language, page)
 
 
 def _vote_context(request: HttpRequest, article, **extra: object) -> dict:
@@ -124,11 +134,14 @@ def article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
     if item.is_published:
         visitor = _visitor(request)
         if visitor is not None:
-            view_record(article=item, visitor=visitor)
-    return render(request, "faq/article.html", _article_context(request, item))
+            view_record(article=item, visitor=visitor)  # counted even when the reader's copy is still good
+    return public_answer(
+        request, _language(), lambda: render(request, "faq/article.html", _article_context(request, item))
+    )
 
 
 @require_POST
+@csrf_for_members
 def vote(request: HtmxHttpRequest, language: str, slug: str) -> HttpResponse:
     """“Was this helpful?” With htmx, answers the feedback box; without, redirects back to the article."""
     item = selectors.article_for_reading(user=request.user, language=language, slug=slug)

@@ -24,6 +24,7 @@ from rest_framework import exceptions
 from portal import selectors, services
 from portal.access import AuthenticatedHttpRequest, CustomerHttpRequest, customer_required, staff_required
 from portal.api.exceptions import CsrfFailed, PayloadTooLarge, ServerError, api_error, api_not_found
+from portal.csrf import csrf_for_members
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
 from portal.models import Account, Invitation, Membership, Segment
 from portal.outages import is_outage, outage_response
@@ -270,6 +271,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_POST
+@csrf_for_members
 def set_language(request: HttpRequest) -> HttpResponse:
     """The language switcher: remembered in a cookie, and on the profile when signed in."""
     language = request.POST.get("language", "")
