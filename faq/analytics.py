@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from faq.models import Article, ArticleView, ArticleVote
@@ -60,26 +61,20 @@ def content_analytics(*, days: int = DEFAULT_DAYS, limit: int = 10, min_votes: i
 
     helpful_count = Count("votes", filter=Q(votes__helpful=True), distinct=True)
     vote_count = Count("votes", distinct=True)
+    # The votes of each of the most read come in the same query, counted apart from the views.
+    votes_of = ArticleVote.objects.filter(article_id=OuterRef("pk")).order_by().values("article_id")
     top_rows = (
         Article.objects.filter(views__day__gte=since)
         .annotate(n_views=Count("views", distinct=True), n_readers=Count("views__visitor", distinct=True))
+        .annotate(
+            n_helpful=Coalesce(Subquery(votes_of.filter(helpful=True).annotate(n=Count("pk")).values("n")), 0),
+            n_votes=Coalesce(Subquery(votes_of.annotate(n=Count("pk")).values("n")), 0),
+        )
         .order_by("-n_views", "title")
         .select_related("category")[:limit]
     )
-    top_votes = {
-        row["pk"]: row
-        for row in Article.objects.filter(pk__in=[a.pk for a in top_rows])
-        .annotate(n_helpful=helpful_count, n_votes=vote_count)
-        .values("pk", "n_helpful", "n_votes")
-    }
     top = [
-        ArticleFigures(
-            article=a,
-            views=a.n_views,
-            readers=a.n_readers,
-            helpful=top_votes.get(a.pk, {}).get("n_helpful", 0),
-            votes=top_votes.get(a.pk, {}).get("n_votes", 0),
-        )
+        ArticleFigures(article=a, views=a.n_views, readers=a.n_readers, helpful=a.n_helpful, votes=a.n_votes)
         for a in top_rows
     ]
     least = (

@@ -36,7 +36,8 @@ CACHE_CONTROL = {"public": True, "max_age": 60, "s_maxage": SLOT_SECONDS, "stale
 
 
 def help_version() -> tuple[str, datetime | None]:
-    """The help centre's version and its last change: one aggregate query, then the cache."""
+    """The help centre's version and its last change: three small aggregates (articles, categories,
+    tutorial links) when the cache has none, then the cache."""
     found = shared_cache.get(VERSION_KEY)
     if found is not None:
         return found

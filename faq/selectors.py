@@ -100,11 +100,6 @@ def related_articles(*, article: Article, user: User | AnonymousUser, limit: int
     )
 
 
-def article_step_keys(*, article: Article) -> list[tuple[str, str]]:
-    """The (playbook key, step key) of each onboarding step an article helps with."""
-    return list(ArticleStep.objects.filter(article=article).values_list("playbook_key", "step_key"))
-
-
 def user_vote(*, article: Article, user: User | AnonymousUser, session_key: str | None) -> ArticleVote | None:
     if user.is_authenticated:
         return ArticleVote.objects.filter(article=article, user=user).first()

@@ -154,6 +154,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "portal.auth_backends.AccountModelBackend",
+    # Sessions signed in before the backend above took over still name this one.
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [

@@ -65,7 +65,11 @@ def customer_account(*, user: User | AnonymousUser) -> Account | None:
     comes with it, in the same query, and stays on ``user`` (``user.membership``)."""
     if not user.is_authenticated or not user.is_customer:
         return None
-    membership = Membership.objects.select_related("account__segment", "account__csm").filter(user=user).first()
+    membership: Membership | None
+    if User.membership.is_cached(user):  # read with the person (portal.auth_backends)
+        membership = getattr(user, "membership", None)
+    else:
+        membership = Membership.objects.select_related("account__segment", "account__csm").filter(user=user).first()
     if membership is None:
         return None
     user.membership = membership

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from faq.models import Article, ArticleStep
 from journeys.onboarding.models import (
     Achievement,
     Journey,
@@ -23,6 +24,7 @@ from journeys.onboarding.models import (
     ValueRecord,
     ValueRecordChange,
 )
+from portal.aggregates import JoinedIds, split_ids
 from portal.models import Account, Membership, User
 
 
@@ -153,14 +155,16 @@ def describe_rule(milestone: Milestone, steps_by_pk: dict[int, Step], *, for_sta
             conditions = ", ".join(f"{k}={v}" for k, v in milestone.event_properties.items())
             text += " " + _("Only events with %(conditions)s.") % {"conditions": conditions}
         return text
-    chosen = [steps_by_pk[s.pk].display_title for s in milestone.steps.all() if s.pk in steps_by_pk]
+    needed = set(milestone_step_ids(milestone))
+    chosen = [step.display_title for pk, step in steps_by_pk.items() if pk in needed]
     if chosen:
         return _("Done: %(steps)s.") % {"steps": ", ".join(chosen)}
     return _("Every required step done.")
 
 
 def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checklist:
-    """Steps in order with milestones placed where their target falls: five queries, whatever the size."""
+    """Steps in order with milestones placed where their target falls: four queries, whatever the size
+    (the steps a milestone needs come with it as ids)."""
     states = list(
         StepState.objects.filter(journey=journey, step__playbook_id=journey.playbook_id)
         .select_related("step", "assignee")
@@ -168,7 +172,7 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
     )
     milestones = list(
         Milestone.objects.filter(playbook_id=journey.playbook_id)
-        .prefetch_related(Prefetch("steps", queryset=Step.objects.only("id", "playbook_id")))
+        .annotate(joined_step_ids=_joined_step_ids())
         .order_by("position", "id")
     )
     reached = Achievement.objects.filter(journey=journey).select_related("journey")
@@ -198,6 +202,21 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
     return Checklist(journey=journey, states=states, milestones=views, items=_interleave(states, views))
 
 
+def _joined_step_ids() -> Subquery:
+    per_milestone = (
+        Milestone.steps.through.objects.filter(milestone_id=OuterRef("pk")).order_by().values("milestone_id")
+    )
+    # django-stubs cannot follow a name given by annotate() into values().
+    return Subquery(per_milestone.annotate(ids=JoinedIds("step_id")).values("ids"))  # type: ignore[misc]
+
+
+def milestone_step_ids(milestone: Milestone) -> list[int]:
+    """The steps a steps-rule milestone names: from the ids the checklist query brought, else asked."""
+    if hasattr(milestone, "joined_step_ids"):
+        return split_ids(milestone.joined_step_ids)
+    return [step.pk for step in milestone.steps.all()]
+
+
 def _interleave(states: list[StepState], milestones: list[MilestoneView]) -> list[ChecklistItem]:
     """A steps-rule milestone goes right after the last step it needs; others after the last step due
     before their target (those without a target go last)."""
@@ -207,7 +226,7 @@ def _interleave(states: list[StepState], milestones: list[MilestoneView]) -> lis
     for order, view in enumerate(milestones):
         milestone = view.milestone
         if milestone.rule == Milestone.Rule.STEPS:
-            needed = [index_of[s.pk] for s in milestone.steps.all() if s.pk in index_of] or [
+            needed = [index_of[pk] for pk in milestone_step_ids(milestone) if pk in index_of] or [
                 i for i, s in enumerate(states) if s.step.required
             ]
             index = max(needed) + 1 if needed else len(states)
@@ -294,15 +313,24 @@ def step_titles(*, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str
     return titles
 
 
-def steps_named(*, keys: list[tuple[str, str]]) -> list[StepRef]:
-    """The steps of these (playbook key, step key) pairs, named as in the newest playbook version; a
-    step shared by several playbooks once. Pairs that name no step are left out."""
-    titles = step_titles(keys=keys)
+def article_steps_named(*, article: Article) -> list[StepRef]:
+    """The onboarding steps ``article`` helps with, named as in the newest version of their playbook,
+    in one query: a step shared by several playbooks once."""
+    linked = ArticleStep.objects.filter(
+        article=article, playbook_key=OuterRef("playbook__key"), step_key=OuterRef("key")
+    )
+    steps = (
+        Step.objects.filter(Exists(linked))
+        .select_related("playbook")
+        .order_by("playbook__key", "-playbook__version", "position", "pk")
+    )
+    newest: dict[tuple[str, str], Step] = {}
+    for step in steps:
+        newest.setdefault((step.playbook.key, step.key), step)
     refs: dict[str, StepRef] = {}
-    for playbook_key, step_key in keys:
-        title = titles.get((playbook_key, step_key))
-        if title is not None:
-            refs.setdefault(title, StepRef(playbook_key=playbook_key, step_key=step_key, title=title))
+    for (playbook_key, step_key), step in newest.items():
+        title = step.display_title
+        refs.setdefault(title, StepRef(playbook_key=playbook_key, step_key=step_key, title=title))
     return list(refs.values())
 
 

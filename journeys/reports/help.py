@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from faq.models import Article, ArticleStep, ArticleView
+from faq.models import Article, ArticleStep
 from journeys.onboarding.models import StepState
 from portal.models import Membership
 
@@ -27,39 +27,33 @@ class StalledReading:
 def stalled_reading(*, since: dt.date, limit: int = 10) -> list[StalledReading]:
     """Articles read since ``since`` by people of accounts that are stalled on a step now (open past
     its due date), most readers first, and whether each is linked to a step one of those accounts is
-    stalled on. Six queries."""
+    stalled on: one query, added up in the database."""
     stalled = StepState.objects.exclude(status__in=StepState.CLOSED).filter(due_at__lt=timezone.now())
     members = Membership.objects.filter(account_id__in=stalled.values("journey__account_id")).annotate(
         visitor=Concat(Value("u:"), Cast("user_id", output_field=CharField()))
     )
-    account_of = dict(members.values_list("visitor", "account_id"))
-    reads = ArticleView.objects.filter(day__gte=since, visitor__in=members.values("visitor"))
-    rows = list(
-        reads.values("article_id")
-        .annotate(views=Count("id"), readers=Count("visitor", distinct=True))
-        .order_by("-readers", "-views", "article_id")[:limit]
-    )
-    ids = [row["article_id"] for row in rows]
-    accounts: dict[int, set[int]] = {}
-    for article_id, visitor in reads.filter(article_id__in=ids).values_list("article_id", "visitor").distinct():
-        if visitor in account_of:
-            accounts.setdefault(article_id, set()).add(account_of[visitor])
-    stalled_steps = set(stalled.values_list("journey__playbook_key", "step_key").distinct())
-    helps = {
-        article_id
-        for article_id, playbook_key, step_key in ArticleStep.objects.filter(article_id__in=ids).values_list(
-            "article_id", "playbook_key", "step_key"
+    reader_account = Subquery(members.filter(visitor=OuterRef("views__visitor")).values("account_id")[:1])
+    stalled_here = stalled.filter(journey__playbook_key=OuterRef("playbook_key"), step_key=OuterRef("step_key"))
+    on_a_stalled_step = ArticleStep.objects.filter(Exists(stalled_here), article_id=OuterRef("pk"))
+    # Filtered before it is counted: only the views by those people, in the period, are added up.
+    articles = (
+        Article.objects.filter(views__day__gte=since, views__visitor__in=members.values("visitor"))
+        .annotate(
+            n_views=Count("views"),
+            n_readers=Count("views__visitor", distinct=True),
+            n_accounts=Count(reader_account, distinct=True),
+            helps=Exists(on_a_stalled_step),
         )
-        if (playbook_key, step_key) in stalled_steps
-    }
-    articles = Article.objects.select_related("category").in_bulk(ids)
+        .select_related("category")
+        .order_by("-n_readers", "-n_views", "pk")[:limit]
+    )
     return [
         StalledReading(
-            article=articles[row["article_id"]],
-            readers=row["readers"],
-            accounts=len(accounts.get(row["article_id"], ())),
-            views=row["views"],
-            helps_with_stalled_step=row["article_id"] in helps,
+            article=article,
+            readers=article.n_readers,
+            accounts=article.n_accounts,
+            views=article.n_views,
+            helps_with_stalled_step=article.helps,
         )
-        for row in rows
+        for article in articles
     ]

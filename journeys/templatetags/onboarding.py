@@ -10,8 +10,7 @@ from typing import Protocol
 from django import template
 
 from faq.models import Article
-from faq.selectors import article_step_keys
-from journeys.onboarding.selectors import StepRef, step_titles, steps_named
+from journeys.onboarding.selectors import StepRef, article_steps_named, step_titles
 
 register = template.Library()
 
@@ -26,7 +25,7 @@ class AboutAStep(Protocol):
 @register.simple_tag
 def article_steps(article: Article) -> list[StepRef]:
     """The onboarding steps ``article`` helps with, by their titles."""
-    return steps_named(keys=article_step_keys(article=article))
+    return article_steps_named(article=article)
 
 
 @register.simple_tag

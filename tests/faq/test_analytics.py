@@ -40,3 +40,17 @@ def test_figures_count_people_once_a_day_and_votes(world: World) -> None:
     assert (figures.votes, figures.helpful) == (3, 2)
     assert [(row.article, row.helpful, row.votes) for row in figures.least_helpful] == [(other, 2, 3)]
     assert len(figures.daily) == 30 and figures.daily[-1][1] == 2 and sum(n for _d, n in figures.daily) == 3
+
+
+def test_a_view_is_counted_once_per_reader_and_day(world: World) -> None:
+    article = ArticleFactory()
+    visitor = visitor_key(user=world.customer_a, session_key=None)
+    today = timezone.now().astimezone(dt.UTC).date()
+    assert view_record(article=article, visitor=visitor, day=today) is True
+    assert view_record(article=article, visitor=visitor, day=today) is False
+    assert view_record(article=article, visitor=visitor, day=today + dt.timedelta(days=1)) is True
+    other = visitor_key(user=world.customer_b, session_key=None)
+    assert view_record(article=article, visitor=other, day=today) is True
+    article.refresh_from_db()
+    assert article.view_count == 3
+    assert article.views.count() == 3

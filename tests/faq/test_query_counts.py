@@ -52,6 +52,7 @@ def test_the_article_page_does_not_grow_with_tags_related_articles_or_steps(worl
     top = CategoryFactory(slug="top")
     article = ArticleFactory(category=top, slug="main", tags=[TagFactory()])
     ArticleFactory(category=top)
+    client.get(article.get_absolute_url())  # the reader's view counted already: both reads below repeat it
     with capture_queries() as few:
         assert client.get(article.get_absolute_url()).status_code == 200
     article.tags.add(*[TagFactory() for _ in range(5)])

@@ -26,11 +26,6 @@ ABOVE_BUDGET: dict[tuple[str, str], int] = {
     ("account_detail", "admin"): 29,
     ("account_detail", "csm"): 29,
     ("admin_home", "admin"): 22,
-    ("customer_home", "customer"): 9,
-    ("customer_home", "customer_admin"): 10,
-    ("faq:article", "customer"): 12,
-    ("help_analytics", "admin"): 10,
-    ("help_analytics_export", "admin"): 10,
     ("portfolio", "csm"): 17,
 }
 

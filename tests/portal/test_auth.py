@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from portal.auth_backends import AccountModelBackend
 from portal.models import Invitation, Membership, User
 from tests.conftest import World
 from tests.factories import TEST_PASSWORD, InvitationFactory
@@ -302,3 +305,31 @@ def test_two_users_cannot_share_an_address_in_different_cases(world) -> None:
     )
     assert page.status_code == 200 and "already exists" in page.content.decode()
     assert User.objects.filter(email__iexact="boss@alpha.example").count() == 1
+
+
+# --- Reading the signed-in person back -----------------------------------------------------------
+
+
+def test_a_customer_is_read_back_with_their_membership_and_account_in_one_query(world: World) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        user = AccountModelBackend().get_user(world.customer_a.pk)
+        assert user is not None
+        assert user.membership.account.slug == world.account_a.slug
+        assert user.membership.account.segment.slug == world.account_a.segment.slug
+    assert len(captured) == 1
+    staff = AccountModelBackend().get_user(world.csm_a.pk)
+    assert staff is not None and not hasattr(staff, "membership")
+
+
+def test_an_inactive_or_missing_person_is_not_read_back(world: World) -> None:
+    User.objects.filter(pk=world.customer_a.pk).update(is_active=False)
+    assert AccountModelBackend().get_user(world.customer_a.pk) is None
+    assert AccountModelBackend().get_user(987654) is None
+
+
+def test_a_session_signed_in_through_djangos_own_backend_still_works(world: World) -> None:
+    client = Client()
+    client.force_login(world.customer_a, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/app/")
+    assert page.status_code == 200
+    assert page.context["account"] == world.account_a

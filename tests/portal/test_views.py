@@ -189,4 +189,5 @@ def test_the_team_page_runs_the_same_queries_for_one_member_and_many(world: Worl
     with capture_queries() as many:
         page = client.get("/app/team/")
     assert len(page.context["members"]) == 17 and len(page.context["history"]) == 15
-    assert_same_queries(few, many, expected=5)  # the membership comes with the account; the session is cached
+    # The membership and the account come with the user; the session is cached.
+    assert_same_queries(few, many, expected=4)

@@ -241,10 +241,10 @@ def test_checklist_query_count_is_the_same_for_4_and_40_steps(world: World, who:
     assert page.context["checklist"].total == 40
     assert_same_queries(few, many)
     if who == "customer_a":
-        # The user, the account with the membership, the journey, the steps, the milestones and
-        # their steps, the achievements with the viewer's feedback, the tutorials, goals (the session
-        # comes from the cache).
-        assert len(many.captured_queries) == 9, [q["sql"][:80] for q in many.captured_queries]
+        # The user with the membership and the account, the journey, the steps, the milestones with
+        # the ids of their steps, the achievements with the viewer's feedback, the tutorials, goals
+        # (the session comes from the cache).
+        assert len(many.captured_queries) == 7, [q["sql"][:80] for q in many.captured_queries]
 
 
 def test_value_page_query_count_is_the_same_for_1_and_many_records(world: World) -> None:
