@@ -171,9 +171,7 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
         .order_by("step__position", "step__id")
     )
     milestones = list(
-        Milestone.objects.filter(playbook_id=journey.playbook_id)
-        .annotate(joined_step_ids=_joined_step_ids())
-        .order_by("position", "id")
+        with_step_ids(Milestone.objects.filter(playbook_id=journey.playbook_id)).order_by("position", "id")
     )
     reached = Achievement.objects.filter(journey=journey).select_related("journey")
     if viewer is not None and viewer.is_authenticated:
@@ -202,12 +200,14 @@ def journey_checklist(*, journey: Journey, viewer: User | None = None) -> Checkl
     return Checklist(journey=journey, states=states, milestones=views, items=_interleave(states, views))
 
 
-def _joined_step_ids() -> Subquery:
+def with_step_ids(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    """``milestones`` with the ids of the steps each names, in the same query (``milestone_step_ids``)."""
     per_milestone = (
         Milestone.steps.through.objects.filter(milestone_id=OuterRef("pk")).order_by().values("milestone_id")
     )
     # django-stubs cannot follow a name given by annotate() into values().
-    return Subquery(per_milestone.annotate(ids=JoinedIds("step_id")).values("ids"))  # type: ignore[misc]
+    ids = Subquery(per_milestone.annotate(ids=JoinedIds("step_id")).values("ids"))  # type: ignore[misc]
+    return milestones.annotate(joined_step_ids=ids)
 
 
 def milestone_step_ids(milestone: Milestone) -> list[int]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, Milestone, StepEvent, StepState
+from journeys.onboarding.selectors import milestone_step_ids, with_step_ids
 from journeys.reports.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
 from portal.models import Account, MilestoneKind, User
 from portal.translated import localized
@@ -135,17 +136,30 @@ def rows_for(
     now: dt.datetime,
     curves: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[PortfolioRow]:
-    """One row per account (segment and CS manager loaded), in the accounts' order: nine queries.
+    """One row per account (segment and CS manager loaded), in the accounts' order: five queries, four when the
+    accounts came ``with_activity``.
     ``curves``: per segment slug, the Kaplan-Meier curve of time to first value, for the expected time."""
     curves = curves or {}
     rows = {a.pk: PortfolioRow(account=a) for a in accounts}
     journeys: dict[int, Journey] = {}
     account_of: dict[int, int] = {}  # every journey of the accounts, the latest or not
+    # When each journey last moved, by anyone and by the customer's people: in the journeys' query.
+    moves = StepEvent.objects.filter(journey_id=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
+    customer_moves: dict[int, dt.datetime] = {}
     for started in (
-        Journey.objects.filter(account_id__in=rows).select_related("playbook").order_by("account_id", "-started_at")
+        Journey.objects.filter(account_id__in=rows)
+        .select_related("playbook")
+        .annotate(
+            last_move=Subquery(moves[:1]),
+            last_customer_move=Subquery(moves.filter(actor__role=User.Role.CUSTOMER)[:1]),
+        )
+        .order_by("account_id", "-started_at")
     ):
         journeys.setdefault(started.account_id, started)  # the latest started
         account_of[started.pk] = started.account_id
+        if started.last_customer_move is not None:
+            before = customer_moves.get(started.account_id, started.last_customer_move)
+            customer_moves[started.account_id] = max(started.last_customer_move, before)
     by_journey = {j.pk: j for j in journeys.values()}
 
     # The step states of each journey's own playbook version. Compared here, not joined to the
@@ -170,11 +184,9 @@ def rows_for(
         if s["step__playbook_id"] == by_journey[s["journey_id"]].playbook_id:
             states.setdefault(s["journey_id"], []).append(s)
     milestones: dict[int, list[Milestone]] = {}
-    for m in (
+    for m in with_step_ids(
         Milestone.objects.filter(playbook_id__in={j.playbook_id for j in by_journey.values()})
-        .prefetch_related("steps")
-        .order_by("position", "id")
-    ):
+    ).order_by("position", "id"):
         milestones.setdefault(m.playbook_id, []).append(m)
     reached = {
         (a["journey_id"], a["milestone_key"]): a["achieved_at"]
@@ -182,32 +194,13 @@ def rows_for(
             "journey_id", "milestone_key", "achieved_at"
         )
     }
-    moved = dict(
-        StepEvent.objects.filter(journey_id__in=by_journey)
-        .values("journey_id")
-        .annotate(last=Max("occurred_at"))
-        .values_list("journey_id", "last")
-    )
-    # By the journeys' ids (then per account here), not joined to the journeys: the join read them all.
-    customer_moves: dict[int, dt.datetime] = {}
-    for journey_id, last in (
-        StepEvent.objects.filter(journey_id__in=account_of, actor__role=User.Role.CUSTOMER)
-        .values("journey_id")
-        .annotate(last=Max("occurred_at"))
-        .values_list("journey_id", "last")
-    ):
-        account_id = account_of[journey_id]
-        customer_moves[account_id] = max(last, customer_moves.get(account_id, last))
-    event_days = dict(
-        DailyEventCount.objects.filter(account_id__in=rows, filter_key="")
-        .values("account_id")
-        .annotate(last=Max("day"))
-        .values_list("account_id", "last")
-    )
+    activity = _account_activity(accounts, now=now)
 
     waiting: dict[str, list[PortfolioRow]] = {}
     for account_id, row in rows.items():
-        last = [t for t in (customer_moves.get(account_id), _end_of(event_days.get(account_id))) if t is not None]
+        last = [
+            t for t in (customer_moves.get(account_id), _end_of(activity[account_id].last_event_day)) if t is not None
+        ]
         row.last_activity = max(last) if last else None
         journey = journeys.get(account_id)
         if journey is None:
@@ -218,7 +211,8 @@ def rows_for(
         row.total, row.closed = len(steps), len(steps) - len(open_steps)
         row.current_step = open_steps[0]["step__title"] if open_steps else ""
         row.open_overdue = sum(1 for s in open_steps if s["due_at"] < now)
-        last_move = max(journey.started_at, moved.get(journey.pk) or journey.started_at)
+        moved: dt.datetime | None = getattr(journey, "last_move", None)  # from the journeys' query
+        last_move = max(journey.started_at, moved or journey.started_at)
         # Stuck: steps are left and none has moved for long. A checklist that is all done waits for
         # value (ROI, usage), not for a move: it is behind only past its targets.
         stuck = bool(open_steps) and now - last_move > dt.timedelta(days=rules.stuck_after_days)
@@ -246,20 +240,14 @@ def rows_for(
             row.risk = min(pending, key=RISK_ORDER.__getitem__) if pending else ("reached" if row.chips else "on_track")
 
     # A support question past its reply target puts the account behind, whatever its journey says.
-    late_questions = (
-        Inquiry.objects.filter(account_id__in=rows, clock_running_since__isnull=False, due_at__lt=now)
-        .exclude(clock="")
-        .values("account_id")
-        .annotate(count=Count("pk"), since=Min("due_at"))
-    )
-    for late in late_questions:
-        row = rows[late["account_id"]]
-        if row.account.status == Account.Status.CHURNED:
+    for account_id, row in rows.items():
+        late = activity[account_id]
+        if not late.late_count or row.account.status == Account.Status.CHURNED:
             continue
         row.chips.append(
             Chip(
                 key="support", name=str(_("Support")), kind="support", status="behind",
-                message=LATE_QUESTIONS, params=(("count", late["count"]), ("date", late["since"])),
+                message=LATE_QUESTIONS, params=(("count", late.late_count), ("date", late.late_since)),
             )
         )  # fmt: skip
         row.risk = min([row.risk, "behind"], key=lambda status: RISK_ORDER.get(status, 9))
@@ -275,11 +263,50 @@ def rows_for(
     return list(rows.values())
 
 
+@dataclass(frozen=True)
+class _Activity:
+    last_event_day: dt.date | None
+    late_count: int  # support questions past their reply target
+    late_since: dt.datetime | None
+
+
+ACTIVITY_FIELDS = ("last_event_day", "late_count", "late_since")
+
+
+def with_activity(accounts: QuerySet[Account], *, now: dt.datetime) -> QuerySet[Account]:
+    """``accounts`` with, in the same query, the last day their product sent events and their support
+    questions past the reply target (how many, since when): what ``rows_for`` reads per account."""
+    days = DailyEventCount.objects.filter(account_id=OuterRef("pk"), filter_key="").order_by("-day").values("day")
+    late = (
+        Inquiry.objects.filter(account_id=OuterRef("pk"), clock_running_since__isnull=False, due_at__lt=now)
+        .exclude(clock="")
+        .order_by()
+        .values("account_id")
+    )
+    return accounts.annotate(
+        last_event_day=Subquery(days[:1]),
+        late_count=Subquery(late.annotate(n=Count("pk")).values("n")),
+        late_since=Subquery(late.annotate(since=Min("due_at")).values("since")),
+    )
+
+
+def _account_activity(accounts: list[Account], *, now: dt.datetime) -> dict[int, _Activity]:
+    """Per account, what ``with_activity`` reads: from the accounts when they came with it, else in
+    one query."""
+    if all(hasattr(a, ACTIVITY_FIELDS[0]) for a in accounts):
+        found = {a.pk: tuple(getattr(a, name) for name in ACTIVITY_FIELDS) for a in accounts}
+    else:
+        asked = with_activity(Account.objects.filter(pk__in=[a.pk for a in accounts]), now=now)
+        found = {pk: tuple(rest) for pk, *rest in asked.values_list("pk", *ACTIVITY_FIELDS)}
+    return {pk: _Activity(day, count or 0, since) for pk, (day, count, since) in found.items()}
+
+
 def chosen_steps(milestone: Milestone) -> frozenset[int]:
-    """The ids of the steps a milestone's rule names (prefetched), worked out once per milestone."""
+    """The ids of the steps a milestone's rule names (brought with it as ids, else asked), worked out
+    once per milestone."""
     cached = getattr(milestone, "_chosen_step_ids", None)
     if cached is None:
-        cached = frozenset(step.pk for step in milestone.steps.all())
+        cached = frozenset(milestone_step_ids(milestone))
         milestone._chosen_step_ids = cached  # type: ignore[attr-defined]
     return cached
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from journeys.automation.selectors import risk_rules
-from journeys.reports.risk import RISK_ORDER, PortfolioRow, RiskRules, rows_for
+from journeys.reports.risk import RISK_ORDER, PortfolioRow, RiskRules, rows_for, with_activity
 from portal.models import Account
 
 
@@ -54,7 +54,7 @@ def portfolio(
     per segment slug, the Kaplan-Meier curve of time to first value, for the expected time."""
     now = now or timezone.now()
     rules = risk_rules()
-    accounts = accounts.select_related("segment", "csm").order_by("name")
+    accounts = with_activity(accounts.select_related("segment", "csm"), now=now).order_by("name")
     rows = rows_for(list(accounts), rules=rules, curves=curves, now=now)
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     counts = {

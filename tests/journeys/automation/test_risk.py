@@ -8,14 +8,15 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from journeys.automation.models import AccountRisk, Notification
+from journeys.automation.models import AccountRisk, AutomationSettings, Notification
+from journeys.automation.selectors import risk_rules
 from journeys.automation.services.risk import risk_evaluate
 from journeys.automation.tasks import journeys_evaluate_risk
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
 from portal.preferences import preferences_update
 from tests.conftest import World
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, AutomationSettingsFactory
 from tests.journeys.workspace.test_portfolio import onboarding
 from tests.queries import assert_max_queries, assert_same_queries, capture_queries
 
@@ -55,6 +56,7 @@ def test_a_chunk_costs_the_same_queries_for_few_and_many_accounts(world: World) 
     playbook = onboarding()
     journey = journey_start(account=world.account_a, playbook=playbook)
     step_set_status(state=journey.step_states.get(step_key="setup"), status="done", by=world.csm_a)
+    risk_rules()  # read once, then kept in the cache: not part of what a chunk costs
     with capture_queries() as few:
         risk_evaluate(chunk=100)  # alpha (and beta, without a journey)
     for i in range(30):
@@ -106,3 +108,19 @@ def test_account_alerts_respect_the_preferences(world: World, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         assert risk_evaluate().turned == [world.account_a.pk]
     assert mail.outbox == [] and not Notification.objects.exists()
+
+
+def test_the_risk_rules_are_read_once_and_forgotten_when_the_settings_change(world: World) -> None:
+    default = risk_rules().stuck_after_days
+    assert default not in (2, 9)
+    with capture_queries() as again:
+        risk_rules()
+    assert len(again.captured_queries) == 0
+    AutomationSettingsFactory(stuck_after_days=2)
+    assert risk_rules().stuck_after_days == 2
+    settings_row = AutomationSettings.objects.get()
+    settings_row.stuck_after_days = 9
+    settings_row.save()
+    assert risk_rules().stuck_after_days == 9
+    settings_row.delete()
+    assert risk_rules().stuck_after_days == default

@@ -170,6 +170,7 @@ def test_the_query_count_is_the_same_for_5_and_500_accounts(world: World) -> Non
                 step_set_status(state=state, status="done", by=None)
 
     add(5)
+    client.get("/portfolio/")  # the first answer keeps the risk rule's settings in the cache
     with capture_queries() as few:
         assert client.get("/portfolio/").status_code == 200
     add(495)
