@@ -57,7 +57,7 @@ def main() -> None:
     from journeys.events.models import DailyEventCount, UsageEvent
     from journeys.events.services.api_keys import api_key_create
     from journeys.onboarding.models import Milestone, Playbook
-    from portal.models import Account, MilestoneKind, Segment
+    from portal.models import Account, MilestoneKind, Segment, User
 
     segment, _ = Segment.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     account, _ = Account.objects.get_or_create(
@@ -76,7 +76,10 @@ def main() -> None:
             "event_properties": {"channel": "email"},
         },
     )
-    api_key, raw_key = api_key_create(name="bench", account=account, by=None)
+    admin, _ = User.objects.get_or_create(
+        email="bench-admin@kachi.example", defaults={"name": "Bench admin", "role": User.Role.ADMIN}
+    )
+    api_key, raw_key = api_key_create(name="bench", account=account, by=admin)
     run = secrets.token_hex(4)
     base = timezone.now() - timedelta(days=30)
 

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from journeys.events.models import DailyEventCount, EventCriterion, UsageEvent
@@ -51,24 +52,37 @@ def properties_match(properties: dict[str, Any] | None, wanted: dict[str, Any] |
     return all(key in properties and properties[key] == value for key, value in wanted.items())
 
 
+FILTERS_KEY = "events:counted-filters"
+
+
 def counted_filters(names: Iterable[str]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """For each event name, the property filters some rule counts it under, with their keys
     (``("", {})`` = all events of the name).
 
-    Ingestion keeps a daily count for each of them.
+    Ingestion keeps a daily count for each of them. The filters of every rule are read once, then
+    from the shared cache until a step or milestone is saved or deleted (``forget_counted_filters``).
     """
-    names = set(names)
-    filters: dict[str, dict[str, dict[str, Any]]] = {name: {"": {}} for name in names}
+    known = _rule_filters()
+    return {name: [("", {}), *known.get(name, {}).items()] for name in set(names)}
+
+
+def _rule_filters() -> dict[str, dict[str, dict[str, Any]]]:
+    found = cache.get(FILTERS_KEY)
+    if isinstance(found, dict):
+        return found
+    filters: dict[str, dict[str, dict[str, Any]]] = {}
     for model in criterion_models():
-        rows = (
-            model._default_manager.filter(event_name__in=names)
-            .exclude(event_properties={})
-            .values_list("event_name", "event_properties")
-        )
+        rows = model._default_manager.exclude(event_properties={}).values_list("event_name", "event_properties")
         for name, wanted in rows:
             if isinstance(wanted, dict) and wanted:
-                filters[name][filter_key(wanted)] = wanted
-    return {name: list(by_key.items()) for name, by_key in filters.items()}
+                filters.setdefault(name, {})[filter_key(wanted)] = wanted
+    # The timeout only bounds a change made past the signals (a raw UPDATE).
+    cache.set(FILTERS_KEY, filters, timeout=300)
+    return filters
+
+
+def forget_counted_filters(**_signal: Any) -> None:
+    cache.delete(FILTERS_KEY)
 
 
 def criterion_models() -> list[type[EventCriterion]]:
