@@ -41,13 +41,13 @@ def test_the_timeline_tells_what_happened_newest_first(measured: World) -> None:
     assert sum(1 for e in entries if e.kind == "step") == 1
 
 
-def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(measured: World) -> None:
+def test_the_account_pages_timeline_takes_the_same_queries_whatever_the_history(measured: World) -> None:
     client = Client()
     client.force_login(measured.csm_a)
     first = AccountNoteFactory(account=measured.account_a, author=measured.csm_a)
     note_edit(note=first, body="corrected", by=measured.csm_a)
     with capture_queries() as few:
-        page = client.get("/accounts/alpha/")
+        page = client.get("/accounts/alpha/panels/timeline/", HTTP_HX_REQUEST="true")
     assert "Timeline" in page.content.decode() or "タイムライン" in page.content.decode()
     state = measured.account_a.journeys.get().step_states.get()
     for i in range(15):
@@ -59,12 +59,12 @@ def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(meas
         note_edit(note=note, body=f"corrected {i}", by=note.author)
         MembershipEventFactory(account=measured.account_a, kind=MembershipEvent.Kind.REMOVED)
     with capture_queries() as many:
-        page = client.get("/accounts/alpha/")
+        page = client.get("/accounts/alpha/panels/timeline/", HTTP_HX_REQUEST="true")
     assert len(page.context["timeline"]) > 40
     assert_same_queries(few, many)
     other = Client()
     other.force_login(measured.csm_b)
-    assert other.get("/accounts/alpha/").status_code == 404
+    assert other.get("/accounts/alpha/panels/timeline/").status_code == 404
 
 
 def test_team_changes_and_corrected_notes_are_told(world: World) -> None:

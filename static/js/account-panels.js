@@ -1,0 +1,14 @@
+// The account page's panels load after the page: a link to something inside one (a note of the
+// timeline, "#note-12") finds it only once its panel is in, so scroll to it then, once.
+(function () {
+  "use strict";
+  var found = false;
+  document.addEventListener("htmx:afterSettle", function () {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && !found ? document.getElementById(id) : null;
+    if (target && !target.classList.contains("panel-loading")) {
+      found = true;
+      target.scrollIntoView();
+    }
+  });
+})();
