@@ -25,8 +25,6 @@ BUDGET = 8
 ABOVE_BUDGET: dict[tuple[str, str], int] = {
     ("account_detail", "admin"): 9,
     ("account_detail", "csm"): 9,
-    ("account_panel_timeline", "admin"): 16,
-    ("account_panel_timeline", "csm"): 16,
     ("admin_home", "admin"): 22,
     ("customer_home", "customer"): 9,
     ("customer_home", "customer_admin"): 10,

@@ -83,3 +83,18 @@ def test_team_changes_and_corrected_notes_are_told(world: World) -> None:
         (f"{world.customer_admin_a.name} removed from the team", ""),
         (f"{world.customer_a.name}'s role changed", "Customer member → Customer admin"),
     ]
+
+
+def test_journeys_started_and_invitations_answered_are_told(measured: World) -> None:
+    joined = InvitationFactory(
+        account=measured.account_a, email="joined@alpha.example", invited_by=measured.customer_admin_a,
+        accepted_at=timezone.now(),
+    )  # fmt: skip
+    with translation.override("en"):
+        entries = account_timeline(account=measured.account_a)
+    playbook = measured.account_a.journeys.get().playbook
+    titles = [(entry.kind, entry.title, entry.actor) for entry in entries]
+    assert ("journey", f"Journey started: Onboarding v{playbook.version}", "") in titles
+    assert ("invitation", "Invited joined@alpha.example", measured.customer_admin_a.get_full_name()) in titles
+    assert ("joined", "joined@alpha.example joined", "") in titles
+    assert next(entry.at for entry in entries if entry.kind == "joined") == joined.accepted_at
