@@ -145,7 +145,7 @@ def _source(
 ) -> QuerySet[Any]:
     """``queryset`` as rows of the timeline's columns, in that order."""
     nothing = Value("", output_field=TextField())
-    no_time = Value(None, output_field=DateTimeField())
+    no_time = Cast(Value(None), DateTimeField())  # typed: PostgreSQL unites the columns pairwise
     columns = [
         F(at),
         Value(source, output_field=TextField()),
