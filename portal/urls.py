@@ -57,6 +57,15 @@ urlpatterns = [
     path("portfolio/", workspace_views.portfolio, name="portfolio"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<slug:slug>/", workspace_views.account_detail, name="account_detail"),
+    *[
+        path(
+            f"accounts/<slug:slug>/panels/{panel}/",
+            workspace_views.account_panel,
+            {"panel": panel},
+            name=f"account_panel_{panel}",
+        )
+        for panel in workspace_views.ACCOUNT_PANELS
+    ],
     path("accounts/<slug:slug>/value/", journey_views.account_value_create, name="account_value_create"),
     path("accounts/<slug:slug>/value/<int:pk>/", journey_views.account_value_record, name="account_value_record"),
     path(

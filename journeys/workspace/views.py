@@ -3,6 +3,8 @@ notes and the success plan."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +12,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from journeys.onboarding import selectors as onboarding_selectors
 from journeys.onboarding.forms import JourneyStartForm, ValueRecordForm
@@ -124,31 +128,75 @@ def _portfolio_csv(figures: portfolio_selectors.Portfolio) -> HttpResponseBase:
 
 @staff_required
 def account_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The account at a glance with its checklist; the other panels load on their own (``account_panel``),
+    except the contacts after a refused invitation, shown here with the form's errors."""
     account = get_visible_account(user=request.user, slug=slug)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and invite_from_form(request, form, account):
         return redirect("account_detail", slug=account.slug)
     journey = onboarding_selectors.account_journey(account=account)
-    context = {
+    context: dict[str, object] = {
         "account": account,
         "days_since_start": max((timezone.now() - account.contract_start).days, 0),
-        "members": selectors.account_members(account=account),
-        "invitations": selectors.account_open_invitations(account=account),
-        "form": form,
-        "value_summary": onboarding_selectors.account_value(account=account),
-        "value_form": ValueRecordForm(),
-        "start_form": JourneyStartForm(playbooks=onboarding_selectors.startable_playbooks(account=account)),
-        "timeline": account_timeline(account=account),
-        "goals": list(account.success_goals.all()),
-        "goal_form": GoalForm(),
         "note_form": NoteForm(),
-        "timeline_days": TIMELINE_DAYS,
-        "inquiries": support_selectors.account_inquiries(account=account),
+        "panels": {name: reverse(f"account_panel_{name}", args=[account.slug]) for name in ACCOUNT_PANELS},
     }
-    if journey is not None:
+    if form.is_bound:
+        context.update(_contacts_panel(account, form))
+    if journey is None:
+        context["start_form"] = JourneyStartForm(playbooks=onboarding_selectors.startable_playbooks(account=account))
+    else:
+        journey.account = account  # with its segment and CS manager, loaded already
         context.update(checklist_context(request, journey))
-        context["members"] = selectors.account_members(account=account)
     return render(request, "portal/account_detail.html", context)
+
+
+def _timeline_panel(account: Account) -> dict[str, object]:
+    return {"timeline": account_timeline(account=account), "timeline_days": TIMELINE_DAYS}
+
+
+def _contacts_panel(account: Account, form: InvitationForm | None = None) -> dict[str, object]:
+    return {
+        "contacts": selectors.account_members(account=account),
+        "invitations": selectors.account_open_invitations(account=account),
+        "form": form or InvitationForm(),
+    }
+
+
+def _support_panel(account: Account) -> dict[str, object]:
+    return {"inquiries": support_selectors.account_inquiries(account=account)}
+
+
+def _value_panel(account: Account) -> dict[str, object]:
+    return {"value_summary": onboarding_selectors.account_value(account=account), "value_form": ValueRecordForm()}
+
+
+def _plan_panel(account: Account) -> dict[str, object]:
+    return {"goals": list(account.success_goals.all()), "goal_form": GoalForm(), "editable": True}
+
+
+# The account page's panels that load after it, by name: what each shows and the template of it.
+ACCOUNT_PANELS: dict[str, tuple[Callable[[Account], dict[str, object]], str]] = {
+    "timeline": (_timeline_panel, "journeys/_timeline.html"),
+    "plan": (_plan_panel, "journeys/_success_plan.html"),
+    "support": (_support_panel, "portal/_account_support.html"),
+    "contacts": (_contacts_panel, "portal/_account_contacts.html"),
+    "value": (_value_panel, "portal/_account_value.html"),
+}
+
+
+@require_GET
+@staff_required
+@vary_on_headers("HX-Request")
+def account_panel(request: AuthenticatedHttpRequest, slug: str, panel: str) -> HttpResponse:
+    """One panel of the account page, as the page loads it (htmx), or on a page of its own to follow
+    its link without JavaScript. The same access as the page: another's account is a missing one."""
+    account = get_visible_account(user=request.user, slug=slug)
+    build, template = ACCOUNT_PANELS[panel]
+    context = {"account": account, **build(account)}
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, "portal/account_panel.html", {**context, "panel_template": template})
 
 
 def _errors(form: forms.Form, error: ValidationError | None = None) -> str:

@@ -15,7 +15,7 @@ from journeys.onboarding.services.journeys import journey_start
 from portal.models import MilestoneKind
 from tests.browser.conftest import sign_in
 from tests.conftest import World
-from tests.factories import MilestoneFactory, PlaybookFactory, StepFactory
+from tests.factories import AccountNoteFactory, MilestoneFactory, PlaybookFactory, StepFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,3 +56,35 @@ def test_a_csm_finds_the_stuck_account_and_acts_on_it(page: Page, portfolio_worl
     timeline = page.locator("ol.timeline").first
     expect(timeline).to_contain_text("Call booked with their IT lead for Monday.")
     expect(timeline).to_contain_text("Waiting for the IT team")
+
+
+def test_the_account_pages_panels_load_and_the_invitation_form_in_them_still_answers(
+    page: Page, portfolio_world: str, world: World
+) -> None:
+    sign_in(page, portfolio_world, "csm-a@kachi.example")
+    page.goto(f"{portfolio_world}/accounts/alpha/")
+    expect(page.locator(".panel-loading")).to_have_count(0)
+    expect(page.locator("#contacts")).to_contain_text(world.customer_a.email)
+    expect(page.locator("#timeline")).to_contain_text("Journey started")
+    for anchor in ("success-plan", "support", "value"):
+        expect(page.locator(f"#{anchor} h2")).to_be_visible()
+
+    invite = page.locator("#invite")
+    invite.get_by_label("E-mail address").fill(world.customer_a.email)
+    invite.get_by_role("button", name="Send invitation").click()
+    expect(page.locator("#invite [role=alert]")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/accounts/alpha/#invite$"))
+
+    page.locator("#invite").get_by_label("E-mail address").fill("lead@alpha.example")
+    page.locator("#invite").get_by_role("button", name="Send invitation").click()
+    expect(page.locator("#invite table.invitations")).to_contain_text("lead@alpha.example")
+
+
+def test_a_link_to_a_note_lands_on_it_once_the_timeline_is_in(page: Page, portfolio_world: str, world: World) -> None:
+    notes = [AccountNoteFactory(account=world.account_a, author=world.csm_a, body=f"Note {i}") for i in range(30)]
+    page.set_viewport_size({"width": 1366, "height": 700})
+    sign_in(page, portfolio_world, "csm-a@kachi.example")
+    for note in (notes[20], notes[0]):  # among the latest entries, then among the older ones
+        page.goto("about:blank")
+        page.goto(f"{portfolio_world}/accounts/alpha/#note-{note.pk}")
+        expect(page.locator(f"#note-{note.pk}")).to_be_in_viewport()

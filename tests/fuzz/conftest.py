@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from journeys.onboarding.models import Journey
 from journeys.onboarding.services.journeys import feedback_give, journey_start, value_record_create
 from journeys.workspace.services import note_add
+from journeys.workspace.views import ACCOUNT_PANELS
 from portal.imports import import_create
 from portal.preferences import unsubscribe_token
 from portal.tokens import token_create
@@ -86,6 +87,7 @@ def site(world: World, journey_a: Journey) -> Site:
         },
         kwargs={
             "account_detail": {"slug": account.slug},
+            **{f"account_panel_{panel}": {"slug": account.slug} for panel in ACCOUNT_PANELS},
             "account_note_add": {"slug": account.slug},
             "account_value_create": {"slug": account.slug},
             "journey_start": {"slug": account.slug},

@@ -32,7 +32,7 @@ from journeys.onboarding.forms import (
 from journeys.onboarding.selectors import startable_playbooks
 from journeys.reports.forms import ReportFilterForm
 from journeys.workspace.forms import GoalForm, NoteForm
-from journeys.workspace.views import PORTFOLIO_RISKS, PORTFOLIO_SORTS
+from journeys.workspace.views import ACCOUNT_PANELS, PORTFOLIO_RISKS, PORTFOLIO_SORTS
 from portal.forms import EmailAuthenticationForm, InvitationAcceptForm, InvitationForm, MemberRoleForm, ProfileForm
 from portal.import_views import mapping_form
 from portal.imports import FIELDS, RULES
@@ -128,6 +128,7 @@ PAGES: dict[str, Page] = {
     ),
     "account_list": Page(STAFF, {"q": hostile, "segment": SEGMENT, "status": ACCOUNT_STATUS, "page": PAGE}, htmx=True),
     "account_detail": Page(STAFF),
+    **{f"account_panel_{panel}": Page(STAFF, htmx=True) for panel in ACCOUNT_PANELS},
     "admin_home": Page(("admin",), REPORT_FILTERS),
     "report_cohorts": Page(("admin",), REPORT_FILTERS),
     "report_funnel": Page(("admin",), {**REPORT_FILTERS, "playbook": PLAYBOOK}),

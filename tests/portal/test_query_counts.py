@@ -47,6 +47,8 @@ def grow(world: World, n: int = 20) -> None:
         ("admin", "/reports/"),
         ("customer_admin_a", "/app/team/"),
         ("csm_a", "/accounts/alpha/"),
+        ("csm_a", "/accounts/alpha/panels/contacts/"),
+        ("admin", "/accounts/alpha/panels/timeline/"),
         ("csm_a", "/api/v1/accounts/"),
         ("customer_a", "/api/v1/accounts/"),
     ],

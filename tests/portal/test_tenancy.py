@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from journeys.workspace.views import ACCOUNT_PANELS
 from portal.models import Account, Invitation
 from portal.tenancy import get_visible_account, scope_to_user, visible_accounts
 from tests.conftest import World
@@ -62,7 +63,11 @@ def test_get_visible_account_raises_the_same_404(world: World) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/accounts/{slug}/", "/api/v1/accounts/{slug}/"],
+    [
+        "/accounts/{slug}/",
+        *[f"/accounts/{{slug}}/panels/{panel}/" for panel in ACCOUNT_PANELS],
+        "/api/v1/accounts/{slug}/",
+    ],
 )
 def test_foreign_account_answers_like_a_missing_one_for_a_csm(world: World, url: str) -> None:
     client = as_user(world.csm_b)

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from journeys.onboarding.services.journeys import value_record_create
+from journeys.workspace.views import ACCOUNT_PANELS
 from portal.imports import import_create
 from portal.tokens import token_create
 from support.services import attempt_start, inquiry_create
@@ -96,6 +97,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portfolio": row(302, 403, 403, 403, 200, 200, 200),
     "account_list": row(302, 403, 403, 403, 200, 200, 200),
     "account_detail": row(302, 403, 403, 403, 200, 404, 200),
+    **{f"account_panel_{panel}": row(302, 403, 403, 403, 200, 404, 200) for panel in ACCOUNT_PANELS},
     "admin_home": row(302, 403, 403, 403, 403, 403, 200),
     "report_cohorts": row(302, 403, 403, 403, 403, 403, 200),
     "report_refresh": same(405),

@@ -41,7 +41,7 @@ def test_a_question_past_its_target_puts_the_account_behind_with_that_reason(wor
 def test_the_account_page_and_timeline_show_the_questions(world: World) -> None:
     inquiry = ask(world, "Import fails", ago=timedelta(hours=2))
     inquiry_reply(inquiry=inquiry, by=world.csm_a, body="Fixed", at=timezone.now() - timedelta(hours=1, minutes=30))
-    page = signed_in(world.csm_a, language="en").get("/accounts/alpha/")
+    page = signed_in(world.csm_a, language="en").get("/accounts/alpha/panels/support/")
     html = page.content.decode()
     assert "Support questions" in html and f'href="/support/desk/{inquiry.pk}/"' in html
     with translation.override("en"):
@@ -49,14 +49,14 @@ def test_the_account_page_and_timeline_show_the_questions(world: World) -> None:
     assert titles == ["Support replied: Import fails", "Asked support: Import fails"]
 
 
-def test_the_account_page_takes_the_same_queries_for_one_and_many_questions(world: World) -> None:
+def test_the_account_pages_questions_take_the_same_queries_for_one_and_many(world: World) -> None:
     client = signed_in(world.csm_a)
     ask(world, "One")
     with capture_queries() as few:
-        assert client.get("/accounts/alpha/").status_code == 200
+        assert client.get("/accounts/alpha/panels/support/").status_code == 200
     for n in range(10):
         inquiry = ask(world, f"More {n}", ago=timedelta(hours=n))
         inquiry_reply(inquiry=inquiry, by=world.csm_a, body="Reply")
     with capture_queries() as many:
-        assert len(client.get("/accounts/alpha/").context["inquiries"]) == 8
+        assert len(client.get("/accounts/alpha/panels/support/").context["inquiries"]) == 8
     assert_same_queries(few, many)

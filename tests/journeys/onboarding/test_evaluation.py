@@ -22,6 +22,7 @@ from journeys.onboarding.models import Achievement, AchievementChange, Journey, 
 from journeys.onboarding.services.evaluation import accounts_evaluate, journey_evaluate
 from journeys.onboarding.services.journeys import journey_start
 from journeys.onboarding.services.steps import step_set_status
+from journeys.workspace.timeline import account_timeline
 from portal.models import MilestoneKind
 from tests.conftest import World
 from tests.factories import AccountFactory, AdminFactory, ApiKeyFactory, MilestoneFactory, PlaybookFactory, StepFactory
@@ -193,6 +194,20 @@ def test_late_events_re_time_achievements_and_steps_keeping_the_old_time_and_sen
     # The notices already sent are not sent again, nor claimed again.
     assert set(Notification.objects.values_list("pk", "sent_at")) == notices
     assert len(mail.outbox) == sent
+    # The account's timeline tells both times, and the e-mails sent.
+    with translation.override("en"):
+        timeline = account_timeline(account=world.account_a)
+    moved = [entry for entry in timeline if entry.title.startswith("Milestone re-timed: ")]
+    assert moved and all(
+        entry.detail.endswith(" · Re-timed by late data") and entry.actor == "automatically" for entry in moved
+    )
+    emails = [entry for entry in timeline if entry.kind == "email"]
+    assert len(emails) == len([at for _pk, at in notices if at is not None]) > 0
+    assert {entry.detail for entry in emails} <= {
+        world.csm_a.email,
+        world.customer_a.email,
+        world.customer_admin_a.email,
+    }
 
 
 def test_a_re_timed_step_keeps_both_times_in_its_history(world: World, django_capture_on_commit_callbacks) -> None:

@@ -352,7 +352,7 @@ def test_another_tenants_value_record_answers_like_a_missing_one(world: World) -
 def test_staff_correct_and_delete_value_records_from_the_account_page(world: World) -> None:
     record = value_record(world)
     client = signed_in(world.csm_a)
-    assert f"/accounts/alpha/value/{record.pk}/" in client.get("/accounts/alpha/").content.decode()
+    assert f"/accounts/alpha/value/{record.pk}/" in client.get("/accounts/alpha/panels/value/").content.decode()
     today = timezone.localdate().isoformat()
     done = client.post(
         f"/accounts/alpha/value/{record.pk}/", {"amount": "1000", "occurred_on": today, "reason": "Wrong account"}
@@ -362,7 +362,7 @@ def test_staff_correct_and_delete_value_records_from_the_account_page(world: Wor
     assert gone.status_code == 302 and done["Location"] == "/accounts/alpha/"
     changes = ValueRecord.with_deleted.get(pk=record.pk).history.values_list("kind", "actor")
     assert list(changes) == [("corrected", world.csm_a.pk), ("deleted", world.csm_a.pk)]
-    assert client.get("/accounts/alpha/").context["value_summary"].records == []
+    assert client.get("/accounts/alpha/panels/value/").context["value_summary"].records == []
 
 
 def test_value_record_page_query_count_is_the_same_for_1_and_many_corrections(world: World) -> None:

@@ -22,8 +22,8 @@ def test_a_csm_writes_notes_that_show_on_the_timeline(measured: World) -> None:
     assert response.status_code == 302 and response["Location"].endswith("#notes")
     note = AccountNote.objects.get()
     assert (note.account, note.author) == (measured.account_a, measured.csm_a)
-    page = client.get("/accounts/alpha/").content.decode()
-    assert "IT needs a week for DNS." in page
+    timeline = client.get("/accounts/alpha/panels/timeline/").content.decode()
+    assert "IT needs a week for DNS." in timeline
     empty = client.post("/accounts/alpha/notes/", {"body": "   "}, follow=True)
     assert "Write the note first." in empty.content.decode() or "This field is required." in empty.content.decode()
     assert AccountNote.objects.count() == 1

@@ -41,13 +41,13 @@ def test_the_timeline_tells_what_happened_newest_first(measured: World) -> None:
     assert sum(1 for e in entries if e.kind == "step") == 1
 
 
-def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(measured: World) -> None:
+def test_the_account_pages_timeline_takes_the_same_queries_whatever_the_history(measured: World) -> None:
     client = Client()
     client.force_login(measured.csm_a)
     first = AccountNoteFactory(account=measured.account_a, author=measured.csm_a)
     note_edit(note=first, body="corrected", by=measured.csm_a)
     with capture_queries() as few:
-        page = client.get("/accounts/alpha/")
+        page = client.get("/accounts/alpha/panels/timeline/", HTTP_HX_REQUEST="true")
     assert "Timeline" in page.content.decode() or "タイムライン" in page.content.decode()
     state = measured.account_a.journeys.get().step_states.get()
     for i in range(15):
@@ -59,12 +59,12 @@ def test_the_account_page_shows_it_in_the_same_queries_whatever_the_history(meas
         note_edit(note=note, body=f"corrected {i}", by=note.author)
         MembershipEventFactory(account=measured.account_a, kind=MembershipEvent.Kind.REMOVED)
     with capture_queries() as many:
-        page = client.get("/accounts/alpha/")
+        page = client.get("/accounts/alpha/panels/timeline/", HTTP_HX_REQUEST="true")
     assert len(page.context["timeline"]) > 40
     assert_same_queries(few, many)
     other = Client()
     other.force_login(measured.csm_b)
-    assert other.get("/accounts/alpha/").status_code == 404
+    assert other.get("/accounts/alpha/panels/timeline/").status_code == 404
 
 
 def test_team_changes_and_corrected_notes_are_told(world: World) -> None:
@@ -83,3 +83,18 @@ def test_team_changes_and_corrected_notes_are_told(world: World) -> None:
         (f"{world.customer_admin_a.name} removed from the team", ""),
         (f"{world.customer_a.name}'s role changed", "Customer member → Customer admin"),
     ]
+
+
+def test_journeys_started_and_invitations_answered_are_told(measured: World) -> None:
+    joined = InvitationFactory(
+        account=measured.account_a, email="joined@alpha.example", invited_by=measured.customer_admin_a,
+        accepted_at=timezone.now(),
+    )  # fmt: skip
+    with translation.override("en"):
+        entries = account_timeline(account=measured.account_a)
+    playbook = measured.account_a.journeys.get().playbook
+    titles = [(entry.kind, entry.title, entry.actor) for entry in entries]
+    assert ("journey", f"Journey started: Onboarding v{playbook.version}", "") in titles
+    assert ("invitation", "Invited joined@alpha.example", measured.customer_admin_a.get_full_name()) in titles
+    assert ("joined", "joined@alpha.example joined", "") in titles
+    assert next(entry.at for entry in entries if entry.kind == "joined") == joined.accepted_at
