@@ -36,7 +36,7 @@ from tests.factories import (
     SegmentFactory,
     StepFactory,
 )
-from tests.queries import assert_queries, assert_same_queries, capture_queries
+from tests.queries import assert_queries, assert_same_queries, capture_queries, statements
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 QUANTILES = (("median_days", Fraction(1, 2)), ("p75_days", Fraction(1, 4)), ("p90_days", Fraction(1, 10)))
@@ -836,3 +836,12 @@ def test_bad_period_arguments_are_refused_before_any_query(db: None, arguments: 
                 "previous_from": date(2025, 10, 1)}  # fmt: skip
     with assert_queries(0), pytest.raises(ValueError, match=message):
         measurement.ttv_periods(**{**defaults, **arguments})
+
+
+def test_the_at_risk_report_reads_the_milestones_once(measured: Measured) -> None:
+    from journeys.reports.risk import accounts_at_risk
+
+    with assert_queries(4) as captured:  # milestones, curves' rows, segments, open journeys
+        at_risk = accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)
+    assert sum('FROM "journeys_milestone"' in sql for sql in statements(captured)) == 1
+    assert {item.row.account_slug for item in at_risk} == {"bravo", "echo", "golf", "india"}  # all long overdue
