@@ -440,6 +440,7 @@ def ttv_periods(
         raise ValueError("segment_kinds must be among kinds.")
     by_kind = ttv_sql.measured_milestones_by_kind(kinds)
     rows = ttv_sql.period_lean_rows(
+        kinds=kinds,
         milestones=[m for milestones in by_kind.values() for m in milestones],
         start_from=previous_from,
         split=start_from,
@@ -449,8 +450,8 @@ def ttv_periods(
     )
     # Each (kind, period) run, as lean rows (segment id, duration, reached, target[, calendar days]).
     runs: dict[tuple[str, int], list[tuple[Any, ...]]] = {
-        (kind, int(later)): [row[2:] for row in members]
-        for (kind, later), members in groupby(rows, key=itemgetter(0, 1))
+        (kinds[index], int(later)): [row[2:] for row in members]
+        for (index, later), members in groupby(rows, key=itemgetter(0, 1))
     }
     segments: dict[str, dict[Any, list[tuple[Any, ...]]]] = {}
     for kind in segment_kinds:

@@ -157,13 +157,14 @@ def business_lean_rows(
     return rows
 
 
-# (kind, 1 if started in the later period else 0, segment id, duration, reached, target), in business
-# days with the duration in calendar days last (as ``business_lean_rows``)
+# (kind's index, 1 if started in the later period else 0, segment id, duration, reached, target), in
+# business days with the duration in calendar days last (as ``business_lean_rows``)
 PeriodRow = tuple[Any, ...]
 
 
 def period_lean_rows(
     *,
+    kinds: Sequence[str],
     milestones: Sequence[MeasuredMilestone],
     start_from: date,
     split: date,
@@ -171,19 +172,22 @@ def period_lean_rows(
     now: datetime,
     business_days: bool,
 ) -> list[PeriodRow]:
-    """The lean rows of every kind of ``milestones`` (``measured_milestones_by_kind``, flattened) for
+    """The lean rows of ``milestones`` (``measured_milestones_by_kind`` of ``kinds``, flattened) for
     two adjacent periods at once, from one statement: the journeys started from ``start_from`` to
     ``start_to``, each marked 1 when it started on or after ``split`` (the later period), else 0.
-    (kind, later period, segment id, then the columns of ``lean_rows`` or ``business_lean_rows``
-    after the group), sorted by kind, period, then duration: each kind's journeys of one period are
-    the rows ``lean_rows`` gives for that kind and period without a group, in the same order."""
+    (the index of its milestone's kind in ``kinds``, later period, segment id, then the columns of
+    ``lean_rows`` or ``business_lean_rows`` after the group), sorted by kind, period, then duration:
+    each kind's journeys of one period are the rows ``lean_rows`` gives for that kind and period
+    without a group, in the same order. The kind goes as its index, so that the database sorts
+    integers (not text by its collation)."""
     if not milestones:
         return []
     ops = connection.ops
     boundary = ops.adapt_datetimefield_value(datetime.combine(split, time(), tzinfo=timezone.get_default_timezone()))
+    kind_index = "CASE m.kind " + " ".join(f"WHEN %s THEN {index}" for index in range(len(kinds))) + " END"
     rows: list[PeriodRow] = _lean_statement(
-        [("k", "m.kind"), ("p", "CASE WHEN j.started_at >= %s THEN 1 ELSE 0 END"), ("seg", "acc.segment_id")],
-        (boundary,),
+        [("k", kind_index), ("p", "CASE WHEN j.started_at >= %s THEN 1 ELSE 0 END"), ("seg", "acc.segment_id")],
+        (*kinds, boundary),
         milestones=milestones,
         start_from=start_from,
         start_to=start_to,
