@@ -178,7 +178,7 @@ def period_lean_rows(
     (the index of its milestone's kind in ``kinds``, later period, segment id, then the columns of
     ``lean_rows`` or ``business_lean_rows`` after the group), sorted by kind, period, then duration:
     each kind's journeys of one period are the rows ``lean_rows`` gives for that kind and period
-    without a group, in the same order. The kind goes as its index, so that the database sorts
+    without a group, sorted as those are. The kind goes as its index, so that the database sorts
     integers (not text by its collation)."""
     if not milestones:
         return []
