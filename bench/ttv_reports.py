@@ -710,7 +710,7 @@ class Bench:
 
         api = "/api/v1/reports/ttv/?kind=first_value&group_by=segment"
         cases: list[tuple[str, Callable[[], object], Callable[[], object], int]] = [
-            ("page /reports/ (13 reports)", get("/reports/?kind=first_value"),
+            ("page /reports/ (13 reports, 1 SQL)", get("/reports/?kind=first_value"),
              get("/reports/?kind=first_value&business_days=on"), few),
             ("ttv_report first_value by segment", report(False), report(True), repeat),
             ("API first_value by segment", get(api), get(api + "&business_days=true"), repeat),

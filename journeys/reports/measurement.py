@@ -15,6 +15,9 @@ Three layers, each usable alone:
 - ``ttv_report``: groups of rows with an estimate each, plus the total, and ``Report.as_dict()``
   for the API. It reads lean rows (``ttv_sql``: group, duration, reached, computed and sorted by
   the database; in business days from the calendar table of ``journeys.reports.calendar``).
+- ``ttv_periods``: the totals of every kind over two adjacent periods, and per segment, as
+  ``ttv_report`` gives them, from the lean rows of every kind and both periods in one statement
+  (the overview).
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ def ttv_rows(
     accounts: QuerySet[Account] | None = None,
     open_only: bool = False,
     keyset: ttv_sql.Keyset | None = None,
+    milestones: Sequence[ttv_sql.MeasuredMilestone] | None = None,
 ) -> list[Row]:
     """Every journey whose playbook version has the milestone, with its time to it: two queries.
 
@@ -109,6 +113,9 @@ def ttv_rows(
     the part of it, in settings.TIME_ZONE, between the start and the end: a business day fully
     elapsed is 1, a start at noon on a Friday and an end at noon on the next Monday is 1.0. The
     database computes them from the calendar table (``journeys.reports.calendar``).
+
+    ``milestones``: what ``ttv_sql.measured_milestones`` gives for this kind and key, when the caller
+    has read them already (one query fewer).
     """
     rows, _extra = _fetch_rows(
         kind=kind,
@@ -121,6 +128,7 @@ def ttv_rows(
         accounts=accounts,
         open_only=open_only,
         keyset=keyset,
+        milestones=milestones,
     )
     return rows
 
@@ -158,6 +166,7 @@ def _fetch_rows(
     accounts: QuerySet[Account] | None,
     open_only: bool = False,
     keyset: ttv_sql.Keyset | None = None,
+    milestones: Sequence[ttv_sql.MeasuredMilestone] | None = None,
 ) -> tuple[list[Row], dict[str, tuple[Any, ...]]]:
     """Rows, and per group key the order to sort groups by."""
     _validate(
@@ -166,7 +175,8 @@ def _fetch_rows(
     now = now or timezone.now()
     tz = timezone.get_default_timezone()
 
-    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
+    if milestones is None:
+        milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
     raw = ttv_sql.full_rows(
         milestones=milestones,
         start_from=start_from,
@@ -396,6 +406,74 @@ def ttv_report(
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Periods:
+    """``ttv_periods``: per kind, the total of each period, and the segment groups of the later one."""
+
+    current: dict[str, Group]
+    previous: dict[str, Group]
+    by_segment: dict[str, list[Group]]
+
+
+def ttv_periods(
+    *,
+    kinds: Sequence[str],
+    start_from: date,
+    start_to: date,
+    previous_from: date,
+    segment_kinds: Sequence[str] = (),
+    business_days: bool = False,
+    now: datetime | None = None,
+) -> Periods:
+    """For each of ``kinds``, what ``ttv_report(kind=...)`` gives as its total for the period
+    ``start_from``-``start_to`` (``current``) and for the one from ``previous_from`` to the day before
+    ``start_from`` (``previous``), and for ``segment_kinds`` the groups of
+    ``ttv_report(kind=..., group_by="segment")`` in the first: the same figures, from three queries
+    (the milestones, the rows of every kind and both periods, and with ``segment_kinds`` the segments'
+    labels) whatever the number of kinds and of accounts."""
+    now = now or timezone.now()
+    for kind in kinds:
+        _validate(kind=kind, milestone_key=None, group_by=None, start_from=start_from, start_to=start_to, now=now)
+    if previous_from > start_from:
+        raise ValueError("previous_from is after start_from.")
+    if not set(segment_kinds) <= set(kinds):
+        raise ValueError("segment_kinds must be among kinds.")
+    by_kind = ttv_sql.measured_milestones_by_kind(kinds)
+    rows = ttv_sql.period_lean_rows(
+        kinds=kinds,
+        milestones=[m for milestones in by_kind.values() for m in milestones],
+        start_from=previous_from,
+        split=start_from,
+        start_to=start_to,
+        now=now,
+        business_days=business_days,
+    )
+    # Each (kind, period) run, as lean rows (segment id, duration, reached, target[, calendar days]).
+    runs: dict[tuple[str, int], list[tuple[Any, ...]]] = {
+        (kinds[index], int(later)): [row[2:] for row in members]
+        for (index, later), members in groupby(rows, key=itemgetter(0, 1))
+    }
+    segments: dict[str, dict[Any, list[tuple[Any, ...]]]] = {}
+    for kind in segment_kinds:
+        by_segment: dict[Any, list[tuple[Any, ...]]] = {}
+        for row in runs.get((kind, 1), []):  # each segment's rows stay in duration order
+            by_segment.setdefault(row[0], []).append(row)
+        segments[kind] = dict(sorted(by_segment.items()))  # by id, as the database sorts them
+    # Every segment's label, in one query whether or not a period has journeys: a handful of rows.
+    labels = _segment_labels() if segment_kinds else {}
+    return Periods(
+        current={kind: _lean_group("all", _("All"), runs.get((kind, 1), [])) for kind in kinds},
+        previous={kind: _lean_group("all", _("All"), runs.get((kind, 0), [])) for kind in kinds},
+        by_segment={
+            kind: [
+                _lean_group(labels[pk][0], labels[pk][1], members)
+                for pk, members in sorted(groups.items(), key=lambda item: labels[item[0]][2])
+            ]
+            for kind, groups in segments.items()
+        },
+    )
+
+
 def _report_from_rows(
     *,
     kind: str | None,
@@ -502,14 +580,13 @@ def _estimate(
 
 
 def _db_labels(
-    group_by: str | None, values: list[Any], milestones: list[ttv_sql.MeasuredMilestone]
+    group_by: str | None, values: list[Any], milestones: Sequence[ttv_sql.MeasuredMilestone]
 ) -> dict[Any, tuple[str, str, tuple[Any, ...]]]:
     """Per group value from the database: (key, label, sort order), as ``_group_of`` gives them."""
     if group_by is None:
         return {value: ("all", _("All"), ()) for value in values}
     if group_by == "segment":
-        segments = Segment.objects.filter(pk__in=values).values_list("pk", "slug", "name", "position")
-        return {pk: (slug, name, (position, name)) for pk, slug, name, position in segments}
+        return _segment_labels(values)
     if group_by == "plan":
         return {plan: _plan_group(plan) for plan in values}
     if group_by == "csm":
@@ -537,6 +614,13 @@ def _db_labels(
         cohort = ttv_sql.cohort_of(value, quarter=quarter)
         labels[value] = (cohort, cohort, (cohort,))
     return labels
+
+
+def _segment_labels(pks: list[Any] | None = None) -> dict[Any, tuple[str, str, tuple[Any, ...]]]:
+    """Per segment id (of ``pks``, default every segment), (key, label, sort order): one query."""
+    segments = Segment.objects.all() if pks is None else Segment.objects.filter(pk__in=pks)
+    rows = segments.values_list("pk", "slug", "name", "position")
+    return {pk: (slug, name, (position, name)) for pk, slug, name, position in rows}
 
 
 def rows_group(key: str, label: str, rows: list[Row], *, business_days: bool) -> Group:
@@ -592,11 +676,17 @@ def reached_durations(
 
 
 def segment_curves(
-    *, kind: str, accounts: QuerySet[Account] | None = None, now: datetime | None = None
+    *,
+    kind: str,
+    accounts: QuerySet[Account] | None = None,
+    now: datetime | None = None,
+    milestones: Sequence[ttv_sql.MeasuredMilestone] | None = None,
 ) -> dict[str, list[tuple[float, float]]]:
-    """Per segment slug, the full Kaplan-Meier curve of time to ``kind`` (calendar days), from lean rows."""
+    """Per segment slug, the full Kaplan-Meier curve of time to ``kind`` (calendar days), from lean rows.
+    ``milestones``: as ``ttv_rows`` takes them."""
     now = now or timezone.now()
-    milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
+    if milestones is None:
+        milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=None)
     rows = ttv_sql.lean_rows(
         milestones=milestones, group_by="segment", start_from=None, start_to=None, now=now, accounts=accounts
     )

@@ -36,6 +36,7 @@ from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, Milestone, StepEvent, StepState
 from journeys.onboarding.selectors import milestone_step_ids, with_step_ids
 from journeys.reports.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
+from journeys.reports.ttv_sql import measured_milestones
 from portal.models import Account, MilestoneKind, User
 from portal.translated import localized
 from support.models import Inquiry
@@ -402,13 +403,14 @@ class AtRisk:
 def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) -> list[AtRisk]:
     """Open journeys (of accounts still customers) past their target for ``kind``, or expected to
     arrive after it given how long they have waited, on their segment's Kaplan-Meier curve.
-    The same few queries whatever the number of accounts: the curves from lean rows, then the open
-    journeys."""
+    The same few queries whatever the number of accounts: the milestones, the curves from lean rows,
+    then the open journeys."""
     now = timezone.now()
-    curves = segment_curves(kind=kind, accounts=accounts, now=now)
+    milestones = measured_milestones(kind=kind, milestone_key=None)
+    curves = segment_curves(kind=kind, accounts=accounts, now=now, milestones=milestones)
     rows = [  # each row with its target
         (row, row.target_days)
-        for row in ttv_rows(kind=kind, accounts=accounts, now=now, open_only=True)
+        for row in ttv_rows(kind=kind, accounts=accounts, now=now, open_only=True, milestones=milestones)
         if row.target_days is not None
     ]
     risky = [

@@ -46,21 +46,46 @@ def measured_milestones(*, kind: str | None, milestone_key: str | None) -> list[
     if milestone_key:
         milestones = milestones.filter(key=milestone_key)
     chosen: dict[int, MeasuredMilestone] = {}
-    for row in milestones.order_by("playbook_id", "position", "id").values(
-        "id", "key", "playbook_id", "playbook__key", "playbook__version", playbook_name=localized("playbook__name")
-    ):
-        chosen.setdefault(
-            row["playbook_id"],
-            MeasuredMilestone(
-                id=row["id"],
-                key=row["key"],
-                playbook_id=row["playbook_id"],
-                playbook_key=row["playbook__key"],
-                playbook_version=row["playbook__version"],
-                playbook_name=row["playbook_name"],
-            ),
-        )
+    for row in _milestone_rows(milestones):
+        chosen.setdefault(row["playbook_id"], _measured(row))
     return list(chosen.values())
+
+
+def measured_milestones_by_kind(kinds: Sequence[str]) -> dict[str, list[MeasuredMilestone]]:
+    """Per kind, what ``measured_milestones(kind=...)`` gives, from one small query for every kind
+    (a kind no playbook version has is left out)."""
+    chosen: dict[tuple[str, int], MeasuredMilestone] = {}
+    for row in _milestone_rows(Milestone.objects.filter(kind__in=kinds), "kind"):
+        chosen.setdefault((row["kind"], row["playbook_id"]), _measured(row))
+    by_kind: dict[str, list[MeasuredMilestone]] = {}
+    for (kind, _playbook), milestone in chosen.items():
+        by_kind.setdefault(kind, []).append(milestone)
+    return by_kind
+
+
+def _milestone_rows(milestones: QuerySet[Milestone], *extra: str) -> QuerySet[Milestone, dict[str, Any]]:
+    """The milestones by playbook version, then position: the first of each version is the measured one."""
+    rows: QuerySet[Milestone, dict[str, Any]] = milestones.order_by("playbook_id", "position", "id").values(
+        "id",
+        "key",
+        "playbook_id",
+        "playbook__key",
+        "playbook__version",
+        *extra,
+        playbook_name=localized("playbook__name"),
+    )
+    return rows
+
+
+def _measured(row: dict[str, Any]) -> MeasuredMilestone:
+    return MeasuredMilestone(
+        id=row["id"],
+        key=row["key"],
+        playbook_id=row["playbook_id"],
+        playbook_key=row["playbook__key"],
+        playbook_version=row["playbook__version"],
+        playbook_name=row["playbook_name"],
+    )
 
 
 # (group, duration in days, reached, target), and in business days (group, duration in business days,
@@ -88,29 +113,17 @@ def lean_rows(
     the database truncates it) or "all"; the target is the journey's (``target_sql``)."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
-    moment = connection.ops.adapt_datetimefield_value(now)
     group_sql, group_params = _group_expression(group_by)
-    from_where, params = _from_where(
-        milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
+    rows: list[LeanRow] = _lean_statement(
+        [("g", group_sql)],
+        group_params,
+        milestones=milestones,
+        start_from=start_from,
+        start_to=start_to,
+        now=now,
+        accounts=accounts,
+        business_days=False,
     )
-    end = END_SQL
-    if connection.vendor == "postgresql":
-        elapsed = f"DATE_PART('epoch', ({end}) - j.started_at) / 86400"
-    else:  # SQLite: Django's function gives whole microseconds, exactly
-        elapsed = f"CAST(django_timestamp_diff({end}, j.started_at) AS DOUBLE PRECISION) / 1000000 / 86400"
-    sql = f"""
-        SELECT g, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target
-        FROM (
-            SELECT {group_sql} AS g, {elapsed} AS elapsed,
-                   CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
-                   {target_sql()} AS row_target
-            {from_where}
-        ) r
-        ORDER BY g, duration
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*group_params, moment, moment, *params])
-        rows: list[LeanRow] = cursor.fetchall()
     return rows
 
 
@@ -130,36 +143,128 @@ def business_lean_rows(
     calendar (it is filled, and the statement run again)."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
-    moment = connection.ops.adapt_datetimefield_value(now)
     group_sql, group_params = _group_expression(group_by)
+    rows: list[BusinessLeanRow] = _lean_statement(
+        [("g", group_sql)],
+        group_params,
+        milestones=milestones,
+        start_from=start_from,
+        start_to=start_to,
+        now=now,
+        accounts=accounts,
+        business_days=True,
+    )
+    return rows
+
+
+# (kind's index, 1 if started in the later period else 0, segment id, duration, reached, target), in
+# business days with the duration in calendar days last (as ``business_lean_rows``)
+PeriodRow = tuple[Any, ...]
+
+
+def period_lean_rows(
+    *,
+    kinds: Sequence[str],
+    milestones: Sequence[MeasuredMilestone],
+    start_from: date,
+    split: date,
+    start_to: date,
+    now: datetime,
+    business_days: bool,
+) -> list[PeriodRow]:
+    """The lean rows of ``milestones`` (``measured_milestones_by_kind`` of ``kinds``, flattened) for
+    two adjacent periods at once, from one statement: the journeys started from ``start_from`` to
+    ``start_to``, each marked 1 when it started on or after ``split`` (the later period), else 0.
+    (the index of its milestone's kind in ``kinds``, later period, segment id, then the columns of
+    ``lean_rows`` or ``business_lean_rows`` after the group), sorted by kind, period, then duration:
+    each kind's journeys of one period are the rows ``lean_rows`` gives for that kind and period
+    without a group, sorted as those are. The kind goes as its index, so that the database sorts
+    integers (not text by its collation)."""
+    if not milestones:
+        return []
+    ops = connection.ops
+    boundary = ops.adapt_datetimefield_value(datetime.combine(split, time(), tzinfo=timezone.get_default_timezone()))
+    kind_index = "CASE m.kind " + " ".join(f"WHEN %s THEN {index}" for index in range(len(kinds))) + " END"
+    rows: list[PeriodRow] = _lean_statement(
+        [("k", kind_index), ("p", "CASE WHEN j.started_at >= %s THEN 1 ELSE 0 END"), ("seg", "acc.segment_id")],
+        (*kinds, boundary),
+        milestones=milestones,
+        start_from=start_from,
+        start_to=start_to,
+        now=now,
+        accounts=None,
+        business_days=business_days,
+        order=("k", "p"),
+    )
+    return rows
+
+
+def _lean_statement(
+    columns: Sequence[tuple[str, str]],
+    column_params: Sequence[Any],
+    *,
+    milestones: Sequence[MeasuredMilestone],
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+    business_days: bool,
+    order: Sequence[str] | None = None,
+) -> list[Any]:
+    """The lean rows' statement, run: the ``columns`` (alias, SQL with ``column_params``) first, then
+    duration, reached, target (and the calendar duration in business days); sorted by the aliases in
+    ``order`` (default: every column's), then duration."""
+    moment = connection.ops.adapt_datetimefield_value(now)
     from_where, params = _from_where(
         milestones=milestones, start_from=start_from, start_to=start_to, now=now, accounts=accounts
     )
+    lead = ", ".join(alias for alias, _sql in columns)
+    chosen = ", ".join(f"{sql} AS {alias}" for alias, sql in columns)
+    sort = ", ".join([*(order if order is not None else [alias for alias, _sql in columns]), "duration"])
+    if not business_days:
+        if connection.vendor == "postgresql":
+            elapsed = f"DATE_PART('epoch', ({END_SQL}) - j.started_at) / 86400"
+        else:  # SQLite: Django's function gives whole microseconds, exactly
+            elapsed = f"CAST(django_timestamp_diff({END_SQL}, j.started_at) AS DOUBLE PRECISION) / 1000000 / 86400"
+        sql = f"""
+            SELECT {lead}, CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END AS duration, hit = 1, row_target
+            FROM (
+                SELECT {chosen}, {elapsed} AS elapsed,
+                       CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
+                       {target_sql()} AS row_target
+                {from_where}
+            ) r
+            ORDER BY {sort}
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*column_params, moment, moment, *params])
+            rows: list[Any] = cursor.fetchall()
+        return rows
     joins, join_params = calendar.joins_sql([("r.s", "cs"), ("r.e", "ce")])
     if connection.vendor == "postgresql":  # whole microseconds, so that the days are Python's to the last bit
         elapsed = "CAST(CAST(DATE_PART('epoch', r.e - r.s) * 1000000 AS BIGINT) AS DOUBLE PRECISION) / 1000000 / 86400"
     else:  # SQLite: Django's function gives whole microseconds, exactly
         elapsed = "CAST(django_timestamp_diff(r.e, r.s) AS DOUBLE PRECISION) / 1000000 / 86400"
+    outer = ", ".join(f"r.{alias}" for alias, _sql in columns)
     sql = f"""
-        SELECT g, CASE WHEN business < 0 THEN 0.0 ELSE business END AS duration, hit = 1, row_target,
+        SELECT {lead}, CASE WHEN business < 0 THEN 0.0 ELSE business END AS duration, hit = 1, row_target,
                CASE WHEN elapsed < 0 THEN 0.0 ELSE elapsed END
         FROM (
-            SELECT r.g, r.hit, r.row_target, {elapsed} AS elapsed,
+            SELECT {outer}, r.hit, r.row_target, {elapsed} AS elapsed,
                    {calendar.elapsed_sql("r.s", "cs", "r.e", "ce")} AS business
             FROM (
-                SELECT {group_sql} AS g, j.started_at AS s, {END_SQL} AS e,
+                SELECT {chosen}, j.started_at AS s, {END_SQL} AS e,
                        CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS hit,
                        {target_sql()} AS row_target
                 {from_where}
             ) r
             {joins}
         ) b
-        ORDER BY g, duration
+        ORDER BY {sort}
     """  # noqa: S608
-    rows: list[BusinessLeanRow] = _with_calendar(
-        sql, [*group_params, moment, moment, *params, *join_params], now=now, business_column=1
+    return _with_calendar(
+        sql, [*column_params, moment, moment, *params, *join_params], now=now, business_column=len(columns)
     )
-    return rows
 
 
 def _with_calendar(sql: str, params: Sequence[Any], *, now: datetime, business_column: int) -> list[Any]:

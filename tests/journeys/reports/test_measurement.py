@@ -36,7 +36,7 @@ from tests.factories import (
     SegmentFactory,
     StepFactory,
 )
-from tests.queries import assert_queries, assert_same_queries, capture_queries
+from tests.queries import assert_queries, assert_same_queries, capture_queries, statements
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 QUANTILES = (("median_days", Fraction(1, 2)), ("p75_days", Fraction(1, 4)), ("p90_days", Fraction(1, 10)))
@@ -688,3 +688,160 @@ def test_the_share_within_own_targets_is_kaplan_meier_per_target() -> None:
     same = measurement.within_own_targets([2, 7, 3], [True, True, False], [5, 5, 5])
     assert same == kaplan_meier([2, 7, 3], [True, True, False], target_days=5).within_target_share
     assert measurement.within_own_targets([1.0], [True], [None]) is None
+
+
+# --- Every kind over two periods at once (the overview) -------------------------------------------
+
+
+def assert_periods_equal_the_reports(
+    *, start_from: date, start_to: date, previous_from: date, business_days: bool, segment_kinds: list[str]
+) -> measurement.Periods:
+    """``ttv_periods`` against ``ttv_report`` for each kind and period, figure for figure (curves too)."""
+    kinds = MilestoneKind.values
+    periods = measurement.ttv_periods(
+        kinds=kinds,
+        start_from=start_from,
+        start_to=start_to,
+        previous_from=previous_from,
+        segment_kinds=segment_kinds,
+        business_days=business_days,
+        now=NOW,
+    )
+    common = {"business_days": business_days, "now": NOW}
+    for kind in kinds:
+        current = ttv_report(kind=kind, start_from=start_from, start_to=start_to, **common)
+        previous = ttv_report(kind=kind, start_from=previous_from, start_to=start_from - timedelta(days=1), **common)
+        assert periods.current[kind] == current.total, kind
+        assert periods.previous[kind] == previous.total, kind
+    assert list(periods.current) == list(periods.previous) == kinds
+    assert list(periods.by_segment) == segment_kinds
+    for kind in segment_kinds:
+        by_segment = ttv_report(kind=kind, group_by="segment", start_from=start_from, start_to=start_to, **common)
+        assert periods.by_segment[kind] == by_segment.groups, kind
+    return periods
+
+
+@pytest.mark.parametrize("business_days", [False, True])
+@pytest.mark.parametrize(
+    ("previous_from", "start_from", "start_to"),
+    [
+        # delta starts at 23:30 on 31 March and hotel at 00:30 on 1 April (Tokyo): either side of the split.
+        (date(2026, 1, 1), date(2026, 4, 1), date(2026, 6, 30)),
+        (date(2026, 1, 1), date(2026, 3, 31), date(2026, 6, 30)),
+        (date(2025, 1, 1), date(2026, 1, 1), date(2026, 12, 31)),  # nothing in the previous period
+        (date(2026, 7, 1), date(2026, 7, 2), date(2026, 7, 31)),  # nothing started before now
+    ],
+)
+def test_every_kind_over_two_periods_equals_each_report(
+    measured: Measured, business_days: bool, previous_from: date, start_from: date, start_to: date
+) -> None:
+    periods = assert_periods_equal_the_reports(
+        start_from=start_from,
+        start_to=start_to,
+        previous_from=previous_from,
+        business_days=business_days,
+        segment_kinds=[MilestoneKind.FIRST_VALUE, MilestoneKind.FIRST_ACTION, MilestoneKind.ROI],
+    )
+    if start_from == date(2026, 4, 1):
+        assert periods.previous[MilestoneKind.FIRST_VALUE].estimate.n == 5  # alpha to echo, delta included
+        assert periods.current[MilestoneKind.FIRST_VALUE].estimate.n == 3  # foxtrot, hotel, india
+        assert [g.key for g in periods.by_segment[MilestoneKind.FIRST_VALUE]] == ["smb", "enterprise"]
+        assert periods.by_segment[MilestoneKind.ROI] == []
+
+
+def test_every_kind_over_two_periods_with_ties_and_targets_that_differ(db: None) -> None:
+    """Many journeys on whole days (ties within and across segments), three segments whose positions
+    do not follow their ids, two kinds with targets of their own or the segment's, some churned."""
+    segments = [
+        SegmentFactory(name=name, slug=name.lower(), position=position, target_first_value_days=target)
+        for name, position, target in (("Zeta", 2, 10), ("Alpha", 1, None), ("Mid", 1, 7))
+    ]
+    playbook = PublishedPlaybookFactory(key="onboarding", step_count=0)
+    MilestoneFactory(playbook=playbook, key="first-value", position=0, kind=MilestoneKind.FIRST_VALUE)
+    MilestoneFactory(playbook=playbook, key="login", position=1, kind=MilestoneKind.FIRST_ACTION, target_days=2)
+    rng = random.Random(11)
+    for i in range(90):
+        started = tokyo(2026, 1, 1, 9) + timedelta(days=rng.randint(0, 170))
+        churned = rng.random() < 0.1
+        account = AccountFactory(
+            segment=segments[i % 3],
+            status=Account.Status.CHURNED if churned else Account.Status.ACTIVE,
+            churned_at=started + timedelta(days=rng.randint(0, 20)) if churned else None,
+        )
+        journey = journey_start(account=account, playbook=playbook, started_at=started)
+        for key, chance in (("first-value", 0.7), ("login", 0.9)):
+            if rng.random() < chance:
+                reach(journey, key, started + timedelta(days=rng.randint(0, 12)))
+    for business_days in (False, True):
+        periods = assert_periods_equal_the_reports(
+            start_from=date(2026, 4, 1),
+            start_to=date(2026, 6, 30),
+            previous_from=date(2026, 1, 1),
+            business_days=business_days,
+            segment_kinds=[MilestoneKind.FIRST_VALUE, MilestoneKind.FIRST_ACTION],
+        )
+        assert [g.key for g in periods.by_segment[MilestoneKind.FIRST_VALUE]] == ["alpha", "mid", "zeta"]
+        assert periods.current[MilestoneKind.FIRST_VALUE].estimate.targets_differ
+
+
+def test_every_kind_over_two_periods_in_three_queries_whatever_the_accounts(db: None) -> None:
+    segments = [SegmentFactory(name="SMB", slug="smb"), SegmentFactory(name="Enterprise", slug="enterprise")]
+    playbook = PublishedPlaybookFactory(key="onboarding", step_count=0)
+    for position, kind in enumerate(MilestoneKind.values):
+        MilestoneFactory(playbook=playbook, key=f"m-{kind}", position=position, kind=kind)
+
+    def add_accounts(count: int, offset: int) -> None:
+        for i in range(offset, offset + count):
+            started = tokyo(2026, 1, 5, 9) + timedelta(days=2 * i)
+            journey = journey_start(
+                account=AccountFactory(segment=segments[i % 2]), playbook=playbook, started_at=started
+            )
+            if i % 3:
+                reach(journey, "m-first_value", started + timedelta(days=i % 17, hours=i))
+
+    arguments = {
+        "kinds": MilestoneKind.values,
+        "start_from": date(2026, 3, 1),
+        "start_to": date(2026, 6, 30),
+        "previous_from": date(2025, 11, 1),
+        "segment_kinds": MilestoneKind.values,
+        "now": NOW,
+    }
+    for business_days in (False, True):
+        add_accounts(1, 0)
+        measurement.ttv_periods(**arguments, business_days=business_days)  # the calendar filled once
+        with capture_queries() as few:
+            small = measurement.ttv_periods(**arguments, business_days=business_days)
+        add_accounts(59, 1)
+        with capture_queries() as many:
+            large = measurement.ttv_periods(**arguments, business_days=business_days)
+        Journey.objects.all().delete()
+        assert (small.previous["first_value"].estimate.n, small.current["first_value"].estimate.n) == (1, 0)
+        assert (large.previous["first_value"].estimate.n, large.current["first_value"].estimate.n) == (28, 32)
+        assert_same_queries(few, many, expected=3, label=f"business days {business_days}")  # milestones, rows, labels
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"kinds": ["time_travel"]}, "Unknown milestone kind"),
+        ({"start_to": date(2026, 1, 1)}, "after"),
+        ({"previous_from": date(2026, 3, 1)}, "previous_from is after start_from"),
+        ({"segment_kinds": ["roi"]}, "segment_kinds must be among kinds"),
+        ({"now": datetime(2026, 1, 1)}, "timezone-aware"),  # noqa: DTZ001
+    ],
+)
+def test_bad_period_arguments_are_refused_before_any_query(db: None, arguments: dict, message: str) -> None:
+    defaults = {"kinds": ["first_value"], "start_from": date(2026, 2, 1), "start_to": date(2026, 6, 30),
+                "previous_from": date(2025, 10, 1)}  # fmt: skip
+    with assert_queries(0), pytest.raises(ValueError, match=message):
+        measurement.ttv_periods(**{**defaults, **arguments})
+
+
+def test_the_at_risk_report_reads_the_milestones_once(measured: Measured) -> None:
+    from journeys.reports.risk import accounts_at_risk
+
+    with assert_queries(4) as captured:  # milestones, curves' rows, segments, open journeys
+        at_risk = accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)
+    assert sum('FROM "journeys_milestone"' in sql for sql in statements(captured)) == 1
+    assert {item.row.account_slug for item in at_risk} == {"bravo", "echo", "golf", "india"}  # all long overdue

@@ -5,15 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from journeys.onboarding.models import Playbook
 from journeys.onboarding.services.journeys import journey_start
+from portal.models import MilestoneKind
 from tests.conftest import World
-from tests.factories import AccountFactory, ArticleStepFactory, PlaybookFactory, StepFactory
-from tests.queries import assert_same_queries, capture_queries
+from tests.factories import (
+    AccountFactory,
+    ArticleStepFactory,
+    MilestoneFactory,
+    PlaybookFactory,
+    SegmentFactory,
+    StepFactory,
+)
+from tests.queries import assert_same_queries, capture_queries, numbered_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +248,49 @@ def test_report_pages_query_count_does_not_grow(measured: World, url: str) -> No
     with capture_queries() as many:
         client.get(url)
     assert_same_queries(few, many)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"business_days": "on"},
+        {"kind": "roi"},
+        {"start_from": "2020-01-01", "start_to": "2030-12-31", "kind": "first_action"},
+    ],
+)
+def test_the_overview_computed_live_is_within_the_budget_whatever_the_accounts(measured: World, query: dict) -> None:
+    """No kept figures: every kind over the period and the one before, and the chosen kind per
+    segment, computed from a few queries, as many for two accounts as for many in three segments."""
+    playbook = Playbook.objects.get()
+    for position, kind in enumerate(MilestoneKind.values, start=1):
+        if kind != MilestoneKind.FIRST_VALUE:
+            MilestoneFactory(playbook=playbook, key=f"m-{kind}", position=position, kind=kind)
+    client = admin(measured)
+    client.get("/reports/", query)  # the business days' calendar filled once
+    with capture_queries() as few:
+        small = client.get("/reports/", query)
+    now = timezone.now()
+    segments = [
+        measured.account_a.segment,
+        SegmentFactory(name="Mid", slug="mid"),
+        SegmentFactory(name="Ent", slug="ent"),
+    ]
+    for i, account in enumerate(AccountFactory.create_batch(30, segment=segments[0])):
+        account.segment = segments[i % 3]
+        account.save(update_fields=["segment"])
+        # Some started in the period, some in the one before.
+        journey_start(account=account, playbook=playbook, started_at=now - timedelta(days=20 + 25 * i))
+    client.get("/reports/", query)  # the calendar filled for the earlier starts
+    with capture_queries() as many:
+        large = client.get("/reports/", query)
+    assert small.context["figures"].cached is large.context["figures"].cached is False
+    kind = query.get("kind", "first_value")
+    assert large.context["figures"].current[kind].n + large.context["figures"].previous[kind].n > (
+        small.context["figures"].current[kind].n + small.context["figures"].previous[kind].n
+    )
+    assert_same_queries(few, many)
+    assert len(many) <= 8, numbered_sql(many)
 
 
 @pytest.mark.parametrize(
