@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from faq import selectors
-from faq.caching import public_answer
+from faq.caching import for_readers, public_answer, rendered
 from faq.forms import SearchForm, VoteForm
-from faq.markdown import render_article
 from faq.models import SearchLog
 from faq.qr import article_qr_svg
 from faq.search import search_results
@@ -111,9 +110,11 @@ def _vote_context(request: HttpRequest, article, **extra: object) -> dict:
 def _article_context(request: HttpRequest, item, **extra: object) -> dict:
     user = request.user
     return {
-        "rendered": render_article(item.body),
-        "translations": selectors.article_translations(article=item, user=user),
-        "related": selectors.related_articles(article=item, user=user),
+        "rendered": rendered(item.body),
+        "translations": for_readers(
+            "translations", item, user, lambda: selectors.article_translations(article=item, user=user)
+        ),
+        "related": for_readers("related", item, user, lambda: selectors.related_articles(article=item, user=user)),
         "rated": request.GET.get("rated") == "1",
         **_vote_context(request, item),
         **extra,

@@ -24,7 +24,7 @@ from faq.api.serializers import (
     CategoryNodeSerializer,
     LanguageQuery,
 )
-from faq.markdown import render_article
+from faq.caching import rendered
 from faq.models import SearchLog
 from faq.search import annotate_highlights, highlight_terms, search_articles
 from faq.services import search_log_record
@@ -93,7 +93,7 @@ class ArticleDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """One article with its body rendered as HTML."""
         article = selectors.article_for_api(user=request.user, pk=pk)
-        article.body_html = render_article(article.body).html
+        article.body_html = rendered(article.body).html
         context = {"request": request, "language": article.language}
         return Response(ArticleDetailSerializer(article, context=context).data)
 
