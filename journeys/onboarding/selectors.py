@@ -211,7 +211,7 @@ def with_step_ids(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
 
 
 def milestone_step_ids(milestone: Milestone) -> list[int]:
-    """The steps a steps-rule milestone names: from the ids the checklist query brought, else asked."""
+    """The steps a steps-rule milestone names: from the ids ``with_step_ids`` brought, else asked."""
     if hasattr(milestone, "joined_step_ids"):
         return split_ids(milestone.joined_step_ids)
     return [step.pk for step in milestone.steps.all()]
