@@ -111,19 +111,10 @@ def lean_rows(
 
     The group is the segment id, plan, CS manager id (None: none), playbook id, cohort start (as
     the database truncates it) or "all"; the target is the journey's (``target_sql``)."""
-    if not milestones or (accounts is not None and accounts.query.is_empty()):
-        return []
-    group_sql, group_params = _group_expression(group_by)
-    rows: list[LeanRow] = _lean_statement(
-        [("g", group_sql)],
-        group_params,
-        milestones=milestones,
-        start_from=start_from,
-        start_to=start_to,
-        now=now,
-        accounts=accounts,
-        business_days=False,
-    )
+    rows: list[LeanRow] = _grouped_rows(
+        milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now,
+        accounts=accounts, business_days=False,
+    )  # fmt: skip
     return rows
 
 
@@ -141,20 +132,31 @@ def business_lean_rows(
     business days from the calendar table (``journeys.reports.calendar``), joined at the start and
     the end of each journey. One statement, or three more the first time a day is missing from the
     calendar (it is filled, and the statement run again)."""
+    rows: list[BusinessLeanRow] = _grouped_rows(
+        milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now,
+        accounts=accounts, business_days=True,
+    )  # fmt: skip
+    return rows
+
+
+def _grouped_rows(
+    *,
+    milestones: Sequence[MeasuredMilestone],
+    group_by: str | None,
+    start_from: date | None,
+    start_to: date | None,
+    now: datetime,
+    accounts: QuerySet[Account] | None,
+    business_days: bool,
+) -> list[Any]:
+    """The lean rows with the group first, in calendar or business days."""
     if not milestones or (accounts is not None and accounts.query.is_empty()):
         return []
     group_sql, group_params = _group_expression(group_by)
-    rows: list[BusinessLeanRow] = _lean_statement(
-        [("g", group_sql)],
-        group_params,
-        milestones=milestones,
-        start_from=start_from,
-        start_to=start_to,
-        now=now,
-        accounts=accounts,
-        business_days=True,
-    )
-    return rows
+    return _lean_statement(
+        [("g", group_sql)], group_params, milestones=milestones, start_from=start_from, start_to=start_to,
+        now=now, accounts=accounts, business_days=business_days,
+    )  # fmt: skip
 
 
 # (kind's index, 1 if started in the later period else 0, segment id, duration, reached, target), in
