@@ -2,18 +2,20 @@
 served by the same processes in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_http_bench .venv/bin/python bench/http.py \
-        [--seconds 10] [--warmup 2] [--connections 4] [--workers 2]
+        [--seconds 10] [--warmup 2] [--connections 4] [--workers 2] [--redis redis://127.0.0.1:6379/9] [--only LABEL]
 
-Needs wrk (Debian's ``wrk`` package) and a scratch PostgreSQL database (its name must contain
-"bench"; created if missing, migrated and given the demo data with ``seed_demo``; the reports beat
-keeps are refreshed first). Starts gunicorn as production runs it (DEBUG off, --workers sync
-workers, static files collected) on loopback, with bench/http_settings.py: the product's URLs plus
-``/bench/bare/``, a view that reads and renders nothing, so Django's own cost on this machine is
-measured beside the pages. wrk then loads each URL for --seconds after --warmup seconds: the
-signed-in pages with a session cookie made by signing in once, the anonymous public article with no
-cookie, the API reads with an API token and ``POST /api/v1/events/`` with 100 new events per
-request. The bare view runs before each URL and after the last; a URL's share is of the bare runs on
-either side of it, so a change in the machine's load during the run moves both.
+Needs wrk (Debian's ``wrk`` package), a scratch PostgreSQL database (its name must contain "bench";
+created if missing, migrated and given the demo data with ``seed_demo``; the reports beat keeps are
+refreshed first) and a Redis database for the shared cache (--redis, emptied first: production keeps
+sessions and the help centre's parts there). Starts gunicorn as production runs it (DEBUG off,
+--workers sync workers, static files collected) on loopback, with bench/http_settings.py: the
+product's URLs plus ``/bench/bare/``, a view that reads and renders nothing, so Django's own cost on
+this machine is measured beside the pages. wrk then loads each URL for --seconds after --warmup
+seconds: the signed-in pages with a session cookie made by signing in once, the anonymous public
+article with no cookie (as one reader reloading, then as a new reader on every request), the API
+reads with an API token and ``POST /api/v1/events/`` with 100 new events per request. The bare view
+runs before each URL and after the last; a URL's share is of the bare runs on either side of it, so a
+change in the machine's load during the run moves both.
 
 Prints requests/s, the share of the bare view's, the target beside it, the queries each request
 makes (the test client, under CaptureQueriesContext), the sessions the anonymous reads wrote and the
@@ -83,6 +85,23 @@ function request()
 end
 """.replace("EVENT_NAME", EVENT_NAME)
 
+# A reader wrk has not been before on every request (another browser, so another visitor): each
+# one's view is a new row, where the plain run is one reader reloading.
+READERS_LUA = """
+tag = "0"
+local threads = 0
+local counter = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tag", tostring(threads))
+end
+function request()
+  counter = counter + 1
+  return wrk.format(nil, nil, {["User-Agent"] = "reader-" .. tag .. "-" .. counter})
+end
+"""
+SCRIPTS = {"events": EVENTS_LUA, "readers": READERS_LUA}
+
 
 @dataclass
 class Target:
@@ -90,6 +109,7 @@ class Target:
     path: str
     kind: str  # "bare", "signed-in", "anonymous", "api" or "events"
     headers: dict[str, str] = field(default_factory=dict)
+    script: str | None = None  # a wrk script of SCRIPTS
     queries: int | None = None
     rate: float = 0.0  # requests/s
     reference: float = 0.0  # the bare view's requests/s around this URL's run
@@ -131,7 +151,7 @@ def wrk(port: int, target: Target, seconds: int, args: argparse.Namespace, scrip
     if script is not None:
         command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{target.path}")
-    if script is not None:
+    if target.kind == "events":
         occurred = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         command += ["--", args.run, args.account, occurred, str(args.per_request), args.events_token]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -155,6 +175,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--per-request", type=int, default=100, help="events per POST /api/v1/events/")
     parser.add_argument("--query", default="CSV", help="the words searched for (help search and API)")
+    parser.add_argument(
+        "--only", default="", help="measure only the URLs whose label holds this text (and the bare view)"
+    )
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/9", help="the shared cache, as production has it (emptied first)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/http.py needs wrk: apt-get install wrk")
@@ -163,6 +189,12 @@ def main() -> None:
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     os.environ["SECURE_SSL_REDIRECT"] = "0"  # plain HTTP on loopback; TLS is the proxy's
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Sessions, the help centre's parts and the reports' flags live in Redis in production: the
+    # folder cache `make run` falls back on would measure the disk instead.
+    os.environ["REDIS_URL"] = args.redis
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
     setup_django(url, static=True)
     from django.core.management import call_command
 
@@ -182,10 +214,11 @@ def main() -> None:
     script_folder = Path(tempfile.mkdtemp(prefix="kachi-http-bench-"))
     try:
         wait_for_http(port, time.monotonic() + 60)
-        script = script_folder / "events.lua"
-        script.write_text(EVENTS_LUA)
+        scripts = {name: script_folder / f"{name}.lua" for name in SCRIPTS}
+        for name, path in scripts.items():
+            path.write_text(SCRIPTS[name])
         check(port, targets, args)
-        sessions = measure(port, targets, args, script)
+        sessions = measure(port, targets, args, scripts)
     finally:
         app.terminate()
         try:
@@ -244,10 +277,13 @@ def prepare(args: argparse.Namespace) -> tuple[list[Target], list[str]]:
         Target("article (customer)", for_customers.get_absolute_url(), "signed-in", headers["customer"]),
         Target("help search (customer)", f"/help/search/?q={q}", "signed-in", headers["customer"]),
         Target("public article (anonymous)", public.get_absolute_url(), "anonymous"),
+        Target("public article (anonymous, new readers)", public.get_absolute_url(), "anonymous", script="readers"),
         Target("GET /api/v1/articles/?q=", f"/api/v1/articles/?q={q}", "api", api),
         Target("GET /api/v1/accounts/", "/api/v1/accounts/", "api", api),
-        Target(f"POST /api/v1/events/ ({args.per_request})", "/api/v1/events/", "events"),
+        Target(f"POST /api/v1/events/ ({args.per_request})", "/api/v1/events/", "events", script="events"),
     ]
+    if args.only:
+        targets = [target for target in targets if target.kind == "bare" or args.only in target.label]
     return targets, cookies
 
 
@@ -317,11 +353,11 @@ def check(port: int, targets: list[Target], args: argparse.Namespace) -> None:
             sys.exit(f"{target.label} {target.path}: {status} {body[:300]!r}")
 
 
-def measure(port: int, targets: list[Target], args: argparse.Namespace, script: Path) -> tuple[int, int]:
+def measure(port: int, targets: list[Target], args: argparse.Namespace, scripts: dict[str, Path]) -> tuple[int, int]:
     """Loads each URL with wrk, the bare view before each and after the last: a URL's share is of the
     mean of the bare runs on either side of it, so a change in the machine's load during the run
-    moves both. Returns the anonymous article's requests in its measured run and the Session rows
-    that run added."""
+    moves both. Returns the anonymous article's requests in its measured runs and the Session rows
+    those runs added."""
     from django.contrib.sessions.models import Session
 
     bare, *pages = targets
@@ -329,13 +365,13 @@ def measure(port: int, targets: list[Target], args: argparse.Namespace, script: 
 
     def run(target: Target) -> float:
         nonlocal sessions
-        events = script if target.kind == "events" else None
+        events = scripts[target.script] if target.script else None
         if args.warmup > 0:
             wrk(port, target, args.warmup, args, events)
         before = Session.objects.count()
         rate, total = wrk(port, target, args.seconds, args, events)
         if target.kind == "anonymous":
-            sessions = (total, Session.objects.count() - before)
+            sessions = (sessions[0] + total, sessions[1] + Session.objects.count() - before)
         print(f"  {target.label:<30} {rate:9.1f} req/s", flush=True)
         return rate
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -29,10 +30,11 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache as shared_cache
 from django.db.models import Count, Max
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.utils.timezone import now
@@ -53,11 +55,22 @@ SLOT_SECONDS = 300
 CACHE_CONTROL = {"public": True, "max_age": 60, "s_maxage": SLOT_SECONDS, "stale_while_revalidate": 60}
 
 
+# Each process keeps the version it read for a second: a change made in another process shows
+# that much later at most (pages may be a minute old in browsers anyway, see CACHE_CONTROL), one
+# made in this one at once (``help_changed``).
+LOCAL_SECONDS = 1.0
+_local: dict[str, tuple[tuple[str, datetime | None], float]] = {}
+
+
 def help_version() -> tuple[str, datetime | None]:
     """The help centre's version and its last change: three small aggregates (articles, categories,
-    tutorial links) when the cache has none, then the cache."""
+    tutorial links) when the cache has none, then the cache, and for a second this process's copy."""
+    memo = _local.get(VERSION_KEY)
+    if memo is not None and memo[1] > time.monotonic():
+        return memo[0]
     found = shared_cache.get(VERSION_KEY)
     if found is not None:
+        _local[VERSION_KEY] = (found, time.monotonic() + LOCAL_SECONDS)
         return found
     articles = Article.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     categories = Category.objects.aggregate(n=Count("pk"))
@@ -69,12 +82,19 @@ def help_version() -> tuple[str, datetime | None]:
     found = (f"{changes}.{figures}", last)
     # Dropped by the signals below; the timeout only bounds a change made past them (raw SQL).
     shared_cache.set(VERSION_KEY, found, timeout=SLOT_SECONDS)
+    _local[VERSION_KEY] = (found, time.monotonic() + LOCAL_SECONDS)
     return found
 
 
 def help_changed(**_kwargs: object) -> None:
     shared_cache.set(CHANGES_KEY, secrets.token_hex(4), timeout=None)
     shared_cache.delete(VERSION_KEY)
+    forget_local()
+
+
+def forget_local() -> None:
+    """Drop this process's copy of the version (``help_changed``; tests that empty the cache)."""
+    _local.clear()
 
 
 for _model in (Article, Category, ArticleStep):
@@ -143,24 +163,91 @@ def _release() -> str:
     return str(max(stamps, default=0))
 
 
-def public_answer(request: HttpRequest, language: str, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """``render()``'s page, or 304 when the reader already has it. Only for anonymous GETs of whole
-    pages: a signed-in reader's page is theirs (their votes, their segment's articles)."""
-    htmx = request.headers.get("HX-Request") == "true"
-    if request.method != "GET" or request.user.is_authenticated or htmx:
-        return render()
+def public_answer(
+    request: HttpRequest,
+    language: str,
+    *,
+    find: Callable[[], int | None],
+    render: Callable[[int], HttpResponse],
+    seen: Callable[[int], object] | None = None,
+) -> HttpResponse:
+    """A cookie-less anonymous reader's page (``anonymous_reader``): 304 when they have it already,
+    else the page the ETag names, rendered once for all such readers and then read from the shared
+    cache until the help centre changes or the slot ends (the name changes with either).
+
+    ``find()`` is the id of what the address names (an article, a category; 0 for a page of no one
+    thing), None or Http404 when there is nothing: 404. ``render(id)`` renders the page, and
+    ``seen(id)`` counts the reading, for every answer (a 304 and a kept page too)."""
     version, last = help_version()
     slot = int(now().timestamp()) // SLOT_SECONDS
-    name = f"{version}|{slot}|{language}|{request.get_full_path()}|{_release()}"
-    etag = quote_etag(hashlib.sha256(name.encode()).hexdigest()[:32])
+    path = request.get_full_path()
+    name = f"{version}|{slot}|{language}|{path}|{_release()}"
+    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    etag = quote_etag(digest)
     modified = last.timestamp() if last is not None else None
     response = get_conditional_response(request, etag=etag, last_modified=int(modified) if modified else None)
-    if response is None:
-        response = render()
-        if response.status_code != 200:
-            return response
+    if response is not None:
+        found = public_lookup(f"{language}|{request.path}", find)
+        if found is None:
+            raise Http404
+        if seen is not None:
+            seen(found)
+    else:
+        # The longest address whose page is kept: a query string made up to fill the cache is not.
+        key = PAGE_PREFIX + digest if len(path) <= PAGE_PATH_MAX else None
+        kept = shared_cache.get(key) if key else None
+        if isinstance(kept, tuple) and len(kept) == 3:
+            found, content, content_type = kept
+            response = HttpResponse(content, content_type=content_type)
+        else:
+            found = _found(find)
+            if found is None:
+                raise Http404
+            response = render(found)
+            if response.status_code != 200:
+                return response
+            # Only a whole page that set nothing of the reader's own (a cookie) is kept.
+            if key and not response.cookies and not response.streaming:
+                entry = (found, response.content, response.headers["Content-Type"])
+                shared_cache.set(key, entry, timeout=SLOT_SECONDS)
+        if seen is not None:
+            seen(found)
     response.headers["ETag"] = etag
     if last is not None:
         response.headers["Last-Modified"] = http_date(last.astimezone(UTC).timestamp())
     patch_cache_control(response, **CACHE_CONTROL)
     return response
+
+
+PAGE_PREFIX = "faq:page:"
+PAGE_PATH_MAX = 300
+
+
+def anonymous_reader(request: HttpRequest) -> bool:
+    """Whether ``request`` is a GET of a whole page by a cookie-less reader, as far as Kachi's pages
+    go: not signed in, no session (an anonymous vote lives in one), no message waiting to be shown.
+    Their page is the same for every such reader: ``public_answer`` serves it."""
+    if request.method != "GET" or request.headers.get("HX-Request") == "true" or request.user.is_authenticated:
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def _found(find: Callable[[], int | None]) -> int | None:
+    try:
+        return find()
+    except Http404:
+        return None
+
+
+def public_lookup(name: str, find: Callable[[], int | None]) -> int | None:
+    """``find()`` (see ``public_answer``), kept per version of the help centre and slot like the pages."""
+    version, _last = help_version()
+    slot = int(now().timestamp()) // SLOT_SECONDS
+    key = f"faq:lookup:{hashlib.sha256(f'{version}|{slot}|{name}'.encode()).hexdigest()[:32]}"
+    kept = shared_cache.get(key)
+    if isinstance(kept, int):
+        return kept if kept >= 0 else None
+    found = _found(find)
+    shared_cache.set(key, found if found is not None else -1, timeout=SLOT_SECONDS)
+    return found

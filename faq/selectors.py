@@ -68,6 +68,11 @@ def article_for_reading(*, user: User | AnonymousUser, language: str, slug: str)
         raise Http404("No such article.") from None
 
 
+def public_article_pk(*, language: str, slug: str) -> int | None:
+    """The id of the published public article at this address (what anyone may read), or None."""
+    return visible_articles(None).filter(language=language, slug=slug).values_list("pk", flat=True).first()
+
+
 def article_by_id(*, user: User | AnonymousUser, pk: int) -> Article:
     try:
         return visible_articles(user, include_drafts=True).get(pk=pk)

@@ -188,22 +188,45 @@ def anonymous_visitor_key(*, address: str | None, user_agent: str, day: dt.date 
     return f"a:{digest.hexdigest()[:32]}"
 
 
-def view_record(*, article: Article, visitor: str, day: dt.date | None = None) -> bool:
-    """Count one view per visitor, article and UTC day. True when this was the first one today."""
+# The views this process has recorded lately (article, visitor, day): a reader who reloads or comes
+# back the same day is counted already, and asking the database again would change nothing.
+RECORDED_VIEWS_KEPT = 10_000
+_recorded_views: set[tuple[int, str, dt.date]] = set()
+
+
+def view_record(*, article: Article | int, visitor: str, day: dt.date | None = None) -> bool:
+    """Count one view per visitor, article (or its id) and UTC day. True when this was the first one today."""
+    pk = article if isinstance(article, int) else article.pk
     day = day or timezone.now().astimezone(dt.UTC).date()
+    seen = (pk, visitor, day)
+    if seen in _recorded_views:
+        return False
+    if len(_recorded_views) >= RECORDED_VIEWS_KEPT:
+        _recorded_views.clear()
     quote = connection.ops.quote_name
     table, columns = quote(ArticleView._meta.db_table), ", ".join(map(quote, ["article_id", "day", "visitor"]))
+    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
+    params = [pk, connection.ops.adapt_datefield_value(day), visitor]
     # One statement for a reader counted already today (most of them), concurrent readers included:
-    # both databases know ON CONFLICT, and its row count says whether the row is new.
+    # both databases know ON CONFLICT, and its row count says whether the row is new. PostgreSQL adds
+    # the view to the article's count in the same statement (SQLite has no INSERT in a WITH).
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
-            [article.pk, connection.ops.adapt_datefield_value(day), visitor],
-        )
-        if cursor.rowcount != 1:
-            return False
-    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
-    return True
+        if connection.vendor == "postgresql":
+            articles, count = quote(Article._meta.db_table), quote("view_count")
+            cursor.execute(
+                f"WITH v AS ({insert} RETURNING 1) UPDATE {articles} SET {count} = {count} + 1 "  # noqa: S608
+                f"WHERE {quote('id')} = %s AND EXISTS (SELECT 1 FROM v)",
+                [*params, pk],
+            )
+            new: bool = cursor.rowcount == 1
+        else:
+            cursor.execute(insert, params)
+            new = cursor.rowcount == 1
+            if new:
+                Article.objects.filter(pk=pk).update(view_count=F("view_count") + 1)
+    # Known once the row is committed (at once outside a transaction): a rolled-back one is asked again.
+    transaction.on_commit(lambda: _recorded_views.add(seen))
+    return new
 
 
 class VoteLimitReached(Exception):
@@ -312,3 +335,8 @@ def synonym_delete(*, synonym: Synonym) -> int:
     words = synonym_words(synonym.words)
     synonym.delete()
     return search_index_rebuild(articles=_holding_any(words))
+
+
+def forget_recorded_views() -> None:
+    """Forget which views this process recorded (tests whose database starts anew)."""
+    _recorded_views.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -13,9 +14,9 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from faq import selectors
-from faq.caching import for_readers, public_answer, rendered
+from faq.caching import anonymous_reader, for_readers, public_answer, rendered
 from faq.forms import SearchForm, VoteForm
-from faq.models import SearchLog
+from faq.models import Article, Category, SearchLog
 from faq.qr import article_qr_svg
 from faq.search import search_results
 from faq.services import (
@@ -47,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     language = _language()
     user = request.user
 
-    def page() -> HttpResponse:
+    def page(_nothing: int = 0) -> HttpResponse:
         context = {
             "form": SearchForm(),
             "categories": selectors.category_tree(user=user, language=language),
@@ -57,7 +58,9 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "faq/home.html", context)
 
-    return public_answer(request, language, page)
+    if anonymous_reader(request):
+        return public_answer(request, language, find=lambda: 0, render=page)
+    return page()
 
 
 @vary_on_headers("HX-Request")
@@ -91,14 +94,18 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
-    current = selectors.category_for_reading(slug=slug, user=request.user)
 
-    def page() -> HttpResponse:
+    def page(current: Category) -> HttpResponse:
         articles = selectors.category_articles(category=current, user=request.user, language=language)
         context = {"category": current, "articles": articles, "language": language}
         return render(request, "faq/category.html", context)
 
-    return public_answer(request, language, page)
+    def load() -> Category:
+        return selectors.category_for_reading(slug=slug, user=request.user)
+
+    if anonymous_reader(request):
+        return public_answer(request, language, find=lambda: load().pk, render=lambda _pk: page(load()))
+    return page(load())
 
 
 def _vote_context(request: HttpRequest, article, **extra: object) -> dict:
@@ -127,18 +134,44 @@ def _visitor(request: HttpRequest) -> str | None:
     address is the one the sign-in lockout reads: behind PROXY_COUNT proxies, the first one's view."""
     if request.user.is_authenticated:
         return visitor_key(user=request.user, session_key=None)
+    return _anonymous_visitor(request)
+
+
+def _count_view(pk: int, visitor: str) -> None:
+    """``view_record`` for an anonymous reader's kept page, outside any transaction (the statement is
+    its own). An article deleted since another process read the help centre's version is gone."""
+    try:
+        view_record(article=pk, visitor=visitor)
+    except IntegrityError:
+        raise Http404("No such article.") from None
+
+
+def _anonymous_visitor(request: HttpRequest) -> str:
     return anonymous_visitor_key(address=lockout_client_ip(request), user_agent=request.headers.get("User-Agent", ""))
 
 
 def article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
-    item = selectors.article_for_reading(user=request.user, language=language, slug=slug)
-    if item.is_published:
-        visitor = _visitor(request)
-        if visitor is not None:
-            view_record(article=item, visitor=visitor)  # counted even when the reader's copy is still good
-    return public_answer(
-        request, _language(), lambda: render(request, "faq/article.html", _article_context(request, item))
-    )
+    def page(item: Article) -> HttpResponse:
+        return render(request, "faq/article.html", _article_context(request, item))
+
+    def load() -> Article:
+        return selectors.article_for_reading(user=request.user, language=language, slug=slug)
+
+    if anonymous_reader(request):
+        anonymous = _anonymous_visitor(request)
+        return public_answer(
+            request,
+            _language(),
+            find=lambda: selectors.public_article_pk(language=language, slug=slug),
+            render=lambda _pk: page(load()),
+            # Counted even when the reader's copy is still good, or the page comes from the cache.
+            seen=lambda pk: _count_view(pk, anonymous),
+        )
+    item = load()
+    visitor = _visitor(request)
+    if item.is_published and visitor is not None:
+        view_record(article=item, visitor=visitor)
+    return page(item)
 
 
 @require_POST

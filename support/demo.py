@@ -128,6 +128,10 @@ def _calendar(now: datetime) -> BusinessCalendar:
     return calendar
 
 
+# The newest questions, asked within the last 40 minutes and not answered yet.
+NEWEST = 3
+
+
 def _asked(rng: random.Random, now: datetime, *, recent: bool) -> datetime:
     """When a demo question came in: the newest within the last hours; the others over 90 days, most
     on weekdays between 9:00 and 19:00 Tokyo time, some in the evening or at the weekend."""
@@ -179,7 +183,7 @@ def seed_support(
         subject, body, category, step_key = QUESTIONS[n % len(QUESTIONS)]
         keys = dict((s, p) for p, s in steps.get(account.pk, []))
         playbook_key = keys.get(step_key, "")
-        asked = _asked(rng, now, recent=n < 6)
+        asked = now - timedelta(minutes=rng.uniform(3, 40)) if n < NEWEST else _asked(rng, now, recent=n < 6)
         attempt = attempt_start(
             account=account, user=author, query=subject, playbook_key=playbook_key,
             step_key=step_key if playbook_key else "", category=categories[category], at=asked,
@@ -203,6 +207,8 @@ def seed_support(
         # Most answered within the hour, some within the day, some late; the newest still waiting for us.
         # (within the hour: of the desk's business hours, so a question asked at night is answered
         # soon after opening).
+        if n < NEWEST:  # whatever the time of day, the desk has questions waiting for a first reply
+            continue
         roll = rng.random()
         if roll < 0.6:
             replied = business.add(asked, timedelta(minutes=rng.uniform(5, 55))) or asked

@@ -46,7 +46,12 @@ def _empty_cache() -> None:
     """Every test starts with an empty cache: cached pages and sessions do not carry over."""
     from django.core.cache import cache
 
+    from faq.caching import forget_local
+    from faq.services import forget_recorded_views
+
     cache.clear()
+    forget_local()
+    forget_recorded_views()
 
 
 def need_service(reason: str) -> None:

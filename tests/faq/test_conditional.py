@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from faq import caching
 from faq.models import Article, ArticleView
 from tests.conftest import World
 from tests.factories import ArticleFactory, CategoryFactory
@@ -41,7 +45,7 @@ def test_anonymous_pages_carry_validators_and_a_public_cache_control(public: Art
 
 def test_a_reader_with_the_page_gets_304_without_it_being_rendered(public: Article) -> None:
     for url in pages(public):
-        Client().get(url)
+        cache.clear()  # the first reader's page is rendered; the next ones' come from the cache
         with capture_queries() as rendered:
             first = Client().get(url)
         with capture_queries() as captured:
@@ -130,3 +134,80 @@ def test_signed_in_forms_still_need_the_token(world: World, public: Article) -> 
     assert public.votes.count() == 0
     world.customer_a.refresh_from_db()
     assert world.customer_a.language != "en"
+
+
+def test_an_anonymous_page_is_rendered_once_for_every_reader(public: Article) -> None:
+    for url in pages(public):
+        cache.clear()
+        first = Client(HTTP_USER_AGENT="first").get(url)
+        assert first.templates, url
+        with capture_queries() as captured:
+            again = Client(HTTP_USER_AGENT="second").get(url)
+        assert again.status_code == 200, url
+        assert not again.templates, url
+        assert again.content == first.content, url
+        assert again["Content-Type"] == first["Content-Type"], url
+        assert again["ETag"] == first["ETag"], url
+        # Nothing is read from the database: the article page only writes its view.
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert not [q for q in sql if q.lstrip().upper().startswith("SELECT")], (url, sql)
+
+
+def test_views_are_counted_for_pages_read_from_the_cache(public: Article) -> None:
+    for agent in ("one", "two", "three"):
+        assert Client(HTTP_USER_AGENT=agent).get(public.get_absolute_url()).status_code == 200
+    Client(HTTP_USER_AGENT="one").get(public.get_absolute_url())  # the same reader the same day
+    assert ArticleView.objects.filter(article=public).count() == 3
+    public.refresh_from_db()
+    assert public.view_count == 3
+
+
+def test_a_reader_with_a_session_gets_their_own_page(public: Article) -> None:
+    url = public.get_absolute_url()
+    generic = Client().get(url).content
+    voter = Client()
+    assert voter.post(reverse("faq:vote", args=[public.language, public.slug]), {"helpful": "no"}).status_code == 302
+    theirs = voter.get(url)
+    assert theirs.templates  # rendered for them, with their answer in it
+    assert theirs.content != generic
+    assert Client().get(url).content == generic
+
+
+def test_an_article_missing_then_published_is_found(public: Article) -> None:
+    url = reverse("faq:article", args=["ja", "later"])
+    assert Client().get(url).status_code == 404
+    assert Client().get(url).status_code == 404
+    ArticleFactory(category=public.category, slug="later", title="後で書いた記事", visibility="public")
+    found = Client().get(url)
+    assert found.status_code == 200
+    assert "後で書いた記事" in found.content.decode()
+
+
+def test_an_unpublished_article_is_gone_for_anonymous_readers_at_once(public: Article) -> None:
+    url = public.get_absolute_url()
+    assert Client().get(url).status_code == 200
+    public.status = Article.Status.DRAFT
+    public.save()
+    assert Client().get(url).status_code == 404
+
+
+def test_a_category_emptied_of_public_articles_is_gone_at_once(public: Article) -> None:
+    url = reverse("faq:category", args=["start"])
+    assert Client().get(url).status_code == 200
+    public.visibility = Article.Visibility.CUSTOMERS
+    public.save()
+    assert Client().get(url).status_code == 404
+    assert Client().get(reverse("faq:category", args=["nowhere"])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_page_of_an_article_deleted_meanwhile_is_gone() -> None:
+    """Another process may read the old version of the help centre for a second after a delete: its
+    kept page then names an article that is no more, and the answer is 404, not an error."""
+    public = ArticleFactory(slug="short-lived", visibility="public")
+    url = public.get_absolute_url()
+    assert Client().get(url).status_code == 200
+    old = caching.help_version()
+    public.delete()
+    caching._local[caching.VERSION_KEY] = (old, time.monotonic() + 60)  # that process's copy
+    assert Client(HTTP_USER_AGENT="late").get(url).status_code == 404

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import translation
 
@@ -21,6 +22,7 @@ from faq.services import (
 )
 from tests.conftest import World
 from tests.factories import ArticleFactory, ArticleStepFactory, TagFactory
+from tests.queries import capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +134,36 @@ def test_a_view_counts_once_per_visitor_and_day() -> None:
     article.refresh_from_db()
     assert article.view_count == 3
     assert ArticleView.objects.filter(article=article).count() == 3
+
+
+def test_a_view_recorded_and_committed_is_not_asked_again(django_capture_on_commit_callbacks) -> None:
+    article = ArticleFactory()
+    today = dt.date(2026, 11, 24)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert view_record(article=article, visitor="a:1", day=today) is True
+    with capture_queries() as repeated:
+        assert view_record(article=article, visitor="a:1", day=today) is False
+    assert len(repeated) == 0
+    with capture_queries() as other:
+        assert view_record(article=article.pk, visitor="a:2", day=today) is True
+    # The view and the article's count: one statement on PostgreSQL.
+    assert len(other) == (1 if connection.vendor == "postgresql" else 2)
+    article.refresh_from_db()
+    assert article.view_count == 2
+
+
+def test_a_view_rolled_back_is_recorded_again() -> None:
+    article = ArticleFactory()
+    today = dt.date(2026, 11, 24)
+    try:
+        with transaction.atomic():
+            assert view_record(article=article, visitor="a:1", day=today) is True
+            raise RuntimeError("the request failed")
+    except RuntimeError:
+        pass
+    assert not ArticleView.objects.filter(article=article).exists()
+    assert view_record(article=article, visitor="a:1", day=today) is True
+    assert ArticleView.objects.filter(article=article).count() == 1
 
 
 def test_one_vote_per_person_which_can_be_changed(world: World) -> None:
