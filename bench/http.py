@@ -107,7 +107,7 @@ SCRIPTS = {"events": EVENTS_LUA, "readers": READERS_LUA}
 class Target:
     label: str
     path: str
-    kind: str  # "bare", "signed-in", "anonymous", "api" or "events"
+    kind: str  # "bare", "floor" (a bare view signed in or with a token), "signed-in", "anonymous", "api", "events"
     headers: dict[str, str] = field(default_factory=dict)
     script: str | None = None  # a wrk script of SCRIPTS
     queries: int | None = None
@@ -272,18 +272,22 @@ def prepare(args: argparse.Namespace) -> tuple[list[Target], list[str]]:
 
     targets = [
         Target("bare view", "/bench/bare/", "bare"),
+        # What any signed-in page costs before it reads or renders anything: the session, the user.
+        Target("bare view, signed in (customer)", "/bench/bare/", "floor", headers["customer"]),
         Target("/app/ (customer)", "/app/", "signed-in", headers["customer"]),
         Target("/portfolio/ (CS manager)", "/portfolio/", "signed-in", headers["manager"]),
         Target("article (customer)", for_customers.get_absolute_url(), "signed-in", headers["customer"]),
         Target("help search (customer)", f"/help/search/?q={q}", "signed-in", headers["customer"]),
         Target("public article (anonymous)", public.get_absolute_url(), "anonymous"),
         Target("public article (anonymous, new readers)", public.get_absolute_url(), "anonymous", script="readers"),
+        # What any API read costs before it reads anything: DRF, the token, its scopes.
+        Target("bare API view (token)", "/bench/bare/api/", "floor", api),
         Target("GET /api/v1/articles/?q=", f"/api/v1/articles/?q={q}", "api", api),
         Target("GET /api/v1/accounts/", "/api/v1/accounts/", "api", api),
         Target(f"POST /api/v1/events/ ({args.per_request})", "/api/v1/events/", "events", script="events"),
     ]
     if args.only:
-        targets = [target for target in targets if target.kind == "bare" or args.only in target.label]
+        targets = [target for target in targets if target.kind in ("bare", "floor") or args.only in target.label]
     return targets, cookies
 
 

@@ -145,9 +145,16 @@ def reader_scope(user: User | AnonymousUser | None) -> str:
 def for_readers(name: str, article: Article, user: User | AnonymousUser, compute: Callable[[], T]) -> T:
     """``compute()`` (a list about ``article``: its related articles, its translations) for readers
     like ``user``, kept until the help centre changes or the five-minute slot ends."""
+    return for_scope(f"{name}:{article.pk}", user, compute)
+
+
+def for_scope(name: str, user: User | AnonymousUser, compute: Callable[[], T]) -> T:
+    """``compute()``, whatever ``name`` names that depends only on the help centre and on which
+    articles ``user`` may see (``reader_scope``), kept until the help centre changes or the slot ends."""
     version, _last = help_version()
     slot = int(now().timestamp()) // SLOT_SECONDS
-    key = f"faq:{name}:{hashlib.sha256(version.encode()).hexdigest()[:16]}:{slot}:{article.pk}:{reader_scope(user)}"
+    digest = hashlib.sha256(f"{version}|{slot}|{reader_scope(user)}|{name}".encode()).hexdigest()[:32]
+    key = f"faq:scope:{digest}"
     found: T | None = shared_cache.get(key)
     if found is None:
         found = compute()

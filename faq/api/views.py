@@ -24,7 +24,7 @@ from faq.api.serializers import (
     CategoryNodeSerializer,
     LanguageQuery,
 )
-from faq.caching import rendered
+from faq.caching import for_scope, rendered
 from faq.models import SearchLog
 from faq.search import annotate_highlights, highlight_terms, search_articles
 from faq.services import search_log_record
@@ -62,27 +62,32 @@ class ArticleListView(APIView):
         data = params.validated_data
         language = _language(data.get("lang"))
         query = data.get("q", "").strip()
-        narrow = selectors.article_filter(kind=data.get("kind"), category_slug=data.get("category"))
-        if query:
-            articles = search_articles(query, user=request.user, language=language).filter(narrow)
-        else:
-            articles = selectors.article_list(
-                user=request.user, language=language, kind=data.get("kind"), category_slug=data.get("category")
-            )
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(articles, request, view=self)
-        assert page is not None and paginator.page is not None  # a page size is set: there is always a page
-        annotate_highlights(page, terms=highlight_terms(query))
-        if query and paginator.page.number == 1:  # the next pages are the same search
+
+        def answer() -> tuple[dict[str, object], int, int]:
+            narrow = selectors.article_filter(kind=data.get("kind"), category_slug=data.get("category"))
+            if query:
+                articles = search_articles(query, user=request.user, language=language).filter(narrow)
+            else:
+                articles = selectors.article_list(
+                    user=request.user, language=language, kind=data.get("kind"), category_slug=data.get("category")
+                )
+            paginator = self.pagination_class()
+            page = paginator.paginate_queryset(articles, request, view=self)
+            assert page is not None and paginator.page is not None  # a page size is set: there is always a page
+            annotate_highlights(page, terms=highlight_terms(query))
+            context = {"request": request, "language": language}
+            items = ArticleListItemSerializer(page, many=True, context=context).data
+            body = paginator.get_paginated_response(items).data
+            return body, paginator.page.number, paginator.page.paginator.count
+
+        # The same answer for every caller who may read the same articles, until the help centre
+        # changes: kept by the address asked (host and parameters), language and reader scope.
+        body, number, count = for_scope(f"api:articles|{language}|{request.build_absolute_uri()}", request.user, answer)
+        if query and number == 1:  # the next pages are the same search
             search_log_record(
-                query=query,
-                results=paginator.page.paginator.count,
-                language=language,
-                user=request.user,
-                source=SearchLog.Source.API,
+                query=query, results=count, language=language, user=request.user, source=SearchLog.Source.API
             )
-        context = {"request": request, "language": language}
-        return paginator.get_paginated_response(ArticleListItemSerializer(page, many=True, context=context).data)
+        return Response(body)
 
 
 class ArticleDetailView(APIView):

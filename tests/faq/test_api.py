@@ -191,3 +191,38 @@ def test_the_list_does_not_grow_with_rows(world: World, params: dict) -> None:
     with capture_queries() as many:
         assert client.get("/api/v1/articles/", params).json()["count"] == 16
     assert_same_queries(few, many)
+
+
+def test_every_reader_sees_only_their_articles_from_a_warm_cache(world: World, shelf: Shelf) -> None:
+    """Readers one after the other in the same slot: each gets what they may see, never what the
+    reader before them was given."""
+    for role in ["admin", "customer_a", "customer_b", "anon", "csm_a", "customer_a"]:
+        client = client_for(world, role)
+        for params in ({}, {"q": "one"}):
+            listed = {item["id"] for item in client.get("/api/v1/articles/", params).json()["results"]}
+            for name in ARTICLES:
+                assert (getattr(shelf, name).pk in listed) == (name in CAN_SEE[role]), (role, params, name)
+
+
+def test_a_repeated_search_reads_no_article_and_is_logged_again(world: World, help_centre) -> None:
+    client = client_for(world, "customer_a")
+    params = {"q": "メール", "lang": "ja"}
+    first = client.get("/api/v1/articles/", params)
+    with capture_queries() as again_queries:
+        again = client.get("/api/v1/articles/", params)
+    assert again.json() == first.json()
+    assert not [q for q in again_queries.captured_queries if "faq_article" in q["sql"]]
+    assert SearchLog.objects.filter(query="メール", source="api").count() == 2
+
+
+def test_an_edit_shows_in_the_next_answer(world: World, shelf: Shelf) -> None:
+    client = client_for(world, "customer_a")
+    before = client.get("/api/v1/articles/").json()
+    assert shelf.public.title in {item["title"] for item in before["results"]}
+    shelf.public.title = "A new title"
+    shelf.public.save()
+    after = client.get("/api/v1/articles/").json()
+    assert "A new title" in {item["title"] for item in after["results"]}
+    shelf.public.status = "draft"
+    shelf.public.save()
+    assert shelf.public.pk not in {item["id"] for item in client.get("/api/v1/articles/").json()["results"]}
