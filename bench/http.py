@@ -60,9 +60,8 @@ TARGET_ANONYMOUS = 0.50
 TARGET_API = 0.40
 TARGET_EVENTS_PER_SECOND = 20_000
 
-# One request body of ``per`` new events for every request wrk sends: ids never repeat (run, wrk
-# thread, request, position), so each is stored, as a product's would be.
-EVENTS_LUA = """
+# Each wrk thread numbers its requests under a tag of its own.
+THREAD_TAG_LUA = """
 tag = "0"
 local threads = 0
 local counter = 0
@@ -70,6 +69,13 @@ function setup(thread)
   threads = threads + 1
   thread:set("tag", tostring(threads))
 end
+"""
+
+# One request body of ``per`` new events for every request wrk sends: ids never repeat (run, wrk
+# thread, request, position), so each is stored, as a product's would be.
+EVENTS_LUA = (
+    THREAD_TAG_LUA
+    + """
 function init(args)
   run, account, occurred, per, token = args[1], args[2], args[3], tonumber(args[4]), args[5]
   headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
@@ -84,22 +90,19 @@ function request()
   return wrk.format("POST", nil, headers, "[" .. table.concat(parts, ",") .. "]")
 end
 """.replace("EVENT_NAME", EVENT_NAME)
+)
 
 # A reader wrk has not been before on every request (another browser, so another visitor): each
 # one's view is a new row, where the plain run is one reader reloading.
-READERS_LUA = """
-tag = "0"
-local threads = 0
-local counter = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tag", tostring(threads))
-end
+READERS_LUA = (
+    THREAD_TAG_LUA
+    + """
 function request()
   counter = counter + 1
   return wrk.format(nil, nil, {["User-Agent"] = "reader-" .. tag .. "-" .. counter})
 end
 """
+)
 SCRIPTS = {"events": EVENTS_LUA, "readers": READERS_LUA}
 
 
