@@ -1,7 +1,7 @@
 """TTV reports on a large data set: the API and the pages against hand-written SQL percentiles.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kachi_reports_bench .venv/bin/python bench/ttv_reports.py \
-        [--accounts 100000] [--months 24] [--repeat 5] [--keep] [--explain]
+        [--accounts 100000] [--months 24] [--repeat 5] [--keep] [--explain] [--ttv-only]
 
 Needs PostgreSQL and a scratch database (its name must contain "bench"; it is
 created if missing and migrated). Generates, in SQL (INSERT ... SELECT over
@@ -42,6 +42,7 @@ step states bench/portfolio.py adds (eight per journey):
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -165,6 +166,9 @@ def main() -> None:
     parser.add_argument(
         "--business-days-only", action="store_true", help="only the business-day reports against the calendar-day ones"
     )
+    parser.add_argument(
+        "--ttv-only", action="store_true", help="only the TTV reports against the raw SQL (no pages): for 1,000,000"
+    )
     args = parser.parse_args()
     if args.accounts < 1 or args.months < 1 or args.repeat < 1:
         sys.exit("--accounts, --months and --repeat must be at least 1.")
@@ -173,12 +177,18 @@ def main() -> None:
     setup_django(url, static=True)
     bench = Bench(args)
     bench.prepare()
-    if not args.only_sql_reports and not args.business_days_only:
-        bench.measure()
-    if not args.business_days_only:
-        bench.measure_sql_reports()
-    if not args.only_sql_reports:
-        bench.business_days()
+    if args.ttv_only:
+        bench.measure(pages=False)
+    else:
+        if not args.only_sql_reports and not args.business_days_only:
+            bench.measure()
+        if not args.business_days_only:
+            bench.measure_sql_reports()
+        if not args.only_sql_reports:
+            bench.business_days()
+    # The bench's own process: Django, the API requests it made in-process and the reports' rows.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak resident memory of this process: {peak:,.0f} MB")
 
 
 class Bench:
@@ -434,7 +444,7 @@ class Bench:
 
     # --- Measurements ----------------------------------------------------------------------------
 
-    def measure(self) -> None:
+    def measure(self, *, pages: bool = True) -> None:
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
@@ -490,7 +500,7 @@ class Bench:
             total = report.total.estimate
             print(
                 f"{kind + ' by ' + group_by:<29} {a.p50:8.0f} {a.min:6.0f} {d.p50:10.0f} {d.min:6.0f} {r.p50:7.0f}"
-                f" {r.min:6.0f} {a.p50 / r.p50:6.1f}x {d.p50 / r.p50:9.1f}x {len(report.groups):6d} {total.n:8,}"
+                f" {r.min:6.0f} {a.p50 / r.p50:6.2f}x {d.p50 / r.p50:9.2f}x {len(report.groups):6d} {total.n:8,}"
                 f" {total.reached:8,}"
             )
         if mismatches:
@@ -554,6 +564,8 @@ class Bench:
             f"min {small_api.min:.0f} ms"
         )
 
+        if not pages:
+            return
         # Pages, as the admin: the kept reports' pages computed on the fly (no snapshot kept), then served
         # from the snapshots the Celery task keeps; the other report pages are always computed on the fly.
         print()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from faq import selectors
-from faq.caching import anonymous_reader, for_readers, public_answer, rendered
+from faq.caching import anonymous_reader, for_readers, for_scope, public_answer, rendered
 from faq.forms import SearchForm, VoteForm
 from faq.models import Article, Category, SearchLog
 from faq.qr import article_qr_svg
@@ -30,6 +31,7 @@ from faq.services import (
 from portal.access import HtmxHttpRequest
 from portal.csrf import csrf_for_members
 from portal.lockout import lockout_client_ip
+from portal.models import User
 
 SEARCH_RESULTS = 50
 
@@ -49,11 +51,16 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
 
     def page(_nothing: int = 0) -> HttpResponse:
+        # The same for every reader who may see the same articles, until the help centre changes.
         context = {
             "form": SearchForm(),
-            "categories": selectors.category_tree(user=user, language=language),
-            "popular": selectors.popular_articles(user=user, language=language),
-            "recent": selectors.recent_articles(user=user, language=language),
+            "categories": _tree(user, language),
+            "popular": for_scope(
+                f"popular:{language}", user, lambda: selectors.popular_articles(user=user, language=language)
+            ),
+            "recent": for_scope(
+                f"recent:{language}", user, lambda: selectors.recent_articles(user=user, language=language)
+            ),
             "language": language,
         }
         return render(request, "faq/home.html", context)
@@ -61,6 +68,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if anonymous_reader(request):
         return public_answer(request, language, find=lambda: 0, render=page)
     return page()
+
+
+def _tree(user: User | AnonymousUser, language: str) -> list[selectors.CategoryNode]:
+    return for_scope(f"tree:{language}", user, lambda: selectors.category_tree(user=user, language=language))
 
 
 @vary_on_headers("HX-Request")
@@ -87,7 +98,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         "total": found.total if found else 0,
         "support_email": settings.SUPPORT_EMAIL,
         # The empty state suggests categories to browse instead.
-        "categories": selectors.category_tree(user=request.user, language=language) if found and not found.hits else [],
+        "categories": _tree(request.user, language) if found and not found.hits else [],
     }
     return render(request, "faq/_search_results.html" if partial else "faq/search.html", context)
 

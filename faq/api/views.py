@@ -115,6 +115,8 @@ class CategoryTreeView(APIView):
         params = LanguageQuery(data=request.query_params)
         params.is_valid(raise_exception=True)
         language = _language(params.validated_data.get("lang"))
-        tree = selectors.category_tree(user=request.user, language=language)
+        tree = for_scope(
+            f"tree:{language}", request.user, lambda: selectors.category_tree(user=request.user, language=language)
+        )
         context = {"request": request, "language": language}
         return Response(CategoryNodeSerializer(tree, many=True, context=context).data)

@@ -107,3 +107,42 @@ def test_for_readers_keeps_an_empty_answer_too(world: World) -> None:
     assert for_readers("test", article, world.customer_a, compute) == []
     assert for_readers("test", article, world.customer_a, compute) == []
     assert calls == [1]
+
+
+def tree_counts(page) -> dict[str, int]:
+    return {node.category.slug: node.article_count for node in page.context["categories"]}
+
+
+def test_the_help_home_keeps_its_lists_per_kind_of_reader(world: World) -> None:
+    world.account_b.segment = SegmentFactory(slug="enterprise", name="Enterprise")
+    world.account_b.save()
+    top = CategoryFactory(slug="top")
+    ArticleFactory(category=top, title="For everyone", visibility=Article.Visibility.PUBLIC)
+    ArticleFactory(category=top, title="For SMB only", visibility=Article.Visibility.SEGMENTS,
+                   segments=[world.account_a.segment])  # fmt: skip
+    smb, enterprise = reader(world.customer_a), reader(world.customer_b)
+    assert tree_counts(smb.get("/help/")) == {"top": 2}
+    with capture_queries() as warm:
+        again = smb.get("/help/")
+    assert tree_counts(again) == {"top": 2}
+    assert {a.title for a in again.context["recent"]} == {"For everyone", "For SMB only"}
+    # The tree and both lists come from the cache: nothing about categories or articles is read.
+    assert not [q for q in warm.captured_queries if "faq_category" in q["sql"] or "faq_article" in q["sql"]]
+    seen_by_enterprise = enterprise.get("/help/")
+    assert tree_counts(seen_by_enterprise) == {"top": 1}
+    assert {a.title for a in seen_by_enterprise.context["recent"]} == {"For everyone"}
+    ArticleFactory(category=CategoryFactory(slug="new"), title="Just published", visibility=Article.Visibility.PUBLIC)
+    assert tree_counts(smb.get("/help/")) == {"top": 2, "new": 1}
+
+
+def test_the_api_category_tree_is_kept_per_kind_of_reader(world: World) -> None:
+    world.account_b.segment = SegmentFactory(slug="enterprise", name="Enterprise")
+    world.account_b.save()
+    top = CategoryFactory(slug="top")
+    ArticleFactory(category=top, visibility=Article.Visibility.PUBLIC)
+    ArticleFactory(category=top, visibility=Article.Visibility.SEGMENTS, segments=[world.account_a.segment])
+    counts = {}
+    for name, client in [("smb", reader(world.customer_a)), ("enterprise", reader(world.customer_b)),
+                         ("anonymous", Client()), ("smb again", reader(world.customer_a))]:  # fmt: skip
+        counts[name] = [node["article_count"] for node in client.get("/api/v1/categories/").json()]
+    assert counts == {"smb": [2], "enterprise": [1], "anonymous": [1], "smb again": [2]}
