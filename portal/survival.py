@@ -187,19 +187,22 @@ def within_own_targets(
     that target (1 - S(target), as ``kaplan_meier`` computes ``within_target_share``), weighted by
     how many journeys have it. With one target this is exactly ``kaplan_meier``'s share. Journeys
     without a target do not count; None when none has one."""
-    by_target: dict[float, tuple[list[float], list[bool]]] = {}
-    for duration, hit, target in zip(durations, reached, targets, strict=True):
-        if target is not None:
-            stratum = by_target.setdefault(target, ([], []))
-            stratum[0].append(duration)
-            stratum[1].append(hit)
-    counted = sum(len(stratum[0]) for stratum in by_target.values())
+    d = np.asarray(durations, dtype=np.float64)
+    e = np.asarray(reached, dtype=bool)
+    t = np.asarray(targets, dtype=np.float64)  # None becomes NaN
+    if not (len(d) == len(e) == len(t)):
+        raise ValueError("durations, reached and targets must have the same length.")
+    known = ~np.isnan(t)
+    counted = int(known.sum())
     if not counted:
         return None
-    shares = [
-        (len(stratum_durations), kaplan_meier(stratum_durations, stratum_reached, target_days=target))
-        for target, (stratum_durations, stratum_reached) in by_target.items()
-    ]
+    # The targets in the order they first appear (as a loop over the journeys would meet them).
+    values, first = np.unique(t[known], return_index=True)
+    shares = []
+    for value in values[np.argsort(first)]:
+        stratum = t == value
+        estimate = kaplan_meier(d[stratum], e[stratum], target_days=float(value))
+        shares.append((int(stratum.sum()), estimate))
     if len(shares) == 1:
         return shares[0][1].within_target_share
     return sum(count * cast(float, estimate.within_target_share) for count, estimate in shares) / counted

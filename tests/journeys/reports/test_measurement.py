@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times, qth_survival_times
 
@@ -688,6 +690,34 @@ def test_the_share_within_own_targets_is_kaplan_meier_per_target() -> None:
     same = measurement.within_own_targets([2, 7, 3], [True, True, False], [5, 5, 5])
     assert same == kaplan_meier([2, 7, 3], [True, True, False], target_days=5).within_target_share
     assert measurement.within_own_targets([1.0], [True], [None]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.floats(0, 120, allow_nan=False), st.integers(0, 40).map(float)),
+            st.booleans(),
+            st.sampled_from([None, 7, 14, 30, 30.5]),
+        ),
+        max_size=200,
+    )
+)
+def test_the_share_within_own_targets_weighs_each_target_by_its_journeys(journeys: list) -> None:
+    """Against lifelines: per target, its journeys' share reached by the target, weighted by their number."""
+    by_target: dict[float, list[tuple[float, bool]]] = {}
+    for duration, hit, target in journeys:
+        if target is not None:
+            by_target.setdefault(target, []).append((duration, hit))
+    share = measurement.within_own_targets(*zip(*journeys, strict=True)) if journeys else None
+    if not by_target:
+        assert share is None
+        return
+    expected = 0.0
+    for target, stratum in by_target.items():
+        fitter = KaplanMeierFitter().fit([d for d, _ in stratum], [h for _, h in stratum])
+        expected += len(stratum) * (1 - float(fitter.survival_function_at_times(target).iloc[0]))
+    assert share == pytest.approx(expected / sum(len(stratum) for stratum in by_target.values()), abs=1e-9)
 
 
 # --- Every kind over two periods at once (the overview) -------------------------------------------
