@@ -170,6 +170,11 @@ def _release() -> str:
     return str(max(stamps, default=0))
 
 
+PAGE_PREFIX = "faq:page:"
+# The longest address whose page is kept: a query string made up to fill the cache is not.
+PAGE_PATH_MAX = 300
+
+
 def public_answer(
     request: HttpRequest,
     language: str,
@@ -200,7 +205,6 @@ def public_answer(
         if seen is not None:
             seen(found)
     else:
-        # The longest address whose page is kept: a query string made up to fill the cache is not.
         key = PAGE_PREFIX + digest if len(path) <= PAGE_PATH_MAX else None
         kept = shared_cache.get(key) if key else None
         if isinstance(kept, tuple) and len(kept) == 3:
@@ -224,10 +228,6 @@ def public_answer(
         response.headers["Last-Modified"] = http_date(last.astimezone(UTC).timestamp())
     patch_cache_control(response, **CACHE_CONTROL)
     return response
-
-
-PAGE_PREFIX = "faq:page:"
-PAGE_PATH_MAX = 300
 
 
 def anonymous_reader(request: HttpRequest) -> bool:
