@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -51,6 +52,36 @@ def test_authenticate_finds_the_active_key_with_its_account(world: World) -> Non
         found = token_authenticate(raw)
         assert found.account.slug == "alpha"
     assert found == api_key
+
+
+def test_authenticate_gives_the_token_owner_and_account_the_orm_would_give(world: World) -> None:
+    """The lookup is written by hand: every field of all three must read as the ORM reads it
+    (dates aware, the account's amount a Decimal, the scopes a list)."""
+    world.account_a.investment_amount = Decimal("1234567")
+    world.account_a.save(update_fields=["investment_amount"])
+    api_key, raw = api_key_create(name="Product", account=world.account_a, by=world.admin)
+    ApiToken.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+
+    with assert_queries(1):
+        found = token_authenticate(raw)
+        owner, account = found.owner, found.account
+    expected = ApiToken.objects.select_related("owner", "account").get(pk=api_key.pk)
+    for got, want in ((found, expected), (owner, expected.owner), (account, expected.account)):
+        assert type(got) is type(want)
+        assert got._state.adding is False and got._state.db == want._state.db
+        for field in want._meta.concrete_fields:
+            value = getattr(got, field.attname)
+            assert value == getattr(want, field.attname), field.name
+            assert type(value) is type(getattr(want, field.attname)), field.name
+    assert account.investment_amount == Decimal("1234567")
+    assert isinstance(found.expires_at, datetime) and found.expires_at.tzinfo is not None
+
+    global_key, global_raw = api_key_create(name="Global", account=None, by=None)
+    ApiToken.objects.filter(pk=global_key.pk).update(last_used_at=timezone.now())
+    with assert_queries(1):
+        found = token_authenticate(global_raw)
+        assert found.account is None
+    assert found.owner == global_key.owner
 
 
 def test_authenticate_refuses_wrong_malformed_and_revoked_keys(world: World) -> None:
