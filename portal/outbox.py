@@ -29,7 +29,7 @@ from typing import Any
 
 from celery import Task
 from celery.signals import task_postrun
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -101,8 +101,22 @@ def _published(ids: list[int], now: datetime) -> None:
     already: they are done too."""
     if not ids:
         return
-    done: dict[str, Any] = {"done_at": now, "args": [], "kwargs": {}} if app.conf.task_always_eager else {}
-    OutboxMessage.objects.filter(pk__in=ids).update(published_at=now, deliveries=F("deliveries") + 1, **done)
+    # By hand: it follows every request that changed something, and the ORM took longer to build
+    # this UPDATE than the database to run it.
+    qn = connection.ops.quote_name
+    moment = connection.ops.adapt_datetimefield_value(now)
+    published, deliveries = qn("published_at"), qn("deliveries")
+    assignments = f"{published} = %s, {deliveries} = {deliveries} + 1"
+    params: list[Any] = [moment]
+    if app.conf.task_always_eager:
+        assignments += f", {qn('done_at')} = %s, {qn('args')} = %s, {qn('kwargs')} = %s"
+        params += [moment, "[]", "{}"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(OutboxMessage._meta.db_table)} SET {assignments} "  # noqa: S608 (identifiers only)
+            f"WHERE {qn('id')} IN ({', '.join(['%s'] * len(ids))})",
+            [*params, *ids],
+        )
 
 
 @task_postrun.connect

@@ -551,3 +551,21 @@ def test_api_errors_follow_accept_language(client: Client, key_a: str) -> None:
         "/api/v1/events/", [{"id": "y"}], content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key_a}"
     )
     assert japanese.headers["Content-Language"] == "ja"
+
+
+def test_deleting_a_token_or_an_account_deletes_its_raw_events_and_keys(
+    client: Client, world: World, key_a: str, global_key: str
+) -> None:
+    """The database does not check the raw events' references (an append-only log written in
+    batches): Django's cascade still takes them with their token or account."""
+    assert post(client, key_a, [item(1), item(2)]).json()["accepted"] == 2
+    assert post(client, global_key, [item(3, account="beta"), item(4, account="alpha")]).json()["accepted"] == 2
+    token_a = UsageEvent.objects.get(external_id="evt-1").api_key
+
+    token_a.delete()
+    assert set(UsageEvent.objects.values_list("external_id", flat=True)) == {"evt-3", "evt-4"}
+    assert set(UsageEventKey.objects.values_list("external_id", flat=True)) == {"evt-3", "evt-4"}
+
+    world.account_b.delete()
+    assert list(UsageEvent.objects.values_list("external_id", flat=True)) == ["evt-4"]
+    assert set(UsageEventKey.objects.values_list("external_id", flat=True)) == {"evt-3", "evt-4"}
