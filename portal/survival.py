@@ -50,8 +50,8 @@ class Estimate:
 
 
 def kaplan_meier(
-    durations: Sequence[float],
-    reached: Sequence[bool],
+    durations: Sequence[float] | np.ndarray,
+    reached: Sequence[bool] | np.ndarray,
     *,
     target_days: float | None = None,
     curve_resolution: float | None = None,
@@ -179,14 +179,17 @@ def kaplan_meier(
 
 
 def within_own_targets(
-    durations: Sequence[float], reached: Sequence[bool], targets: Sequence[float | None]
+    durations: Sequence[float] | np.ndarray,
+    reached: Sequence[bool] | np.ndarray,
+    targets: Sequence[float | None] | np.ndarray,
 ) -> float | None:
     """The share of journeys that reach the milestone within their own target, when targets differ.
 
     Journeys are taken by target: for each target, the Kaplan-Meier share of its journeys reached by
     that target (1 - S(target), as ``kaplan_meier`` computes ``within_target_share``), weighted by
     how many journeys have it. With one target this is exactly ``kaplan_meier``'s share. Journeys
-    without a target do not count; None when none has one."""
+    without a target do not count; None when none has one. The order of the journeys does not
+    change the figure to the last bit (the weighted shares are summed exactly, ``math.fsum``)."""
     d = np.asarray(durations, dtype=np.float64)
     e = np.asarray(reached, dtype=bool)
     t = np.asarray(targets, dtype=np.float64)  # None becomes NaN
@@ -196,16 +199,14 @@ def within_own_targets(
     counted = int(known.sum())
     if not counted:
         return None
-    # The targets in the order they first appear (as a loop over the journeys would meet them).
-    values, first = np.unique(t[known], return_index=True)
     shares = []
-    for value in values[np.argsort(first)]:
+    for value in np.unique(t[known]):
         stratum = t == value
         estimate = kaplan_meier(d[stratum], e[stratum], target_days=float(value))
         shares.append((int(stratum.sum()), estimate))
     if len(shares) == 1:
         return shares[0][1].within_target_share
-    return sum(count * cast(float, estimate.within_target_share) for count, estimate in shares) / counted
+    return math.fsum(count * cast(float, estimate.within_target_share) for count, estimate in shares) / counted
 
 
 def _quantile(

@@ -519,21 +519,20 @@ def _report_in_db(
     accounts: QuerySet[Account] | None,
     business_days: bool = False,
 ) -> tuple[list[Group], Group]:
-    """The report from lean rows (``ttv_sql``): the database computes the durations (in business days
-    from the calendar table when asked) and sorts them, ``kaplan_meier`` makes one pass per group
-    and one over all rows for the total."""
+    """The report from lean groups (``ttv_sql.lean_groups``): the database computes the durations (in
+    business days from the calendar table when asked) and hands each group's over as arrays;
+    ``kaplan_meier`` makes one pass per group and one over all of them for the total."""
     milestones = ttv_sql.measured_milestones(kind=kind, milestone_key=milestone_key)
-    lean = ttv_sql.business_lean_rows if business_days else ttv_sql.lean_rows
-    rows: Sequence[ttv_sql.LeanRow | ttv_sql.BusinessLeanRow] = lean(
-        milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now, accounts=accounts
-    )
-    runs = [(value, list(members)) for value, members in groupby(rows, key=itemgetter(0))]
-    labels = _db_labels(group_by, [value for value, _members in runs], milestones)
-    runs.sort(key=lambda run: labels[run[0]][2])
-    groups = [_lean_group(labels[value][0], labels[value][1], members) for value, members in runs]
-    # The groups are sorted runs: Timsort merges them in C.
-    total = groups[0] if group_by is None and groups else _lean_group("all", _("All"), sorted(rows, key=itemgetter(1)))
-    return groups, total
+    lean = ttv_sql.lean_groups(
+        milestones=milestones, group_by=group_by, start_from=start_from, start_to=start_to, now=now,
+        accounts=accounts, business_days=business_days,
+    )  # fmt: skip
+    labels = _db_labels(group_by, [group.value for group in lean], milestones)
+    lean.sort(key=lambda group: labels[group.value][2])
+    groups = [_array_group(labels[group.value][0], labels[group.value][1], group) for group in lean]
+    if group_by is None and groups:
+        return groups, groups[0]
+    return groups, _array_group("all", _("All"), ttv_sql.LeanGroup.merged("all", lean, business_days=business_days))
 
 
 def _lean_group(key: str, label: str, rows: Sequence[ttv_sql.LeanRow | ttv_sql.BusinessLeanRow]) -> Group:
@@ -549,34 +548,52 @@ def _lean_group(key: str, label: str, rows: Sequence[ttv_sql.LeanRow | ttv_sql.B
     return Group(key=key, label=label, estimate=estimate)
 
 
+def _array_group(key: str, label: str, group: ttv_sql.LeanGroup) -> Group:
+    estimate = _estimate(group.durations, group.reached, group.targets, share_durations=group.calendar)
+    return Group(key=key, label=label, estimate=estimate)
+
+
 def _estimate(
-    durations: list[float],
-    reached: list[bool],
-    targets: list[int | None],
+    durations: Sequence[float] | np.ndarray,
+    reached: Sequence[bool] | np.ndarray,
+    targets: Sequence[int | None] | np.ndarray,
     *,
-    share_durations: list[float] | None,
+    share_durations: Sequence[float] | np.ndarray | None,
 ) -> Estimate:
     """A group's estimate with its target: the one its journeys share, else none and ``targets_differ``
     with each journey measured against its own. ``share_durations``: the durations the share within
-    target is measured on, when not ``durations`` (targets are calendar days)."""
-    distinct = set(targets)
-    common = next(iter(distinct)) if len(distinct) == 1 else None
+    target is measured on, when not ``durations`` (targets are calendar days). ``targets`` as a list
+    (None: no target) or as an array of days (NaN: no target)."""
+    days = _target_days(targets)
+    known = np.unique(days[~np.isnan(days)])
+    differ = len(known) + int(np.isnan(days).any()) > 1  # None counts as a target of its own
+    common = _whole(float(known[0])) if len(known) == 1 and not differ else None
     estimate = kaplan_meier(durations, reached, target_days=common, curve_resolution=CURVE_RESOLUTION)
-    if len(distinct) > 1:
-        known = sorted(target for target in distinct if target is not None)
+    if differ:
         return replace(
             estimate,
             targets_differ=True,
-            target_min_days=known[0] if known else None,
-            target_max_days=known[-1] if known else None,
+            target_min_days=_whole(float(known[0])) if len(known) else None,
+            target_max_days=_whole(float(known[-1])) if len(known) else None,
             within_target_share=within_own_targets(
-                share_durations if share_durations is not None else durations, reached, targets
+                share_durations if share_durations is not None else durations, reached, days
             ),
         )
     if share_durations is not None and common is not None:
         calendar = kaplan_meier(share_durations, reached, target_days=common)
         return replace(estimate, within_target_share=calendar.within_target_share)
     return estimate
+
+
+def _target_days(targets: Sequence[int | None] | np.ndarray) -> np.ndarray:
+    if isinstance(targets, np.ndarray):
+        return targets.astype(np.float64, copy=False)
+    return np.array([np.nan if target is None else target for target in targets], dtype=np.float64)
+
+
+def _whole(days: float) -> float | int:
+    """Targets are whole days: given as the integers they are stored as."""
+    return int(days) if days.is_integer() else days
 
 
 def _db_labels(
