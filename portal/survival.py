@@ -152,7 +152,6 @@ def kaplan_meier(
     if target_days is not None:
         within = 1.0 - float(survival[np.searchsorted(timeline, target_days, side="right") - 1])
 
-    lower, upper = _bands(survival, greenwood)
     points = np.flatnonzero(dying)
     if curve_resolution is not None and len(points) > 2:
         band = np.floor((1.0 - s[points]) / curve_resolution)
@@ -168,7 +167,7 @@ def kaplan_meier(
         reached=k,
         censored=n - k,
         median_days=found["median"],
-        median_ci=(_qth_like_lifelines(timeline, lower, 0.5), _qth_like_lifelines(timeline, upper, 0.5)),
+        median_ci=(_median_bound(timeline, survival, greenwood, 0), _median_bound(timeline, survival, greenwood, 1)),
         p75_days=found["p75"],
         p90_days=found["p90"],
         target_days=target_days,
@@ -262,9 +261,27 @@ def _product(values: list[int], lo: int, hi: int) -> int:
     return _product(values, lo, mid) * _product(values, mid, hi)
 
 
-def _qth_like_lifelines(timeline: np.ndarray, values: np.ndarray, q: float) -> float | None:
-    """lifelines' ``qth_survival_time`` on a series that need not be monotone: inf (None) if the last
-    value is above q, else numpy's left binary search for -q in the negated values."""
-    if values[-1] > q:
+def _median_bound(timeline: np.ndarray, survival: np.ndarray, greenwood: np.ndarray, which: int) -> float | None:
+    """lifelines' ``qth_survival_time`` of 0.5 on the lower (``which`` 0) or upper (1) band of
+    ``_bands``: inf (None) if the band's last value is above 0.5, else numpy's left binary search for
+    -0.5 in the negated band (``np.searchsorted(-band, -0.5)``), so that it lands where lifelines'
+    does even on a band that is not monotone. The band is computed only where that search looks: its
+    last value, then about 20 probes for a million journeys, where the whole band took a fifth of a
+    second. Each value goes through the same numpy functions as in ``_bands``: the same to the last bit."""
+
+    def band(index: int) -> float:
+        return float(_bands(survival[index : index + 1], greenwood[index : index + 1])[which][0])
+
+    q = 0.5
+    n = len(timeline)
+    if band(n - 1) > q:
         return None
-    return float(timeline[np.searchsorted(-values, -q, side="left")])
+    # numpy's searchsorted(-band, -q, side="left"): the same halving, so the same index, monotone or not.
+    low, high = 0, n
+    while low < high:
+        middle = low + ((high - low) >> 1)
+        if -band(middle) < -q:
+            low = middle + 1
+        else:
+            high = middle
+    return float(timeline[low])

@@ -85,3 +85,22 @@ def test_passwords_are_hashed_with_argon2_in_production() -> None:
     from portal import settings as production
 
     assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "False"), ("1", "True")])
+def test_the_served_app_does_not_ask_for_huge_pages_unless_told_to(given: str | None, expected: str) -> None:
+    """numpy's huge-page requests stall on memory compaction where the kernel's transparent huge
+    pages are "madvise": the WSGI application, as gunicorn loads it, starts with them off."""
+    env = {k: v for k, v in os.environ.items() if k not in {"NUMPY_MADVISE_HUGEPAGE", "DJANGO_SETTINGS_MODULE"}}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    code = (
+        "import portal.wsgi, portal.survival; from numpy._core import multiarray; "
+        "print(multiarray._get_madvise_hugepage())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**env, **PRODUCTION_ENV}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

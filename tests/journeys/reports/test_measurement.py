@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.utils import translation
 from hypothesis import given, settings
@@ -875,3 +876,38 @@ def test_the_at_risk_report_reads_the_milestones_once(measured: Measured) -> Non
         at_risk = accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)
     assert sum('FROM "journeys_milestone"' in sql for sql in statements(captured)) == 1
     assert {item.row.account_slug for item in at_risk} == {"bravo", "echo", "golf", "india"}  # all long overdue
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.floats(0, 60, allow_nan=False), st.integers(0, 15).map(float)), st.booleans()),
+        min_size=1,
+        max_size=300,
+    )
+)
+def test_the_median_interval_reads_the_bands_where_numpy_s_search_would(journeys: list) -> None:
+    """The interval's bounds come from the bands computed only at the binary search's probes: they
+    equal numpy's searchsorted over the whole bands computed at once, and lifelines' interval."""
+    from portal import survival as engine
+
+    d = np.sort(np.array([duration for duration, _hit in journeys]), kind="stable")
+    e = np.array([hit for _duration, hit in sorted(journeys, key=lambda journey: journey[0])])
+    first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+    removed = np.diff(np.append(first, len(d)))
+    deaths = np.add.reduceat(e.astype(np.int64), first)
+    at_risk = len(d) - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    survivors = at_risk - deaths
+    # The timeline, S and the Greenwood sums as kaplan_meier builds them (0 first, where S is 1).
+    timeline = np.concatenate(([0.0], d[first]))
+    share = np.concatenate(([1.0], np.cumprod(np.where(deaths > 0, survivors / at_risk, 1.0))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.where((deaths > 0) & (survivors > 0), deaths / (at_risk * np.maximum(survivors, 1)), 0.0)
+    greenwood = np.concatenate(([0.0], np.cumsum(steps)))
+    bounds = []
+    for which, band in enumerate(engine._bands(share, greenwood)):
+        whole = None if band[-1] > 0.5 else float(timeline[np.searchsorted(-band, -0.5, side="left")])
+        assert engine._median_bound(timeline, share, greenwood, which) == whole
+        bounds.append(whole)
+    if d[0] > 0:  # else kaplan_meier's timeline has no separate 0
+        assert kaplan_meier(d.tolist(), e.tolist()).median_ci == tuple(bounds)
