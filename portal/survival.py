@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import cast
 
 import numpy as np
 
@@ -110,22 +109,8 @@ def kaplan_meier(
             naive_median_days=None,
             curve=[(0.0, 0.0)],
         )
-    d = np.asarray(durations, dtype=np.float64)
-    e = np.asarray(reached, dtype=bool)
-    if not (np.isfinite(d).all() and d.min() >= 0):
-        raise ValueError("durations must be finite numbers of days >= 0.")
-    order = np.argsort(d, kind="stable")
-    d, e = d[order], e[order]
-
-    # One entry per distinct duration: how many reached (deaths) and left (removed) then, and at risk.
-    first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
-    times = d[first]
-    removed = np.diff(np.append(first, n))
-    deaths = np.add.reduceat(e.astype(np.int64), first)
-    at_risk = n - np.concatenate(([0], np.cumsum(removed)[:-1]))
-    survivors = at_risk - deaths
-    dying = deaths > 0
-    s = np.cumprod(np.where(dying, survivors / at_risk, 1.0))
+    d, e = _sorted(durations, reached)
+    times, removed, deaths, at_risk, survivors, dying, s = _steps(d, e)
     with np.errstate(divide="ignore", invalid="ignore"):
         # lifelines: the variance term where nobody survives is inf, replaced by 0.
         steps = np.where(dying & (survivors > 0), deaths / (at_risk * np.maximum(survivors, 1)), 0.0)
@@ -177,6 +162,39 @@ def kaplan_meier(
     )
 
 
+def _sorted(
+    durations: Sequence[float] | np.ndarray, reached: Sequence[bool] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The durations sorted (stable), with their outcomes; refused unless finite and >= 0."""
+    d = np.asarray(durations, dtype=np.float64)
+    e = np.asarray(reached, dtype=bool)
+    if not (np.isfinite(d).all() and d.min() >= 0):
+        raise ValueError("durations must be finite numbers of days >= 0.")
+    order = np.argsort(d, kind="stable")
+    return d[order], e[order]
+
+
+def _steps(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per distinct duration of the sorted ``d``: the time, how many left (removed) and reached
+    (deaths) then, how many were at risk and survived, whether someone reached, and S after it."""
+    first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+    times = d[first]
+    removed = np.diff(np.append(first, len(d)))
+    deaths = np.add.reduceat(e.astype(np.int64), first)
+    at_risk = len(d) - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    survivors = at_risk - deaths
+    dying = deaths > 0
+    s = np.cumprod(np.where(dying, survivors / at_risk, 1.0))
+    return times, removed, deaths, at_risk, survivors, dying, s
+
+
+def _within(d: np.ndarray, e: np.ndarray, target_days: float) -> float:
+    """``kaplan_meier(d, e, target_days=...).within_target_share``, without the rest of the estimate."""
+    times, *_counts, s = _steps(d, e)
+    index = int(np.searchsorted(times, target_days, side="right")) - 1
+    return 1.0 - (1.0 if index < 0 else float(s[index]))
+
+
 def within_own_targets(
     durations: Sequence[float] | np.ndarray,
     reached: Sequence[bool] | np.ndarray,
@@ -201,11 +219,10 @@ def within_own_targets(
     shares = []
     for value in np.unique(t[known]):
         stratum = t == value
-        estimate = kaplan_meier(d[stratum], e[stratum], target_days=float(value))
-        shares.append((int(stratum.sum()), estimate))
+        shares.append((int(stratum.sum()), _within(*_sorted(d[stratum], e[stratum]), float(value))))
     if len(shares) == 1:
-        return shares[0][1].within_target_share
-    return math.fsum(count * cast(float, estimate.within_target_share) for count, estimate in shares) / counted
+        return shares[0][1]
+    return math.fsum(count * share for count, share in shares) / counted
 
 
 def _quantile(
@@ -222,7 +239,7 @@ def _quantile(
 ) -> float | None:
     """The first time someone reached where S <= q, settled exactly when the float is too close."""
     q = q_num / q_den
-    for index in np.flatnonzero(dying & (s < q + _EXACT_WINDOW)).tolist():
+    for index in map(int, np.flatnonzero(dying & (s < q + _EXACT_WINDOW))):  # nearly always the first
         if s[index] <= q - _EXACT_WINDOW:
             return float(times[index])
         # S exactly: the product of (at risk - reached) / at risk telescopes between censorings, so it is

@@ -497,10 +497,13 @@ def test_bad_arguments_are_refused_before_any_query(db: None, arguments: dict, m
 @pytest.mark.parametrize(
     "measure", [{"kind": "first_value", "milestone_key": None}, {"kind": None, "milestone_key": "second-value"}]
 )
-def test_the_lean_report_equals_the_one_from_full_rows(measured: Measured, group_by: str | None, measure: dict) -> None:
+@pytest.mark.parametrize("business_days", [False, True])
+def test_the_lean_report_equals_the_one_from_full_rows(
+    measured: Measured, group_by: str | None, measure: dict, business_days: bool
+) -> None:
     arguments = {**measure, "group_by": group_by, "start_from": None, "start_to": None, "now": NOW, "accounts": None}
-    lean_groups, lean_total = measurement._report_in_db(**arguments)
-    row_groups, row_total = measurement._report_from_rows(**arguments, business_days=False)
+    lean_groups, lean_total = measurement._report_in_db(**arguments, business_days=business_days)
+    row_groups, row_total = measurement._report_from_rows(**arguments, business_days=business_days)
     assert [(g.key, g.label) for g in lean_groups] == [(g.key, g.label) for g in row_groups]
     assert lean_groups  # something to compare
     for lean, rows in zip([*lean_groups, lean_total], [*row_groups, row_total], strict=True):
