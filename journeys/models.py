@@ -17,7 +17,7 @@ from journeys.onboarding.models import (
     ValueRecord,
     ValueRecordChange,
 )
-from journeys.reports.models import CalendarDay, ReportSnapshot
+from journeys.reports.models import CalendarDay, ReportSnapshot, TtvForecast, TtvPrediction
 from journeys.workspace.models import AccountNote, AccountNoteRevision, SuccessGoal
 
 __all__ = [
@@ -44,6 +44,8 @@ __all__ = [
     "StepEvent",
     "StepState",
     "SuccessGoal",
+    "TtvForecast",
+    "TtvPrediction",
     "UsageEvent",
     "UsageEventKey",
     "ValueRecord",

@@ -28,14 +28,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from lifelines import KaplanMeierFitter, WeibullAFTFitter
-from lifelines.utils import concordance_index
-from sksurv.metrics import integrated_brier_score
-from sksurv.util import Surv
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# lifelines, scikit-survival and pandas are imported where they are used: together they take some
+# two seconds to import, which every process that loads the tasks would pay for a nightly job.
 
 # Fewer journeys that reached value than this and no model is fitted: the curve is all there is.
 MIN_REACHED = 50
@@ -138,6 +139,8 @@ class Model:
 
 def fit(journeys: Sequence[Journey]) -> Model | None:
     """The model fitted on ``journeys``; None with fewer than ``MIN_REACHED`` that reached value."""
+    from lifelines import WeibullAFTFitter
+
     if sum(journey.reached for journey in journeys) < MIN_REACHED:
         return None
     levels = _levels(journeys)
@@ -193,6 +196,9 @@ def evaluate(journeys: Sequence[Journey]) -> Evaluation:
     """Fit on the earliest ``TRAIN_SHARE`` of the journeys by start, score the rest: the integrated
     Brier score of the model and of each segment's Kaplan-Meier curve, the C-index, a calibration
     table, and whether the model ships."""
+    from lifelines.utils import concordance_index
+    from sksurv.metrics import integrated_brier_score
+
     ordered = sorted(journeys, key=lambda journey: (journey.started_at, journey.journey_id))
     cut = int(len(ordered) * TRAIN_SHARE)
     train, test = ordered[:cut], ordered[cut:]
@@ -259,6 +265,8 @@ def _column(category: str, level: str) -> str:
 def _design(journeys: Sequence[Journey], levels: dict[str, list[str]], investment_median: float) -> pd.DataFrame:
     """One column per level but the reference (1 for the journey's level), "other" for rare levels,
     and the log of the investment (the median where none is recorded)."""
+    import pandas as pd
+
     columns: dict[str, list[float]] = {}
     for category in CATEGORIES:
         known = levels[category]
@@ -320,6 +328,8 @@ def _score_times(train: Sequence[Journey], test: Sequence[Journey]) -> np.ndarra
 def _surv(journeys: Sequence[Journey], until: float = math.inf) -> np.ndarray:
     """Outcomes as scikit-survival takes them, followed up to ``until`` at most (a journey still
     waiting, or reaching value, after it counts as waiting at ``until``)."""
+    from sksurv.util import Surv
+
     times = [min(max(journey.duration, SHORTEST), until) for journey in journeys]
     return Surv.from_arrays(event=[journey.reached and journey.duration <= until for journey in journeys], time=times)
 
@@ -327,6 +337,8 @@ def _surv(journeys: Sequence[Journey], until: float = math.inf) -> np.ndarray:
 def _baseline(train: Sequence[Journey], test: Sequence[Journey], times: np.ndarray) -> np.ndarray:
     """Each later journey's segment curve (Kaplan-Meier on the earlier journeys of its segment; all of
     them for a segment the earlier ones did not have), at ``times``."""
+    from lifelines import KaplanMeierFitter
+
     curves: dict[str | None, np.ndarray] = {}
     by_segment: dict[str | None, list[Journey]] = {None: list(train)}
     for journey in train:
@@ -339,6 +351,8 @@ def _baseline(train: Sequence[Journey], test: Sequence[Journey], times: np.ndarr
 
 def _calibration(model: Model, test: Sequence[Journey], frame: pd.DataFrame, bands: int = 5) -> list[Calibration]:
     """Per horizon, the scored journeys in ``bands`` bands of predicted P(value by the horizon)."""
+    from lifelines import KaplanMeierFitter
+
     table = []
     durations = np.array([journey.duration for journey in test], dtype=float)
     reached = np.array([journey.reached for journey in test], dtype=bool)
