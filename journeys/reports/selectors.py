@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from journeys.events.rules import day_bounds
 from journeys.onboarding.models import Achievement, Journey, Playbook, StepState
 from journeys.reports import measurement
+from journeys.reports.models import TtvForecast, TtvPrediction
 from portal.models import Account
 from portal.survival import kaplan_meier
 from portal.translated import localized
@@ -343,3 +344,45 @@ def ttv_by_asking(
         measurement.rows_group("asked", _("Asked support on the way"), asked, business_days=business_days),
         measurement.rows_group("not_asked", _("Did not ask"), not_asked, business_days=business_days),
     ]
+
+
+@dataclass(frozen=True)
+class ForecastDriver:
+    label: str  # the covariate, in the reader's language
+    level: str
+    longer: bool  # it makes the time to value longer (else shorter)
+    times: float  # by how many times (>= 1)
+
+
+@dataclass(frozen=True)
+class AccountForecast:
+    """What the account page shows of the forecast: the newest fit of the kind (None: never fitted),
+    and when it ships, this account's prediction (None: no open journey) with its drivers in words."""
+
+    forecast: TtvForecast | None
+    prediction: TtvPrediction | None
+    drivers: list[ForecastDriver]
+    by_day: list[tuple[int, float]]
+
+
+def account_forecast(*, account: Account, kind: str = "first_value") -> AccountForecast:
+    """The forecast of time to value for ``account``'s open journey: two queries."""
+    forecast = TtvForecast.objects.filter(kind=kind).order_by("-fitted_at", "-pk").first()
+    prediction = None
+    if forecast is not None and forecast.ships:
+        prediction = TtvPrediction.objects.filter(forecast=forecast, account=account).order_by("pk").first()
+    if prediction is None:
+        return AccountForecast(forecast=forecast, prediction=None, drivers=[], by_day=[])
+    labels = {"segment": _("Segment"), "plan": _("Plan"), "playbook": _("Playbook version"),
+              "investment": _("Investment")}  # fmt: skip
+    drivers = [
+        ForecastDriver(
+            label=labels.get(driver["covariate"], driver["covariate"]),
+            level=driver["level"],
+            longer=driver["factor"] > 1,
+            times=driver["factor"] if driver["factor"] > 1 else 1 / driver["factor"],
+        )
+        for driver in prediction.drivers
+    ]
+    by_day = sorted((int(day), chance) for day, chance in prediction.by_day.items())
+    return AccountForecast(forecast=forecast, prediction=prediction, drivers=drivers, by_day=by_day)

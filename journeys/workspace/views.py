@@ -23,6 +23,7 @@ from journeys.onboarding import selectors as onboarding_selectors
 from journeys.onboarding.forms import JourneyStartForm, ValueRecordForm
 from journeys.onboarding.views import checklist_context
 from journeys.reports import rollup
+from journeys.reports import selectors as reports_selectors
 from journeys.reports.risk import RISK_ORDER, Risk
 from journeys.workspace import portfolio as portfolio_selectors
 from journeys.workspace import services as workspace
@@ -175,6 +176,10 @@ def _plan_panel(account: Account) -> dict[str, object]:
     return {"goals": list(account.success_goals.all()), "goal_form": GoalForm(), "editable": True}
 
 
+def _forecast_panel(account: Account) -> dict[str, object]:
+    return {"forecast": reports_selectors.account_forecast(account=account)}
+
+
 # The account page's panels that load after it, by name: what each shows and the template of it.
 ACCOUNT_PANELS: dict[str, tuple[Callable[[Account], dict[str, object]], str]] = {
     "timeline": (_timeline_panel, "journeys/_timeline.html"),
@@ -182,6 +187,7 @@ ACCOUNT_PANELS: dict[str, tuple[Callable[[Account], dict[str, object]], str]] = 
     "support": (_support_panel, "portal/_account_support.html"),
     "contacts": (_contacts_panel, "portal/_account_contacts.html"),
     "value": (_value_panel, "portal/_account_value.html"),
+    "forecast": (_forecast_panel, "journeys/reports/_account_forecast.html"),
 }
 
 
