@@ -19,6 +19,7 @@ urlpatterns = [
         onboarding.AccountAchievementsView.as_view(),
         name="api_account_achievements",
     ),
+    path("accounts/<slug:slug>/forecast/", reports.AccountForecastView.as_view(), name="api_account_forecast"),
     path("reports/ttv/", reports.TTVReportView.as_view(), name="api_ttv_report"),
     path("reports/ttv/rows/", reports.TTVRowsView.as_view(), name="api_ttv_rows"),
     path("reports/funnel/", reports.FunnelView.as_view(), name="api_report_funnel"),

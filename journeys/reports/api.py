@@ -32,7 +32,7 @@ from portal.api.pagination import KeysetPage
 from portal.api.permissions import TokenScopes
 from portal.exports import csv_response
 from portal.models import ApiScope, MilestoneKind
-from portal.tenancy import visible_accounts
+from portal.tenancy import get_visible_account, visible_accounts
 from support import reports as support_reports
 from support.report_api import DeflectingArticleSerializer
 
@@ -602,5 +602,95 @@ class SupportTTVView(APIView):
                 "start_to": q.get("start_to"),
                 "groups": [group.as_dict() for group in groups],
                 "articles": [article.as_dict() for article in support_reports.top_deflecting(attempts)],
+            }
+        )
+
+
+# --- The forecast of time to value -------------------------------------------------------------------
+
+
+class ForecastDriverSerializer(serializers.Serializer):
+    covariate = serializers.ChoiceField(choices=["segment", "plan", "playbook", "investment"])
+    level = serializers.CharField(help_text="The account's segment, plan, playbook version or investment.")
+    factor = serializers.FloatField(help_text="How many times longer (> 1) or shorter (< 1) than the typical account.")
+
+
+class ForecastPredictionSerializer(serializers.Serializer):
+    journey_id = serializers.IntegerField()
+    waited_days = serializers.FloatField(help_text="Days from the journey's start to the fit.")
+    median_at = serializers.DateTimeField(allow_null=True, help_text="Probably by then; null past the data's horizon.")
+    low_at = serializers.DateTimeField(
+        allow_null=True, help_text="The 80% interval's start: 1 in 10 such accounts by then."
+    )
+    high_at = serializers.DateTimeField(
+        allow_null=True, help_text="The 80% interval's end: 9 in 10 by then; null past the data."
+    )
+    within_target = serializers.FloatField(allow_null=True, help_text="P(value within its target | waited so far).")
+    by_day = serializers.DictField(
+        child=serializers.FloatField(), help_text='P(value by day 30, 60, 90), e.g. {"30": 0.4}.'
+    )
+    drivers = ForecastDriverSerializer(many=True, help_text="The three covariates that move it most.")
+
+
+class ForecastSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    fitted_at = serializers.DateTimeField(allow_null=True, help_text="The newest fit; null before the first.")
+    ships = serializers.BooleanField(
+        help_text="Whether the model beat each segment's Kaplan-Meier curve on later accounts."
+    )
+    reason = serializers.CharField(allow_null=True, help_text="Why it ships or not: better, not-better, few-reached, …")
+    reason_text = serializers.CharField(allow_null=True)
+    ibs_model = serializers.FloatField(allow_null=True)
+    ibs_baseline = serializers.FloatField(allow_null=True)
+    c_index = serializers.FloatField(allow_null=True)
+    prediction = ForecastPredictionSerializer(
+        allow_null=True, help_text="Null when it does not ship or no journey is open."
+    )
+
+
+class AccountForecastView(APIView):
+    """The predicted time to first value of one account, with the fit it comes from."""
+
+    permission_classes = [TokenScopes, IsStaff]
+    scopes = {"GET": ApiScope.REPORTS_READ}
+
+    @extend_schema(
+        operation_id="account_forecast",
+        summary="An account's predicted first value",
+        description=(
+            "From the newest nightly fit: when the account's open journey will probably reach first value, the 80% "
+            "interval, the chances within its target and by day 30, 60 and 90, and its drivers. Only when the fit "
+            "beat each segment's Kaplan-Meier curve on later accounts (`ships`); otherwise `prediction` is null and "
+            "`reason` says why. CS managers (their accounts) and admins."
+        ),
+        responses={200: ForecastSerializer},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        account = get_visible_account(user=request.user, slug=slug)
+        found = selectors.account_forecast(account=account)
+        fit, item = found.forecast, found.prediction
+        prediction = None
+        if item is not None:
+            prediction = {
+                "journey_id": item.journey_id,
+                "waited_days": round(item.waited_days, 2),
+                "median_at": item.median_at.isoformat() if item.median_at else None,
+                "low_at": item.low_at.isoformat() if item.low_at else None,
+                "high_at": item.high_at.isoformat() if item.high_at else None,
+                "within_target": item.within_target,
+                "by_day": item.by_day,
+                "drivers": item.drivers,
+            }
+        return Response(
+            {
+                "kind": fit.kind if fit else "first_value",
+                "fitted_at": fit.fitted_at.isoformat() if fit else None,
+                "ships": bool(fit and fit.ships),
+                "reason": fit.reason if fit else None,
+                "reason_text": str(fit.get_reason_display()) if fit else None,
+                "ibs_model": fit.ibs_model if fit else None,
+                "ibs_baseline": fit.ibs_baseline if fit else None,
+                "c_index": fit.c_index if fit else None,
+                "prediction": prediction,
             }
         )

@@ -148,6 +148,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_journey_move": signed_in(401, 405),
     "api_journey_step": signed_in(401, 405),
     "api_account_value": row(401, 200, 200, 404, 200, 404, 200),
+    "api_account_forecast": row(401, 403, 403, 403, 200, 404, 200),
     "api_value_record": signed_in(401, 405),
     "api_account_achievements": signed_in(401, 405),
     # Webhook endpoints are global: admins only (no endpoint has the sample id, hence 404).

@@ -111,3 +111,48 @@ def test_the_panel_reads_the_same_queries_whatever_the_number_of_predictions(wor
     with capture_queries() as many:
         client.get(URL, HTTP_HX_REQUEST="true")
     assert_same_queries(few, many)
+
+
+# --- The same in the API -----------------------------------------------------------------------------
+
+
+def api(user, slug: str = "alpha", scope: str = "reports:read"):
+    from django.test import Client
+
+    from portal.tokens import token_create
+
+    _token, raw = token_create(owner=user, name="forecast", scopes=[scope])
+    return Client().get(
+        f"/api/v1/accounts/{slug}/forecast/", HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_the_api_gives_the_prediction_and_the_fit_it_comes_from(world: World) -> None:
+    item = predict(fit(ships=True), world)
+    body = api(world.csm_a).json()
+    assert (body["ships"], body["reason"], body["c_index"]) == (True, "better", 0.77)
+    prediction = body["prediction"]
+    assert prediction["journey_id"] == item.journey_id
+    assert prediction["median_at"] == item.median_at.isoformat()
+    assert prediction["by_day"] == {"30": 0.55, "60": 0.83, "90": 0.94}
+    assert prediction["drivers"][0] == {"covariate": "plan", "level": "standard", "factor": 1.8}
+    assert body["reason_text"] == "It beats each segment's Kaplan-Meier curve on later accounts."
+
+
+def test_the_api_says_why_there_is_no_prediction(world: World) -> None:
+    assert api(world.csm_a).json() | {} == {
+        "kind": "first_value", "fitted_at": None, "ships": False, "reason": None, "reason_text": None,
+        "ibs_model": None, "ibs_baseline": None, "c_index": None, "prediction": None,
+    }  # fmt: skip
+    fit(ships=False, reason="few-reached")
+    body = api(world.csm_a).json()
+    assert (body["ships"], body["reason"], body["prediction"]) == (False, "few-reached", None)
+
+
+def test_the_api_answers_another_csm_as_for_a_missing_account_and_refuses_customers(world: World) -> None:
+    predict(fit(ships=True), world)
+    other, missing = api(world.csm_b), api(world.csm_b, slug="nobody")
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == missing.json()
+    assert api(world.customer_admin_a, scope="accounts:read").status_code == 403
+    assert api(world.admin).status_code == 200
