@@ -168,15 +168,17 @@ def predict(model: Model, journeys: Sequence[Journey]) -> list[Prediction]:
     bounds = {}
     for name, p in (("median", 0.5), ("low", INTERVAL[0]), ("high", INTERVAL[1])):
         bounds[name] = np.asarray(fitter.predict_percentile(frame, p=p, conditional_after=waited), dtype=float)
-    targets = [journey.target_days for journey in journeys]
+    # P(value by day D from the start | waited w) = 1 - S(D) / S(w): 0 for a day already past.
+    scale, shape = _weibull(model, frame)
+    waited_share = _survival(scale, shape, waited)
+    by_day = {}
+    for day in HORIZONS:
+        by_day[day] = _reach_by(scale, shape, waited, waited_share, np.full(len(journeys), float(day)))
+    targets = np.array([np.nan if j.target_days is None else j.target_days for j in journeys], dtype=np.float64)
+    within = _reach_by(scale, shape, waited, waited_share, np.nan_to_num(targets))
+    contributions = _contributions(model, frame)
     predictions = []
     for index, journey in enumerate(journeys):
-        row = frame.iloc[[index]]
-        ahead = [float(day) - journey.duration for day in HORIZONS]
-        target = targets[index]
-        asked = [*ahead, *([target - journey.duration] if target is not None else [])]
-        chances = _reach_by(fitter, row, journey.duration, asked)
-        by_day = dict(zip(HORIZONS, chances[: len(HORIZONS)], strict=True))
         predictions.append(
             Prediction(
                 journey_id=journey.journey_id,
@@ -184,12 +186,36 @@ def predict(model: Model, journeys: Sequence[Journey]) -> list[Prediction]:
                 median_days=_within_horizon(journey.duration + bounds["median"][index], model.horizon),
                 low_days=_within_horizon(journey.duration + bounds["low"][index], model.horizon),
                 high_days=_within_horizon(journey.duration + bounds["high"][index], model.horizon),
-                within_target=chances[-1] if target is not None else None,
-                by_day=by_day,
-                drivers=_drivers(model, journey, row),
+                within_target=None if np.isnan(targets[index]) else float(within[index]),
+                by_day={day: float(chances[index]) for day, chances in by_day.items()},
+                drivers=_drivers(model, journey, contributions[index]),
             )
         )
     return predictions
+
+
+def _weibull(model: Model, frame: pd.DataFrame) -> tuple[np.ndarray, float]:
+    """Each journey's Weibull scale (lambda, in days) and the shape (rho) of the fitted model, from
+    its parameters as lifelines defines them: log lambda = x . beta + intercept, rho = exp(its one
+    parameter)."""
+    params = model.fitter.params_
+    beta = np.array([params["lambda_"][column] for column in model.columns], dtype=np.float64)
+    log_scale = frame.to_numpy(dtype=np.float64) @ beta + float(params["lambda_"]["Intercept"])
+    return np.exp(log_scale), float(np.exp(params["rho_"]["Intercept"]))
+
+
+def _survival(scale: np.ndarray, shape: float, days: np.ndarray) -> np.ndarray:
+    """S(days) of each journey's Weibull curve: the share not yet reached by then."""
+    return np.asarray(np.exp(-((np.maximum(days, 0.0) / scale) ** shape)), dtype=np.float64)
+
+
+def _reach_by(
+    scale: np.ndarray, shape: float, waited: np.ndarray, waited_share: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """P(value by ``day`` from the start | not reached after ``waited``); 0 where the day is past."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = 1.0 - _survival(scale, shape, day) / waited_share
+    return np.where(day > waited, np.nan_to_num(chance, nan=1.0), 0.0)
 
 
 def evaluate(journeys: Sequence[Journey]) -> Evaluation:
@@ -281,32 +307,32 @@ def _design(journeys: Sequence[Journey], levels: dict[str, list[str]], investmen
     return pd.DataFrame(columns)
 
 
-def _drivers(model: Model, journey: Journey, row: pd.DataFrame) -> list[Driver]:
-    """The three covariates that move this journey's expected time the most against the reference
-    journey, as factors."""
-    effects = []
-    for column, beta in model.coefficients().items():
-        value = float(row[column].iloc[0])
+def _contributions(model: Model, frame: pd.DataFrame) -> np.ndarray:
+    """Per journey and column, its part of log lambda against the reference journey (the most common
+    levels, the median investment): coefficient x (value - reference value)."""
+    values = frame.to_numpy(dtype=np.float64).copy()
+    if "investment" in model.columns:
+        values[:, model.columns.index("investment")] -= model.investment_median
+    coefficients = np.array([model.coefficients()[column] for column in model.columns], dtype=np.float64)
+    return np.asarray(values * coefficients, dtype=np.float64)
+
+
+def _drivers(model: Model, journey: Journey, effects: np.ndarray) -> list[Driver]:
+    """The three covariates that move this journey's expected time the most, as factors."""
+    found = []
+    for column, effect in zip(model.columns, effects.tolist(), strict=True):
+        if not effect:
+            continue
         if column == "investment":
             category, level = "investment", f"{journey.investment:,.0f}" if journey.investment is not None else ""
-            value -= model.investment_median
         else:
             category, _sep, level = column.partition("=")
-        effect = beta * value
-        if effect:
-            effects.append((abs(effect), category, level, math.exp(effect)))
-    effects.sort(key=lambda item: -item[0])
-    return [Driver(covariate=category, level=level, factor=factor) for _size, category, level, factor in effects[:3]]
+        found.append((abs(effect), category, level, math.exp(effect)))
+    found.sort(key=lambda item: -item[0])
+    return [Driver(covariate=category, level=level, factor=factor) for _size, category, level, factor in found[:3]]
 
 
 # --- Scoring ---------------------------------------------------------------------------------------
-
-
-def _reach_by(fitter: Any, row: pd.DataFrame, waited: float, ahead: list[float]) -> list[float]:
-    """P(value within each of ``ahead`` more days | waited so far); 0 for a day already past."""
-    future = [max(days, 0.0) for days in ahead]
-    survival = np.asarray(fitter.predict_survival_function(row, times=future, conditional_after=[waited]), dtype=float)
-    return [0.0 if days <= 0 else float(1.0 - survival[index, 0]) for index, days in enumerate(ahead)]
 
 
 def _within_horizon(days: float, horizon: float) -> float | None:
