@@ -468,7 +468,11 @@ class AtRiskSerializer(serializers.Serializer):
     waited_days = serializers.FloatField()
     target_days = serializers.IntegerField()
     expected_days = serializers.FloatField(
-        allow_null=True, help_text="Expected arrival (days from start) on the segment's curve; null when overdue."
+        allow_null=True,
+        help_text="Expected arrival (days from start), by the forecast or the segment's curve; null when overdue.",
+    )
+    expected_from = serializers.ChoiceField(
+        choices=["forecast", "curve"], help_text="forecast: the predicted time to value; curve: the segment's curve."
     )
     days_late = serializers.FloatField(help_text="Days past the target (negative: still before it).")
     status = serializers.ChoiceField(choices=["overdue", "likely_late"])
@@ -500,6 +504,7 @@ class AtRiskView(APIView):
                     "waited_days": round(i.waited_days, 1),
                     "target_days": i.target_days,
                     "expected_days": None if i.expected_days is None else round(i.expected_days, 1),
+                    "expected_from": i.expected_from,
                     "days_late": round(i.days_late, 1),
                     "status": i.status,
                 }

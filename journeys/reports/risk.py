@@ -36,6 +36,7 @@ from journeys.events.models import DailyEventCount
 from journeys.onboarding.models import Achievement, Journey, Milestone, StepEvent, StepState
 from journeys.onboarding.selectors import milestone_step_ids, with_step_ids
 from journeys.reports.measurement import Row, expected_reach_days_many, segment_curves, ttv_rows
+from journeys.reports.models import TtvPrediction
 from journeys.reports.ttv_sql import measured_milestones
 from portal.models import Account, MilestoneKind, User
 from portal.translated import localized
@@ -394,6 +395,9 @@ class AtRisk:
     target_days: int
     expected_days: float | None
     status: str  # "overdue": past the target; "likely_late": expected after it
+    # Where ``expected_days`` comes from: "forecast" (the shipping prediction of time to value) or
+    # "curve" (the segment's Kaplan-Meier curve).
+    expected_from: str = "curve"
 
     @property
     def days_late(self) -> float:
@@ -402,9 +406,10 @@ class AtRisk:
 
 def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) -> list[AtRisk]:
     """Open journeys (of accounts still customers) past their target for ``kind``, or expected to
-    arrive after it given how long they have waited, on their segment's Kaplan-Meier curve.
+    arrive after it given how long they have waited: by the forecast of time to value where it
+    ships and has predicted the journey, else on their segment's Kaplan-Meier curve.
     The same few queries whatever the number of accounts: the milestones, the curves from lean rows,
-    then the open journeys."""
+    the open journeys, their predictions."""
     now = timezone.now()
     milestones = measured_milestones(kind=kind, milestone_key=None)
     curves = segment_curves(kind=kind, accounts=accounts, now=now, milestones=milestones)
@@ -423,14 +428,22 @@ def accounts_at_risk(*, kind: str, accounts: QuerySet[Account] | None = None) ->
     for row, target in rows:
         if not past_target(row.duration_days, target):
             waiting.setdefault(row.segment_slug, []).append((row, target))
+    # The forecast, where it ships, says who is likely late (only a shipping fit keeps predictions).
+    predicted = TtvPrediction.objects.filter(forecast__kind=kind)
+    if accounts is not None:
+        predicted = predicted.filter(account__in=accounts.values("pk"))
+    forecast = dict(predicted.values_list("journey_id", "median_at"))
     for slug, members in waiting.items():
         expected = expected_reach_days_many(curves.get(slug, [(0.0, 0.0)]), [row.duration_days for row, _t in members])
-        risky.extend(
-            AtRisk(row=row, waited_days=row.duration_days, target_days=target, expected_days=days,
-                   status="likely_late")
-            for (row, target), days in zip(members, expected, strict=True)
-            if expected_late(days, target)
-        )  # fmt: skip
+        for (row, target), days in zip(members, expected, strict=True):
+            source = "curve"
+            if row.journey_id in forecast:
+                median_at = forecast[row.journey_id]
+                days = (median_at - row.started_at).total_seconds() / 86400 if median_at is not None else None
+                source = "forecast"
+            if expected_late(days, target):
+                risky.append(AtRisk(row=row, waited_days=row.duration_days, target_days=target, expected_days=days,
+                                    status="likely_late", expected_from=source))  # fmt: skip
     return risky
 
 

@@ -875,10 +875,46 @@ def test_bad_period_arguments_are_refused_before_any_query(db: None, arguments: 
 def test_the_at_risk_report_reads_the_milestones_once(measured: Measured) -> None:
     from journeys.reports.risk import accounts_at_risk
 
-    with assert_queries(4) as captured:  # milestones, curves' rows, segments, open journeys
+    with assert_queries(5) as captured:  # milestones, curves' rows, segments, open journeys, their predictions
         at_risk = accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)
     assert sum('FROM "journeys_milestone"' in sql for sql in statements(captured)) == 1
     assert {item.row.account_slug for item in at_risk} == {"bravo", "echo", "golf", "india"}  # all long overdue
+
+
+def test_likely_late_comes_from_the_forecast_where_it_has_predicted_the_journey(measured: Measured) -> None:
+    from django.utils import timezone
+
+    from journeys.reports.models import TtvForecast, TtvPrediction
+    from journeys.reports.risk import accounts_at_risk
+
+    now = timezone.now()
+    for journey in Journey.objects.filter(account__slug__in=["bravo", "echo"]):
+        journey.started_at = now - timedelta(days=2)  # within its target: late only if expected after it
+        journey.save(update_fields=["started_at"])
+    before = {item.row.account_slug: item for item in accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)}
+    assert before["bravo"].status == "likely_late" and before["bravo"].expected_from == "curve"
+
+    forecast = TtvForecast.objects.create(kind=MilestoneKind.FIRST_VALUE, fitted_at=now, ships=True, reason="better")
+    bravo = Journey.objects.get(account__slug="bravo")
+    echo = Journey.objects.get(account__slug="echo")
+    # The forecast expects bravo on day 10, within its target; echo on day 90, far past it.
+    TtvPrediction.objects.create(
+        forecast=forecast,
+        journey=bravo,
+        account=bravo.account,
+        waited_days=2.0,
+        median_at=bravo.started_at + timedelta(days=10),
+        within_target=0.8,
+    )
+    TtvPrediction.objects.create(forecast=forecast, journey=echo, account=echo.account, waited_days=2.0,
+                                 median_at=echo.started_at + timedelta(days=90), within_target=0.1)  # fmt: skip
+    after = {item.row.account_slug: item for item in accounts_at_risk(kind=MilestoneKind.FIRST_VALUE)}
+    assert "bravo" not in after
+    assert after["echo"].status == "likely_late" and after["echo"].expected_from == "forecast"
+    assert after["echo"].expected_days == pytest.approx(90.0)
+    # The others stay as the curve judged them.
+    others = {slug: (item.status, item.expected_from) for slug, item in before.items() if slug not in ("bravo", "echo")}
+    assert {slug: (item.status, item.expected_from) for slug, item in after.items() if slug != "echo"} == others
 
 
 @settings(max_examples=300, deadline=None)
